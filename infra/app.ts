@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/**
+ * The CDK app: `npx cdk synth` / `npx cdk deploy`. Context flags:
+ * - `stackName` (default `Muse`)
+ * - `destroyData=true` to let `cdk destroy` delete tables and buckets (default: keep them).
+ */
+import { App } from 'aws-cdk-lib';
+import { MuseStack } from './MuseStack.ts';
+
+const app = new App();
+new MuseStack(app, app.node.tryGetContext('stackName') ?? 'Muse', {
+  description: 'Muse: self-hosted marketing AI (copy, recommendations, customer insight)',
+  destroyData: app.node.tryGetContext('destroyData') === 'true',
+});

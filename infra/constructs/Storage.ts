@@ -1,0 +1,79 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import {
+  APP_TABLE,
+  type BucketDefinition,
+  EVENTS_TABLE,
+  MODELS_BUCKET,
+  REPORTS_BUCKET,
+  type TableDefinition,
+} from '#lib/aws/resources.ts';
+
+/** Props for {@link Storage}. */
+export interface StorageProps {
+  /** Delete data on `cdk destroy` (default: retain). */
+  destroyData: boolean;
+}
+
+const attributeType = (type: 'S' | 'N') =>
+  type === 'S' ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER;
+
+/**
+ * Muse's tables and buckets, created from the same definitions the local
+ * stack provisions (`lib/aws/resources.ts`): on-demand tables with PITR and
+ * TTL where defined; buckets private, encrypted and SSL-only.
+ */
+export class Storage extends Construct {
+  readonly appTable: dynamodb.TableV2;
+  readonly eventsTable: dynamodb.TableV2;
+  readonly modelBucket: s3.Bucket;
+  readonly reportsBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+    const removalPolicy = props.destroyData ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.appTable = this.table(APP_TABLE, removalPolicy);
+    this.eventsTable = this.table(EVENTS_TABLE, removalPolicy);
+    this.modelBucket = this.bucket(MODELS_BUCKET, removalPolicy, props.destroyData);
+    this.reportsBucket = this.bucket(REPORTS_BUCKET, removalPolicy, props.destroyData);
+  }
+
+  private table(def: TableDefinition, removalPolicy: RemovalPolicy): dynamodb.TableV2 {
+    return new dynamodb.TableV2(this, `${def.id}Table`, {
+      partitionKey: { name: def.partitionKey.name, type: attributeType(def.partitionKey.type) },
+      sortKey: { name: def.sortKey.name, type: attributeType(def.sortKey.type) },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
+      globalSecondaryIndexes: def.globalSecondaryIndexes.map((index) => ({
+        indexName: index.indexName,
+        partitionKey: {
+          name: index.partitionKey.name,
+          type: attributeType(index.partitionKey.type),
+        },
+        ...(index.sortKey
+          ? { sortKey: { name: index.sortKey.name, type: attributeType(index.sortKey.type) } }
+          : {}),
+      })),
+      removalPolicy,
+    });
+  }
+
+  private bucket(
+    def: BucketDefinition,
+    removalPolicy: RemovalPolicy,
+    destroyData: boolean,
+  ): s3.Bucket {
+    return new s3.Bucket(this, `${def.id}Bucket`, {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: def.versioned,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy,
+      autoDeleteObjects: destroyData,
+    });
+  }
+}

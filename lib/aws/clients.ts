@@ -1,0 +1,58 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Config, config } from '../config.ts';
+
+/** Credentials the emulators accept; they check only that some are present. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/**
+ * Creates an S3 client for `cfg`. In local mode it targets s3rver with path-style
+ * addressing and checksums only when required: otherwise the SDK sends
+ * streamed uploads with aws-chunked framing that s3rver stores verbatim.
+ */
+export function createS3Client(cfg: Pick<Config, 'region' | 'local'>): S3Client {
+  if (!cfg.local) return new S3Client({ region: cfg.region });
+  return new S3Client({
+    region: cfg.region,
+    endpoint: cfg.local.s3Endpoint,
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** Creates a DynamoDB client for `cfg` (dynalite in local mode). */
+export function createDynamoClient(cfg: Pick<Config, 'region' | 'local'>): DynamoDBClient {
+  if (!cfg.local) return new DynamoDBClient({ region: cfg.region });
+  return new DynamoDBClient({
+    region: cfg.region,
+    endpoint: cfg.local.dynamoEndpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
+}
+
+let s3: S3Client | undefined;
+let dynamo: DynamoDBClient | undefined;
+let doc: DynamoDBDocumentClient | undefined;
+
+/** The process-wide S3 client (created on first use, reused across invocations). */
+export function s3Client(): S3Client {
+  s3 ??= createS3Client(config());
+  return s3;
+}
+
+/** The process-wide low-level DynamoDB client. */
+export function dynamoClient(): DynamoDBClient {
+  dynamo ??= createDynamoClient(config());
+  return dynamo;
+}
+
+/** The process-wide DynamoDB document client (native JS values, undefined removed). */
+export function documentClient(): DynamoDBDocumentClient {
+  doc ??= DynamoDBDocumentClient.from(dynamoClient(), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return doc;
+}

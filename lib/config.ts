@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { ENV } from './envNames.ts';
+
+const name = (label: string) =>
+  z
+    .string({ error: `is required (${label})` })
+    .trim()
+    .min(1, { error: `must not be empty (${label})` });
+
+const endpoint = z
+  .url({ error: 'must be an http(s) URL such as http://127.0.0.1:4569' })
+  .optional();
+
+const configSchema = z.object({
+  [ENV.appTable]: name('the app DynamoDB table name'),
+  [ENV.eventsTable]: name('the events DynamoDB table name'),
+  [ENV.modelBucket]: name('the S3 bucket holding models'),
+  [ENV.reportsBucket]: name('the S3 bucket holding nightly reports'),
+  [ENV.dynamoEndpoint]: endpoint,
+  [ENV.s3Endpoint]: endpoint,
+  [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  [ENV.region]: z.string().min(1).default('us-east-1'),
+});
+
+/** Muse's configuration, parsed from the environment once. */
+export interface Config {
+  /** DynamoDB table for profiles, campaigns, catalog, co-visits and jobs. */
+  appTable: string;
+  /** DynamoDB table for raw engagement events. */
+  eventsTable: string;
+  /** S3 bucket for models. */
+  modelBucket: string;
+  /** S3 bucket for nightly reports. */
+  reportsBucket: string;
+  /** AWS region. */
+  region: string;
+  /** Minimum log level. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Emulator endpoints; present only when running locally. */
+  local?: { dynamoEndpoint: string; s3Endpoint: string };
+}
+
+/** Raised when the environment does not describe a usable configuration. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses an environment into a {@link Config}; throws a {@link ConfigError}
+ * naming every bad variable and how to fix it.
+ *
+ * @example
+ * ```ts
+ * const config = parseConfig({ MUSE_APP_TABLE: 'app', ... });
+ * ```
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${String(issue.path[0])} ${issue.message}`,
+    );
+    throw new ConfigError(
+      `Invalid Muse configuration:\n  - ${problems.join('\n  - ')}\n` +
+        'Set these environment variables (npm start sets them for you locally; the CDK stack sets them in AWS).',
+    );
+  }
+  const e = parsed.data;
+  const dynamoEndpoint = e[ENV.dynamoEndpoint];
+  const s3Endpoint = e[ENV.s3Endpoint];
+  if (Boolean(dynamoEndpoint) !== Boolean(s3Endpoint)) {
+    throw new ConfigError(
+      `Invalid Muse configuration: set both ${ENV.dynamoEndpoint} and ${ENV.s3Endpoint} (local mode) or neither (AWS).`,
+    );
+  }
+  return {
+    appTable: e[ENV.appTable],
+    eventsTable: e[ENV.eventsTable],
+    modelBucket: e[ENV.modelBucket],
+    reportsBucket: e[ENV.reportsBucket],
+    region: e[ENV.region],
+    logLevel: e[ENV.logLevel],
+    ...(dynamoEndpoint && s3Endpoint ? { local: { dynamoEndpoint, s3Endpoint } } : {}),
+  };
+}
+
+let loaded: Config | undefined;
+
+/**
+ * The process-wide configuration, parsed from `process.env` on first use and
+ * then cached. Handlers call it at module load so a misconfigured function
+ * fails its cold start with a message naming the variable.
+ */
+export function config(): Config {
+  loaded ??= parseConfig(process.env);
+  return loaded;
+}

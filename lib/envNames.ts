@@ -1,0 +1,28 @@
+/**
+ * The names of every environment variable Muse reads.
+ *
+ * Both `infra/` (which sets them on each function, next to the grant that
+ * makes them usable) and `lib/config.ts` (which parses them) import this
+ * module, so a name can never drift between the two.
+ */
+export const ENV = {
+  /** Name of the DynamoDB table holding profiles, campaigns, catalog and jobs. */
+  appTable: 'MUSE_APP_TABLE',
+  /** Name of the DynamoDB table holding raw engagement events. */
+  eventsTable: 'MUSE_EVENTS_TABLE',
+  /** S3 bucket holding published models under `models/<id>/<version>/`. */
+  modelBucket: 'MUSE_MODEL_BUCKET',
+  /** S3 bucket holding nightly reports under `reports/<date>/`. */
+  reportsBucket: 'MUSE_REPORTS_BUCKET',
+  /** Local mode only: DynamoDB endpoint (dynalite). Unset in AWS. */
+  dynamoEndpoint: 'MUSE_DYNAMODB_ENDPOINT',
+  /** Local mode only: S3 endpoint (s3rver). Unset in AWS. */
+  s3Endpoint: 'MUSE_S3_ENDPOINT',
+  /** Log level: debug, info, warn or error. */
+  logLevel: 'MUSE_LOG_LEVEL',
+  /** AWS region; Lambda sets it, local mode defaults it. */
+  region: 'AWS_REGION',
+} as const;
+
+/** One of the environment variable names in {@link ENV}. */
+export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,0 +1,153 @@
+import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
+import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
+import { errorResponse, type HttpResult } from './response.ts';
+
+/** HTTP methods Muse routes. */
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A parsed request, as a route handler sees it. */
+export interface HttpRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** The raw path, e.g. `/customers/c-1`. */
+  path: string;
+  /** Values of the `{name}` segments of the route's path template, URL-decoded. */
+  params: Record<string, string>;
+  /** The query string. */
+  query: URLSearchParams;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /** The decoded body bytes (empty when there is none). */
+  body: Buffer;
+  /** The Lambda request id, for logs and error bodies. */
+  requestId: string;
+  /** The original function-URL event. */
+  event: LambdaFunctionURLEvent;
+}
+
+/** One route: a method and a path template such as `/customers/{customerId}`. */
+export interface Route {
+  method: Method;
+  path: string;
+  handle: (request: HttpRequest) => Promise<HttpResult>;
+}
+
+/** What a route table exposes to the local bridge: where it listens. */
+export interface RouteSpec {
+  method: Method;
+  path: string;
+}
+
+/** A Lambda function-URL handler. */
+export type UrlHandler = (event: LambdaFunctionURLEvent, context?: Context) => Promise<HttpResult>;
+
+/** The outcome of matching a method and path against a route table. */
+export interface RouteMatch<R> {
+  /** The route for this method and path, if any. */
+  route?: R;
+  /** Methods that the path supports (for a 405's `allow` header). */
+  allowed: Method[];
+  /** Decoded values of the path template's `{name}` segments. */
+  params: Record<string, string>;
+}
+
+function compile(path: string): { pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = path
+    .split('/')
+    .map((segment) => {
+      const m = /^\{(\w+)\}$/.exec(segment);
+      if (!m?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { pattern: new RegExp(`^${source}/?$`), names };
+}
+
+/**
+ * Compiles a route table once and returns a matcher for method and path.
+ * Used by {@link defineApi} and by the local HTTP bridge, so both route alike.
+ */
+export function routeMatcher<R extends RouteSpec>(
+  routes: readonly R[],
+): (method: string, path: string) => RouteMatch<R> {
+  const compiled = routes.map((route) => ({ route, ...compile(route.path) }));
+  return (method, path) => {
+    const allowed: Method[] = [];
+    let found: RouteMatch<R> | undefined;
+    for (const { route, pattern, names } of compiled) {
+      const m = pattern.exec(path);
+      if (!m) continue;
+      allowed.push(route.method);
+      if (!found && route.method === method.toUpperCase()) {
+        const params: Record<string, string> = {};
+        names.forEach((name, i) => {
+          params[name] = safeDecode(m[i + 1] ?? '');
+        });
+        found = { route, allowed, params };
+      }
+    }
+    return found ?? { allowed, params: {} };
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function lowerCaseHeaders(headers: LambdaFunctionURLEvent['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+/**
+ * Builds a function-URL handler from a route table. Unknown paths become 404,
+ * known paths with another method 405, and every thrown error goes through
+ * the one error mapper.
+ *
+ * @example
+ * ```ts
+ * export const api = defineApi([{ method: 'GET', path: '/health', handle: async () => json(200, {}) }]);
+ * export const handler = api.handler;
+ * ```
+ */
+export function defineApi(routes: Route[]): { handler: UrlHandler; routes: RouteSpec[] } {
+  const specs = routes.map(({ method, path }) => ({ method, path }));
+  const match = routeMatcher(routes);
+  const handler: UrlHandler = async (event, context) => {
+    const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
+    try {
+      const method = event.requestContext.http.method.toUpperCase();
+      const path = event.rawPath;
+      const { route, allowed, params } = match(method, path);
+      if (!route) {
+        if (allowed.length > 0) throw new MethodNotAllowedError(method, path, allowed);
+        throw new NotFoundError(
+          `No route for ${method} ${path}. Available: ${specs.map((r) => `${r.method} ${r.path}`).join(', ')}.`,
+        );
+      }
+      const body = event.body
+        ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+        : Buffer.alloc(0);
+      return await route.handle({
+        method,
+        path,
+        params,
+        query: new URLSearchParams(event.rawQueryString ?? ''),
+        headers: lowerCaseHeaders(event.headers),
+        body,
+        requestId,
+        event,
+      });
+    } catch (error) {
+      return errorResponse(error, requestId);
+    }
+  };
+  return { handler, routes: specs };
+}

@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import { type FieldIssue, ValidationError } from '../errors.ts';
+
+/** Turns zod issues into {@link FieldIssue}s with dotted paths. */
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+/**
+ * Validates `value` against `schema`, throwing a {@link ValidationError} that
+ * lists every offending field path.
+ *
+ * @example
+ * ```ts
+ * const body = validate(GenerateRequest, json, 'request body');
+ * ```
+ */
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = toFieldIssues(parsed.error);
+  const summary = issues
+    .slice(0, 5)
+    .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+    .join('; ');
+  throw new ValidationError(`Invalid ${what}: ${summary}`, { issues, cause: parsed.error });
+}

@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { AppError, NotFoundError, PayloadTooLargeError } from '#lib/errors.ts';
+import { type RouteSpec, routeMatcher, type UrlHandler } from '#lib/http/api.ts';
+import { errorResponse, type HttpResult } from '#lib/http/response.ts';
+import type { FunctionModule } from './functions.ts';
+
+/** A function-URL request body may be at most 6 MB (the Lambda limit). */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** Past this many bytes of an oversize body we stop draining and close the connection. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|x-www-form-urlencoded|x-ndjson|.*\+json|.*\+xml))/i;
+
+/** A route served by the bridge, with the function that owns it. */
+interface BridgeRoute extends RouteSpec {
+  functionName: string;
+  load: () => Promise<FunctionModule>;
+}
+
+/** Options for {@link startBridge}. */
+export interface BridgeOptions {
+  /** Function name → lazy module loader (normally {@link HTTP_FUNCTIONS}). */
+  functions: Record<string, () => Promise<FunctionModule>>;
+  port?: number;
+  host?: string;
+}
+
+/** A running bridge. */
+export interface Bridge {
+  url: string;
+  server: Server;
+  routes: Array<RouteSpec & { functionName: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a Lambda function-URL event (payload format 2.0) from an HTTP request,
+ * as the Lambda service does: cookies split out, headers lower-cased and
+ * comma-joined, binary bodies base64-encoded.
+ */
+export function toFunctionUrlEvent(
+  req: Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'socket'>,
+  body: Buffer,
+  requestId: string,
+  now = new Date(),
+): LambdaFunctionURLEvent {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    const joined = Array.isArray(value) ? value.join(',') : value;
+    if (name === 'cookie') cookies = joined.split(/;\s*/).filter(Boolean);
+    else headers[name] = joined;
+  }
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const isText =
+    body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? 'application/json');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const host = headers.host ?? 'localhost';
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies ? { cookies } : {}),
+    headers,
+    ...(url.search ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'local',
+      domainName: host,
+      domainPrefix: host.split('.')[0] ?? host,
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/1.1`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0
+      ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
+      : { isBase64Encoded: false }),
+  } as LambdaFunctionURLEvent;
+}
+
+function lambdaContext(functionName: string, requestId: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Writes a Lambda function-URL result the way the Lambda service would. */
+export function writeResult(res: ServerResponse, result: LambdaFunctionURLResult): void {
+  // A bare string (or other non-object) result means 200 with a JSON body.
+  if (
+    typeof result !== 'object' ||
+    result === null ||
+    !('statusCode' in result || 'body' in result)
+  ) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(typeof result === 'string' ? result : JSON.stringify(result));
+    return;
+  }
+  const structured = result as HttpResult;
+  const headers: Record<string, string | string[]> = { ...(structured.headers ?? {}) } as Record<
+    string,
+    string
+  >;
+  if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+  const body = structured.body
+    ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8')
+    : Buffer.alloc(0);
+  res.writeHead(structured.statusCode ?? 200, headers);
+  res.end(body);
+}
+
+/** Reads a body up to `maxBytes`; past that it drains (bounded) and reports too large. */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_DRAIN_BYTES) {
+    throw new PayloadTooLargeError(maxBytes, declared);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_DRAIN_BYTES) break;
+    if (size <= maxBytes) chunks.push(chunk as Buffer);
+  }
+  if (size > maxBytes) throw new PayloadTooLargeError(maxBytes, size);
+  return Buffer.concat(chunks, size);
+}
+
+async function collectRoutes(functions: BridgeOptions['functions']): Promise<BridgeRoute[]> {
+  const routes: BridgeRoute[] = [];
+  for (const [functionName, load] of Object.entries(functions)) {
+    const mod = await load();
+    for (const route of mod.api.routes) routes.push({ ...route, functionName, load });
+  }
+  return routes;
+}
+
+/**
+ * Starts the HTTP bridge: every request becomes a function-URL event handed to
+ * the same handler module Lambda runs. Unknown path → 404, wrong method → 405,
+ * body over 6 MB → 413, all as JSON; a throwing handler becomes a JSON 500 and
+ * never takes the process down.
+ *
+ * @example
+ * ```ts
+ * const bridge = await startBridge({ functions: HTTP_FUNCTIONS, port: 3000 });
+ * ```
+ */
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const routes = await collectRoutes(options.functions);
+  const match = routeMatcher(routes);
+  const handlers = new Map<string, UrlHandler>();
+
+  const server = createServer(async (req, res) => {
+    const requestId = randomUUID();
+    try {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const { route, allowed } = match(req.method ?? 'GET', path);
+      if (!route && allowed.length === 0) {
+        req.resume();
+        throw new NotFoundError(
+          `No function serves ${req.method} ${path}. Available: ${routes.map((r) => `${r.method} ${r.path}`).join(', ')}.`,
+        );
+      }
+      const body = await readBody(req, MAX_BODY_BYTES);
+      // A wrong method on a known path goes to the owning function, which answers 405 itself.
+      const owner =
+        route ??
+        routes.find((r) => allowed.includes(r.method) && match(r.method, path).route === r);
+      if (!owner) throw new NotFoundError(`No function serves ${path}.`);
+      let handler = handlers.get(owner.functionName);
+      if (!handler) {
+        handler = (await owner.load()).handler;
+        handlers.set(owner.functionName, handler);
+      }
+      const event = toFunctionUrlEvent(req, body, requestId);
+      const result = await handler(event, lambdaContext(owner.functionName, requestId, 30_000));
+      writeResult(res, result);
+    } catch (error) {
+      const response = errorResponse(error, requestId);
+      if (!res.headersSent) {
+        if (error instanceof AppError && error.statusCode === 413) {
+          response.headers = { ...response.headers, connection: 'close' };
+        }
+        writeResult(res, response);
+      } else {
+        res.destroy(error as Error);
+      }
+    }
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable)
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"bad_request","message":"Malformed HTTP request."}}',
+      );
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    routes: routes.map(({ method, path, functionName }) => ({ method, path, functionName })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,93 @@
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo, Server } from 'node:net';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+// Both emulators are CommonJS without types.
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+const S3rver = require('s3rver') as new (
+  options: Record<string, unknown>,
+) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+
+/** Where and how to run the emulators. */
+export interface EmulatorOptions {
+  /** Directory holding `dynamo/` and `s3/`; omit for in-memory DynamoDB and a temp S3 dir. */
+  dataDir: string;
+  /** Port for dynalite; 0 picks a free one. */
+  dynamoPort?: number;
+  /** Port for s3rver; 0 picks a free one. */
+  s3Port?: number;
+  /** Keep DynamoDB in memory instead of under `dataDir/dynamo` (tests). */
+  inMemoryDynamo?: boolean;
+}
+
+/** Running emulators and how to reach and stop them. */
+export interface Emulators {
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  /** Stops both servers; DynamoDB flushes and closes its LevelDB store first. */
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+/**
+ * Starts dynalite and s3rver in this process on loopback. Data persists under
+ * `dataDir` so a second start sees the first one's tables and objects.
+ *
+ * @example
+ * ```ts
+ * const emu = await startEmulators({ dataDir: '.data' });
+ * // ... use emu.dynamoEndpoint / emu.s3Endpoint
+ * await emu.stop();
+ * ```
+ */
+export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
+  const s3Dir = join(options.dataDir, 's3');
+  const dynamoDir = join(options.dataDir, 'dynamo');
+  await mkdir(s3Dir, { recursive: true });
+  if (!options.inMemoryDynamo) await mkdir(dynamoDir, { recursive: true });
+
+  const dynamo = dynalite({
+    ...(options.inMemoryDynamo ? {} : { path: dynamoDir }),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once('error', reject);
+    dynamo.listen(options.dynamoPort ?? 0, HOST, () => resolve());
+  });
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+
+  const s3 = new S3rver({
+    address: HOST,
+    port: options.s3Port ?? 0,
+    directory: s3Dir,
+    silent: true,
+    allowMismatchedSignatures: true,
+  });
+  let s3Address: AddressInfo;
+  try {
+    s3Address = await s3.run();
+  } catch (error) {
+    await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    throw error;
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    dynamoEndpoint: `http://${HOST}:${dynamoPort}`,
+    s3Endpoint: `http://${HOST}:${s3Address.port}`,
+    stop() {
+      stopped ??= Promise.all([
+        new Promise<void>((resolve, reject) =>
+          dynamo.close((err?: Error) => (err ? reject(err) : resolve())),
+        ),
+        s3.close(),
+      ]).then(() => undefined);
+      return stopped;
+    },
+  };
+}

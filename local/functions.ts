@@ -1,0 +1,16 @@
+import type { RouteSpec, UrlHandler } from '#lib/http/api.ts';
+
+/** What every HTTP function module in `functions/` exports. */
+export interface FunctionModule {
+  handler: UrlHandler;
+  api: { routes: RouteSpec[] };
+}
+
+/**
+ * The HTTP functions the local bridge serves, by name. Modules are imported
+ * lazily, after `npm start` has pointed the environment at the emulators,
+ * exactly as Lambda imports them at cold start.
+ */
+export const HTTP_FUNCTIONS: Record<string, () => Promise<FunctionModule>> = {
+  health: () => import('#functions/health.ts'),
+};

@@ -1,0 +1,83 @@
+/**
+ * `npm start`: the whole Muse stack on one machine. Starts dynalite and s3rver
+ * (data under `.data/`), creates missing tables and buckets, serves every
+ * function through the HTTP bridge, and runs scheduled jobs on their cron.
+ * Ctrl-C stops everything and flushes the emulators' data.
+ */
+// Lambda runs Node 22; the SDK's notice about this machine's Node 20 is noise locally.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { adminApi } from './adminApi.ts';
+import { startBridge } from './bridge.ts';
+import { HTTP_FUNCTIONS } from './functions.ts';
+import { localJobs } from './jobs.ts';
+import { startScheduler } from './scheduler.ts';
+import { localSettings } from './settings.ts';
+import { startLocalStack } from './stack.ts';
+
+const settings = localSettings();
+const stack = await startLocalStack({
+  dataDir: settings.dataDir,
+  dynamoPort: settings.dynamoPort,
+  s3Port: settings.s3Port,
+});
+// The handlers read their configuration from the environment, as in Lambda.
+Object.assign(process.env, stack.env);
+
+const scheduler = startScheduler(await localJobs());
+const admin = adminApi(scheduler);
+let bridge: Awaited<ReturnType<typeof startBridge>>;
+try {
+  bridge = await startBridge({
+    port: settings.port,
+    functions: { ...HTTP_FUNCTIONS, local: async () => ({ api: admin, handler: admin.handler }) },
+  });
+} catch (error) {
+  await scheduler.stop();
+  await stack.emulators.stop();
+  const code = (error as NodeJS.ErrnoException).code;
+  console.error(
+    code === 'EADDRINUSE'
+      ? `Port ${settings.port} is in use (another npm start?). Stop it or choose another with PORT=3001 npm start.`
+      : `Could not start the HTTP bridge: ${(error as Error).message}`,
+  );
+  process.exit(1);
+}
+
+const base = bridge.url;
+const lines = [
+  '',
+  `Muse is running (local mode, data in ${settings.dataDir}/)`,
+  `  DynamoDB (dynalite)  ${stack.emulators.dynamoEndpoint}`,
+  `  S3 (s3rver)          ${stack.emulators.s3Endpoint}`,
+  stack.provisioned.created.length > 0
+    ? `  created              ${stack.provisioned.created.join(', ')}`
+    : `  reused               ${stack.provisioned.existing.join(', ')}`,
+  '',
+  'Functions:',
+  ...bridge.routes
+    .filter((r) => r.functionName !== 'local')
+    .map((r) => `  ${r.method.padEnd(6)} ${base}${r.path}   (${r.functionName})`),
+  '',
+  'Try:',
+  `  curl -s ${base}/health`,
+  '',
+  `Scheduled jobs: ${Object.keys(scheduler.nextRuns()).join(', ') || 'none yet'} (run one now: npm run job -- <name>)`,
+  'Ctrl-C to stop.',
+  '',
+];
+console.log(lines.join('\n'));
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping Muse…`);
+  await scheduler.stop();
+  await bridge.close();
+  await stack.emulators.stop();
+  console.log('Stopped cleanly; data kept in', `${settings.dataDir}/`);
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '#lib/config.ts';
+
+const valid = {
+  MUSE_APP_TABLE: 'app',
+  MUSE_EVENTS_TABLE: 'events',
+  MUSE_MODEL_BUCKET: 'models',
+  MUSE_REPORTS_BUCKET: 'reports',
+};
+
+describe('parseConfig', () => {
+  it('parses an AWS environment without endpoints', () => {
+    const cfg = parseConfig({ ...valid, AWS_REGION: 'eu-west-1' });
+
+    expect(cfg).toMatchObject({ appTable: 'app', region: 'eu-west-1', logLevel: 'info' });
+    expect(cfg.local).toBeUndefined();
+  });
+
+  it('enters local mode when both emulator endpoints are set', () => {
+    const cfg = parseConfig({
+      ...valid,
+      MUSE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
+      MUSE_S3_ENDPOINT: 'http://127.0.0.1:2',
+    });
+
+    expect(cfg.local).toEqual({
+      dynamoEndpoint: 'http://127.0.0.1:1',
+      s3Endpoint: 'http://127.0.0.1:2',
+    });
+  });
+
+  it('names every missing variable in one error', () => {
+    const act = () => parseConfig({ MUSE_APP_TABLE: 'app' });
+
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/MUSE_EVENTS_TABLE[\s\S]*MUSE_MODEL_BUCKET[\s\S]*MUSE_REPORTS_BUCKET/);
+  });
+
+  it('rejects a malformed endpoint with the variable name', () => {
+    expect(() =>
+      parseConfig({ ...valid, MUSE_S3_ENDPOINT: 'not a url', MUSE_DYNAMODB_ENDPOINT: 'http://x' }),
+    ).toThrow(/MUSE_S3_ENDPOINT must be an http\(s\) URL/);
+  });
+
+  it('refuses half a local configuration', () => {
+    expect(() => parseConfig({ ...valid, MUSE_S3_ENDPOINT: 'http://127.0.0.1:2' })).toThrow(
+      /set both MUSE_DYNAMODB_ENDPOINT and MUSE_S3_ENDPOINT/,
+    );
+  });
+});
