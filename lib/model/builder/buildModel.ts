@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  buildGpt2Onnx,
+  GPT2_EOS_TOKEN_ID,
+  type Gpt2Shape,
+  randomWeights,
+  SHAPES,
+  type ShapeName,
+} from './gpt2.ts';
+import { gpt2TokenizerFiles } from './tokenizer.ts';
+
+/** Options for {@link buildModel}. */
+export interface BuildModelOptions {
+  shape: ShapeName;
+  /** Output directory (the model id's folder, transformers.js layout). */
+  outDir: string;
+  /** Weight seed; the same seed gives byte-identical files. */
+  seed?: number;
+  /** Called as each file is written. */
+  onProgress?: (file: string, bytes: number) => void;
+}
+
+/** A file the builder wrote. */
+export interface BuiltFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Default weight seed. */
+export const DEFAULT_MODEL_SEED = 20261122;
+
+/** The `config.json` of a GPT-2 model in the transformers.js layout. */
+export function gpt2Config(shape: Gpt2Shape, seed: number): Record<string, unknown> {
+  return {
+    model_type: 'gpt2',
+    architectures: ['GPT2LMHeadModel'],
+    vocab_size: shape.vocabSize,
+    n_positions: shape.nPositions,
+    n_ctx: shape.nPositions,
+    n_embd: shape.nEmbd,
+    n_layer: shape.nLayer,
+    n_head: shape.nHead,
+    activation_function: 'gelu_new',
+    layer_norm_epsilon: 1e-5,
+    bos_token_id: GPT2_EOS_TOKEN_ID,
+    eos_token_id: GPT2_EOS_TOKEN_ID,
+    // Muse's own marker: every response names the model and says when its weights are random.
+    muse: { random_weights: true, shape: shape.name, seed, builder: 'muse-model-builder' },
+  };
+}
+
+/**
+ * Writes a GPT-2-architecture model that transformers.js loads like a real
+ * export: config, generation config, tokenizer (real GPT-2 BPE) and
+ * `onnx/model.onnx` (fp32) plus `onnx/model_quantized.onnx` (int8 dynamic).
+ * Weights are seeded random: the output is a correct, reproducible stand-in
+ * for benchmarks and tests, not a trained model.
+ *
+ * @example
+ * ```ts
+ * await buildModel({ shape: 'tiny', outDir: '.data/models/muse/gpt2-tiny' });
+ * ```
+ */
+export async function buildModel(options: BuildModelOptions): Promise<BuiltFile[]> {
+  const shape = SHAPES[options.shape];
+  if (!shape)
+    throw new Error(
+      `Unknown shape "${options.shape}"; use one of ${Object.keys(SHAPES).join(', ')}.`,
+    );
+  const seed = options.seed ?? DEFAULT_MODEL_SEED;
+  await mkdir(join(options.outDir, 'onnx'), { recursive: true });
+  const files: BuiltFile[] = [];
+  const write = async (path: string, data: Uint8Array | string) => {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    await writeFile(join(options.outDir, path), bytes);
+    const file = {
+      path,
+      bytes: bytes.byteLength,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+    files.push(file);
+    options.onProgress?.(path, file.bytes);
+  };
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+  const { tokenizer, tokenizerConfig } = await gpt2TokenizerFiles();
+  await write('config.json', json(gpt2Config(shape, seed)));
+  await write(
+    'generation_config.json',
+    json({
+      bos_token_id: GPT2_EOS_TOKEN_ID,
+      eos_token_id: GPT2_EOS_TOKEN_ID,
+      max_length: shape.nPositions,
+    }),
+  );
+  await write('tokenizer.json', JSON.stringify(tokenizer));
+  await write('tokenizer_config.json', json(tokenizerConfig));
+  const weights = randomWeights(shape, seed);
+  await write('onnx/model.onnx', buildGpt2Onnx(shape, weights, false));
+  await write('onnx/model_quantized.onnx', buildGpt2Onnx(shape, weights, true));
+  return files;
+}
