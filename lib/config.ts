@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ENV } from './envNames.ts';
 
@@ -18,6 +20,17 @@ const configSchema = z.object({
   [ENV.reportsBucket]: name('the S3 bucket holding nightly reports'),
   [ENV.dynamoEndpoint]: endpoint,
   [ENV.s3Endpoint]: endpoint,
+  [ENV.modelId]: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/, {
+      error: 'must look like owner/name, e.g. Xenova/gpt2',
+    })
+    .optional(),
+  [ENV.modelVersion]: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be a published version label or "current"' })
+    .default('current'),
+  [ENV.modelCacheDir]: z.string().min(1).optional(),
   [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   [ENV.region]: z.string().min(1).default('us-east-1'),
 });
@@ -34,6 +47,8 @@ export interface Config {
   reportsBucket: string;
   /** AWS region. */
   region: string;
+  /** Model to load: id (unset in functions that use no model), version or `current`, cache dir. */
+  model: { id?: string; version: string; cacheDir: string };
   /** Minimum log level. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Emulator endpoints; present only when running locally. */
@@ -83,6 +98,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     reportsBucket: e[ENV.reportsBucket],
     region: e[ENV.region],
     logLevel: e[ENV.logLevel],
+    model: {
+      ...(e[ENV.modelId] ? { id: e[ENV.modelId] } : {}),
+      version: e[ENV.modelVersion],
+      cacheDir: e[ENV.modelCacheDir] ?? join(tmpdir(), 'models'),
+    },
     ...(dynamoEndpoint && s3Endpoint ? { local: { dynamoEndpoint, s3Endpoint } } : {}),
   };
 }

@@ -18,6 +18,12 @@ export const ENV = {
   dynamoEndpoint: 'MUSE_DYNAMODB_ENDPOINT',
   /** Local mode only: S3 endpoint (s3rver). Unset in AWS. */
   s3Endpoint: 'MUSE_S3_ENDPOINT',
+  /** Model id under `models/` in the model bucket, e.g. `Xenova/gpt2`. */
+  modelId: 'MUSE_MODEL_ID',
+  /** Model version to load, or `current` (default) to follow the pointer. */
+  modelVersion: 'MUSE_MODEL_VERSION',
+  /** Local cache for model files (default `<os tmpdir>/models`, i.e. `/tmp/models` on Lambda). */
+  modelCacheDir: 'MUSE_MODEL_CACHE_DIR',
   /** Log level: debug, info, warn or error. */
   logLevel: 'MUSE_LOG_LEVEL',
   /** AWS region; Lambda sets it, local mode defaults it. */

@@ -116,3 +116,27 @@ export class ServiceUnavailableError extends AppError {
     this.name = 'ServiceUnavailableError';
   }
 }
+
+/** 503: no model is published under the configured id/version. */
+export class ModelNotPublishedError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(503, 'model_not_published', message, { expose: true, ...options });
+    this.name = 'ModelNotPublishedError';
+  }
+}
+
+/** 503: a downloaded model file does not match its manifest; it was deleted and not loaded. */
+export class ChecksumMismatchError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(503, 'model_checksum_mismatch', message, { expose: true, ...options });
+    this.name = 'ChecksumMismatchError';
+  }
+}
+
+/** 507: not enough local disk (`/tmp`) to cache the model. */
+export class InsufficientStorageError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(507, 'insufficient_storage', message, { expose: true, ...options });
+    this.name = 'InsufficientStorageError';
+  }
+}

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import {
+  ChecksumMismatchError,
+  InsufficientStorageError,
+  ModelNotPublishedError,
+} from '../errors.ts';
+import {
+  CurrentPointer,
+  currentKey,
+  Manifest,
+  type ManifestFile,
+  modelPrefix,
+} from './manifest.ts';
+
+/** Size of one ranged GET; larger files are fetched as parallel ranged GETs. */
+export const RANGE_PART_BYTES = 8 * 1024 * 1024;
+/** Ranged GETs in flight at once. */
+export const RANGE_CONCURRENCY = 8;
+
+const VERIFIED_MARKER = '.muse-verified.json';
+
+/** Where a model lives in S3 and where to cache it locally. */
+export interface ModelLocation {
+  s3: S3Client;
+  bucket: string;
+  id: string;
+  /** A version label or `current`. */
+  version: string;
+  /** Local cache root; files go under `<cacheDir>/<id>/<version>/`. */
+  cacheDir: string;
+  /** Ranged-GET part size (default {@link RANGE_PART_BYTES}); files above it are split. */
+  partBytes?: number;
+}
+
+/** A model's files, verified, on local disk. */
+export interface CachedModel {
+  manifest: Manifest;
+  /** Directory holding the files (transformers.js layout). */
+  dir: string;
+  /** Bytes downloaded now (0 when the verified cache was reused). */
+  downloadedBytes: number;
+  reused: boolean;
+}
+
+async function getObjectText(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await out.Body?.transformToString();
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
+      return undefined;
+    throw error;
+  }
+}
+
+/** Reads the manifest of `version` (resolving `current` through its pointer). */
+export async function readManifest(
+  loc: Pick<ModelLocation, 's3' | 'bucket' | 'id' | 'version'>,
+): Promise<Manifest> {
+  let version = loc.version;
+  const hint = `publish one with: npm run model:publish -- --dir <model dir> --id ${loc.id}`;
+  if (version === 'current') {
+    const pointer = await getObjectText(loc.s3, loc.bucket, currentKey(loc.id));
+    if (!pointer) {
+      throw new ModelNotPublishedError(
+        `No model "${loc.id}" is published in s3://${loc.bucket}/${currentKey(loc.id)}; ${hint}.`,
+      );
+    }
+    version = CurrentPointer.parse(JSON.parse(pointer)).version;
+  }
+  const key = `${modelPrefix(loc.id, version)}manifest.json`;
+  const text = await getObjectText(loc.s3, loc.bucket, key);
+  if (!text) {
+    throw new ModelNotPublishedError(
+      `No manifest at s3://${loc.bucket}/${key}; ${hint} --version ${version}.`,
+    );
+  }
+  return Manifest.parse(JSON.parse(text));
+}
+
+async function isVerified(dir: string, manifest: Manifest): Promise<boolean> {
+  const marker = await readFile(join(dir, VERIFIED_MARKER), 'utf8').catch(() => undefined);
+  if (!marker) return false;
+  const verified = JSON.parse(marker) as ManifestFile[];
+  if (JSON.stringify(verified) !== JSON.stringify(manifest.files)) return false;
+  for (const file of manifest.files) {
+    const info = await stat(join(dir, file.path)).catch(() => undefined);
+    if (info?.size !== file.bytes) return false;
+  }
+  return true;
+}
+
+async function ensureSpace(root: string, neededBytes: number): Promise<void> {
+  await mkdir(root, { recursive: true });
+  const fs = await statfs(root);
+  const free = fs.bavail * fs.bsize;
+  if (free < neededBytes) {
+    const mb = (n: number) => `${Math.ceil(n / 1e6)} MB`;
+    throw new InsufficientStorageError(
+      `Not enough space in ${root} for the model: need ${mb(neededBytes)}, ${mb(free)} free. ` +
+        'Raise the function’s ephemeral storage (ephemeralStorageSize in infra/) or point MUSE_MODEL_CACHE_DIR at a larger disk.',
+    );
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function mapLimit<T>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function getRange(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  start: number,
+  end: number,
+): Promise<Buffer> {
+  const out = await s3.send(
+    new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }),
+  );
+  const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+  if (bytes.length !== end - start + 1) {
+    throw new Error(`Ranged GET of ${key} bytes ${start}-${end} returned ${bytes.length} bytes.`);
+  }
+  return bytes;
+}
+
+/**
+ * Downloads one file into `dest`, hashing while it downloads (parts are
+ * hashed in order as they complete, so the file is never read back).
+ * A checksum mismatch deletes the file and throws.
+ */
+async function downloadFile(
+  loc: ModelLocation,
+  key: string,
+  file: ManifestFile,
+  dest: string,
+): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const partial = `${dest}.partial`;
+  const handle = await open(partial, 'w');
+  const hash = createHash('sha256');
+  try {
+    const partBytes = loc.partBytes ?? RANGE_PART_BYTES;
+    if (file.bytes <= partBytes) {
+      const out = await loc.s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }));
+      const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+      hash.update(bytes);
+      await handle.write(bytes, 0, bytes.length, 0);
+    } else {
+      const parts = Array.from({ length: Math.ceil(file.bytes / partBytes) }, (_, i) => i);
+      const done = new Map<number, Buffer>();
+      let nextToHash = 0;
+      await mapLimit(parts, RANGE_CONCURRENCY, async (i) => {
+        const start = i * partBytes;
+        const end = Math.min(file.bytes, start + partBytes) - 1;
+        const bytes = await getRange(loc.s3, loc.bucket, key, start, end);
+        await handle.write(bytes, 0, bytes.length, start);
+        done.set(i, bytes);
+        for (let part = done.get(nextToHash); part; part = done.get(nextToHash)) {
+          hash.update(part);
+          done.delete(nextToHash++);
+        }
+      });
+    }
+  } finally {
+    await handle.close();
+  }
+  const actual = hash.digest('hex');
+  if (actual !== file.sha256) {
+    await rm(partial, { force: true });
+    throw new ChecksumMismatchError(
+      `Refusing to load ${file.path}: its sha256 is ${actual} but the manifest says ${file.sha256}. ` +
+        `The object s3://${loc.bucket}/${key} was changed or corrupted; the bad copy was deleted. Republish the model with npm run model:publish.`,
+    );
+  }
+  await rename(partial, dest);
+}
+
+/**
+ * Makes a published model available on local disk: reads its manifest,
+ * reuses a verified cache if there is one, otherwise checks free space and
+ * downloads every file in parallel (ranged GETs for files over one part), verifying
+ * each sha256 before it is used.
+ *
+ * @example
+ * ```ts
+ * const { dir, manifest } = await cacheModel({ s3, bucket, id: 'Xenova/gpt2', version: 'current', cacheDir: '/tmp/models' });
+ * ```
+ */
+export async function cacheModel(loc: ModelLocation): Promise<CachedModel> {
+  const manifest = await readManifest(loc);
+  const dir = join(loc.cacheDir, manifest.id, manifest.version);
+  if (await isVerified(dir, manifest)) return { manifest, dir, downloadedBytes: 0, reused: true };
+
+  await rm(join(dir, VERIFIED_MARKER), { force: true });
+  const needed = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
+  await ensureSpace(loc.cacheDir, needed);
+  const prefix = modelPrefix(manifest.id, manifest.version);
+  await Promise.all(
+    manifest.files.map((file) =>
+      downloadFile(loc, `${prefix}${file.path}`, file, join(dir, file.path)),
+    ),
+  );
+  await writeFile(join(dir, VERIFIED_MARKER), JSON.stringify(manifest.files));
+  return { manifest, dir, downloadedBytes: needed, reused: false };
+}

@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
+import type { InferenceSession } from 'onnxruntime-common';
+import { type CachedModel, cacheModel } from './cache.ts';
+import { weightsSha256 } from './manifest.ts';
+import { OrtGpt2Model } from './ortGpt2.ts';
+import type { TextModel } from './textModel.ts';
+
+/** A loaded model and what loading it cost. */
+export interface LoadedModel {
+  model: TextModel;
+  cached: CachedModel;
+  /** Wall time from start of load to a usable model. */
+  loadMs: number;
+  /** Part of `loadMs` spent fetching files from S3 (0 on a verified cache hit). */
+  fetchMs: number;
+}
+
+/** Where to load from. */
+export interface LoadOptions {
+  s3: S3Client;
+  bucket: string;
+  id: string;
+  version: string;
+  cacheDir: string;
+  /** Intra-op threads; default: the vCPUs this process can use. */
+  threads?: number;
+}
+
+/**
+ * ONNX Runtime options sized to the machine: one intra-op thread per vCPU,
+ * and spinning off on ≤ 2 vCPUs, where busy-waiting threads steal the core
+ * the other thread needs (two threads then run slower than one).
+ */
+export function sessionOptions(threads: number): InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    ...(threads <= 2 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+  };
+}
+
+/**
+ * Fetches a published model into the local cache (verified) and loads it
+ * with transformers.js from local files only, quantized (`dtype: 'q8'`).
+ *
+ * @example
+ * ```ts
+ * const { model } = await loadModel({ s3, bucket: 'muse-models', id: 'Xenova/gpt2', version: 'current', cacheDir: '/tmp/models' });
+ * ```
+ */
+export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
+  const started = performance.now();
+  const cached = await cacheModel(options);
+  const fetchMs = performance.now() - started;
+
+  // Local files only: never reach for the Hub, never write under node_modules (read-only on Lambda).
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = `${options.cacheDir}/`;
+  env.cacheDir = join(options.cacheDir, '.transformers-cache');
+  const path = relative(options.cacheDir, cached.dir);
+  const threads = options.threads ?? availableParallelism();
+  const [tokenizer, lm, configText] = await Promise.all([
+    AutoTokenizer.from_pretrained(path),
+    AutoModelForCausalLM.from_pretrained(path, {
+      dtype: 'q8',
+      session_options: sessionOptions(threads),
+    }),
+    readFile(join(cached.dir, 'config.json'), 'utf8'),
+  ]);
+  const config = JSON.parse(configText) as Record<string, number>;
+  const session = (lm as unknown as { sessions: Record<string, InferenceSession> }).sessions.model;
+  if (!session) throw new Error(`transformers.js loaded ${path} without a "model" session.`);
+  const nHead = config.n_head as number;
+  const model = new OrtGpt2Model(
+    session,
+    {
+      encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),
+      decode: (tokens) => tokenizer.decode(tokens, { skip_special_tokens: true }),
+    },
+    {
+      nLayer: config.n_layer as number,
+      nHead,
+      headDim: (config.n_embd as number) / nHead,
+      vocabSize: config.vocab_size as number,
+      maxContext: config.n_positions as number,
+      eosTokenId: config.eos_token_id as number,
+    },
+    {
+      id: cached.manifest.id,
+      version: cached.manifest.version,
+      sha256: weightsSha256(cached.manifest),
+      random_weights: cached.manifest.random_weights,
+      source: cached.manifest.source,
+    },
+  );
+  return { model, cached, loadMs: performance.now() - started, fetchMs };
+}

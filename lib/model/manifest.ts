@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Files a Lambda needs to run a model with `dtype: 'q8'` (transformers.js layout). */
+export const RUNTIME_FILES = [
+  'config.json',
+  'generation_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'onnx/model_quantized.onnx',
+] as const;
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a lowercase hex sha256' });
+
+/** One file of a published model. */
+export const ManifestFile = z.strictObject({
+  path: z.string().min(1),
+  bytes: z.number().int().nonnegative(),
+  sha256: Sha256,
+});
+
+/** `models/<id>/<version>/manifest.json`: what a published model consists of. */
+export const Manifest = z.strictObject({
+  id: z.string().min(1),
+  version: z.string().min(1),
+  files: z.array(ManifestFile).min(1),
+  dtype: z.literal('q8'),
+  /** Where the files came from: `built:<shape>` or `hub:<repo>`. */
+  source: z.string().min(1),
+  /** True for Muse's own random-weight models: their text means nothing. */
+  random_weights: z.boolean(),
+  created: z.iso.datetime(),
+});
+
+/** A parsed manifest. */
+export type Manifest = z.infer<typeof Manifest>;
+/** A file entry of a {@link Manifest}. */
+export type ManifestFile = z.infer<typeof ManifestFile>;
+
+/** `models/<id>/current`: which version `current` means. */
+export const CurrentPointer = z.strictObject({
+  version: z.string().min(1),
+  updated: z.iso.datetime(),
+});
+
+/** S3 key prefix of a model version. */
+export const modelPrefix = (id: string, version: string) => `models/${id}/${version}/`;
+/** S3 key of a model's `current` pointer. */
+export const currentKey = (id: string) => `models/${id}/current`;
+
+/**
+ * The model's own identity: the sha256 of its weights file, which responses
+ * report so two deployments can tell whether they run the same model.
+ */
+export function weightsSha256(manifest: Manifest): string {
+  const onnx = manifest.files.find((f) => f.path === 'onnx/model_quantized.onnx');
+  return onnx?.sha256 ?? '';
+}

@@ -1,0 +1,194 @@
+import type { InferenceSession } from 'onnxruntime-common';
+import * as ort from 'onnxruntime-node';
+import { SeededRandom } from './random.ts';
+import { logProb, sampleToken } from './sampler.ts';
+import type {
+  GeneratedSequence,
+  GenerationResult,
+  ModelInfo,
+  SamplingOptions,
+  TextModel,
+} from './textModel.ts';
+
+/** Architecture facts the decode loop needs, from `config.json`. */
+export interface Gpt2Dims {
+  nLayer: number;
+  nHead: number;
+  headDim: number;
+  vocabSize: number;
+  maxContext: number;
+  eosTokenId: number;
+}
+
+/** Tokenizer functions (transformers.js's tokenizer in production). */
+export interface Tokenizer {
+  encode(text: string): number[];
+  decode(tokens: number[]): string;
+}
+
+type Feeds = Record<string, ort.Tensor>;
+
+const int64 = (values: number[] | BigInt64Array, dims: number[]) =>
+  new ort.Tensor(
+    'int64',
+    values instanceof BigInt64Array ? values : BigInt64Array.from(values.map(BigInt)),
+    dims,
+  );
+
+/**
+ * GPT-2 sampling over an ONNX Runtime session with the standard KV-cache
+ * interface. The prompt is run once (batch 1) and its KV cache is copied to
+ * the `n` sequences, which then decode together as one batch.
+ */
+export class OrtGpt2Model implements TextModel {
+  readonly maxContext: number;
+
+  /** Real exports differ slightly: some lack `position_ids`, merged decoders add `use_cache_branch`. */
+  private readonly feedsPositions: boolean;
+  private readonly feedsCacheBranch: boolean;
+
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly tokenizer: Tokenizer,
+    private readonly dims: Gpt2Dims,
+    readonly info: ModelInfo,
+  ) {
+    this.maxContext = dims.maxContext;
+    this.feedsPositions = session.inputNames.includes('position_ids');
+    this.feedsCacheBranch = session.inputNames.includes('use_cache_branch');
+  }
+
+  private run(feeds: Feeds, cached: boolean): Promise<InferenceSession.ReturnType> {
+    if (!this.feedsPositions) delete feeds.position_ids;
+    if (this.feedsCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [cached], [1]);
+    return this.session.run(feeds);
+  }
+
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text);
+  }
+
+  decode(tokens: number[]): string {
+    return this.tokenizer.decode(tokens);
+  }
+
+  private emptyPast(feeds: Feeds): void {
+    const { nLayer, nHead, headDim } = this.dims;
+    for (let i = 0; i < nLayer; i++) {
+      for (const kind of ['key', 'value']) {
+        feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [
+          1,
+          nHead,
+          0,
+          headDim,
+        ]);
+      }
+    }
+  }
+
+  /** Copies a batch-1 KV cache to `n` rows. */
+  private tilePast(outputs: InferenceSession.ReturnType, n: number, feeds: Feeds): void {
+    for (let i = 0; i < this.dims.nLayer; i++) {
+      for (const kind of ['key', 'value']) {
+        const present = outputs[`present.${i}.${kind}`] as ort.Tensor;
+        const data = present.data as Float32Array;
+        const tiled = new Float32Array(data.length * n);
+        for (let r = 0; r < n; r++) tiled.set(data, r * data.length);
+        const [, h, t, d] = present.dims as number[];
+        feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', tiled, [
+          n,
+          h as number,
+          t as number,
+          d as number,
+        ]);
+      }
+    }
+  }
+
+  private carryPast(outputs: InferenceSession.ReturnType, feeds: Feeds): void {
+    for (let i = 0; i < this.dims.nLayer; i++) {
+      feeds[`past_key_values.${i}.key`] = outputs[`present.${i}.key`] as ort.Tensor;
+      feeds[`past_key_values.${i}.value`] = outputs[`present.${i}.value`] as ort.Tensor;
+    }
+  }
+
+  /**
+   * Samples `n` continuations of `promptTokens`.
+   *
+   * @example
+   * ```ts
+   * const out = await model.generate(model.encode('Hello'), { n: 2, maxNewTokens: 20, temperature: 0.8, topK: 50, topP: 0.95, seed: 1 });
+   * ```
+   */
+  async generate(promptTokens: number[], options: SamplingOptions): Promise<GenerationResult> {
+    const { n, maxNewTokens } = options;
+    const P = promptTokens.length;
+    if (P === 0) throw new RangeError('The prompt must contain at least one token.');
+    if (P + maxNewTokens > this.maxContext) {
+      throw new RangeError(
+        `Prompt (${P} tokens) + max_new_tokens (${maxNewTokens}) exceeds the model's ${this.maxContext}-token context.`,
+      );
+    }
+    const V = this.dims.vocabSize;
+    const started = performance.now();
+    const feeds: Feeds = {
+      input_ids: int64(promptTokens, [1, P]),
+      attention_mask: int64(new Array(P).fill(1), [1, P]),
+      position_ids: int64(
+        promptTokens.map((_, i) => i),
+        [1, P],
+      ),
+    };
+    this.emptyPast(feeds);
+    let outputs = await this.run(feeds, false);
+    const prefillMs = performance.now() - started;
+
+    const rngs = Array.from({ length: n }, (_, r) => new SeededRandom(options.seed + r * 7919));
+    const sequences: GeneratedSequence[] = Array.from({ length: n }, () => ({
+      tokens: [],
+      logprobs: [],
+      finishReason: 'length' as const,
+    }));
+    const finished = new Array<boolean>(n).fill(false);
+    const promptLogits = (outputs.logits as ort.Tensor).data as Float32Array;
+    let rowLogits = (_row: number) => promptLogits.subarray((P - 1) * V, P * V);
+    this.tilePast(outputs, n, feeds);
+
+    let steps = 0;
+    for (let step = 0; step < maxNewTokens; step++) {
+      const next = new Array<number>(n).fill(this.dims.eosTokenId);
+      for (let r = 0; r < n; r++) {
+        if (finished[r]) continue;
+        const logits = rowLogits(r);
+        const token = sampleToken(logits, options, rngs[r] as SeededRandom);
+        const seq = sequences[r] as GeneratedSequence;
+        if (token === this.dims.eosTokenId) {
+          finished[r] = true;
+          seq.finishReason = 'eos';
+          continue;
+        }
+        seq.tokens.push(token);
+        seq.logprobs.push(logProb(logits, token));
+        next[r] = token;
+        options.onToken?.(r, token);
+      }
+      steps = step + 1;
+      if (finished.every(Boolean) || step === maxNewTokens - 1) break;
+      const position = P + step;
+      feeds.input_ids = int64(next, [n, 1]);
+      feeds.position_ids = int64(new Array(n).fill(position), [n, 1]);
+      feeds.attention_mask = int64(new Array(n * (position + 1)).fill(1), [n, position + 1]);
+      outputs = await this.run(feeds, true);
+      this.carryPast(outputs, feeds);
+      const logits = (outputs.logits as ort.Tensor).data as Float32Array;
+      rowLogits = (r: number) => logits.subarray(r * V, (r + 1) * V);
+    }
+    return {
+      sequences,
+      promptTokens: P,
+      prefillMs,
+      decodeMs: performance.now() - started - prefillMs,
+      steps,
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { s3Client } from '../aws/clients.ts';
+import { config } from '../config.ts';
+import { ENV } from '../envNames.ts';
+import { ModelNotPublishedError } from '../errors.ts';
+import { type LoadedModel, type LoadOptions, loadModel } from './loadModel.ts';
+
+/**
+ * Wraps a loader so that every caller shares one load: the first call starts
+ * it, concurrent and later calls get the same promise. A failed load is
+ * forgotten, so the next call retries (e.g. after the model is published).
+ */
+export function sharedLoader(load: () => Promise<LoadedModel>): () => Promise<LoadedModel> {
+  let loading: Promise<LoadedModel> | undefined;
+  return () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+}
+
+function optionsFromConfig(): Omit<LoadOptions, 's3'> {
+  const cfg = config();
+  if (!cfg.model.id) {
+    throw new ModelNotPublishedError(
+      `This function has no model configured: set ${ENV.modelId} (the CDK stack and npm start set it).`,
+    );
+  }
+  return {
+    bucket: cfg.modelBucket,
+    id: cfg.model.id,
+    version: cfg.model.version,
+    cacheDir: cfg.model.cacheDir,
+  };
+}
+
+/**
+ * The process-wide model, loaded once per container from the configured
+ * bucket, id and version.
+ *
+ * @example
+ * ```ts
+ * const { model } = await getModel();
+ * ```
+ */
+export const getModel = sharedLoader(async () =>
+  loadModel({ ...optionsFromConfig(), s3: s3Client() }),
+);

@@ -1,0 +1,80 @@
+import type { SeededRandom } from './random.ts';
+
+/** Parameters of {@link sampleToken}. */
+export interface SampleParams {
+  temperature: number;
+  topK: number;
+  topP: number;
+}
+
+/** log-softmax of `logits[index]` over the whole row. */
+export function logProb(logits: Float32Array, index: number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < logits.length; i++)
+    if ((logits[i] as number) > max) max = logits[i] as number;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] as number) - max);
+  return (logits[index] as number) - max - Math.log(sum);
+}
+
+function argmax(logits: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++)
+    if ((logits[i] as number) > (logits[best] as number)) best = i;
+  return best;
+}
+
+/** Indices of the k largest values, largest first (k small: partial insertion). */
+function topIndices(logits: Float32Array, k: number): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i] as number;
+    if (idx.length === k && v <= (logits[idx[k - 1] as number] as number)) continue;
+    let j = idx.length < k ? idx.length : k - 1;
+    if (idx.length < k) idx.push(i);
+    while (j > 0 && (logits[idx[j - 1] as number] as number) < v) {
+      idx[j] = idx[j - 1] as number;
+      j--;
+    }
+    idx[j] = i;
+  }
+  return idx;
+}
+
+/**
+ * Picks the next token from one row of logits: greedy at temperature 0,
+ * otherwise temperature-scaled sampling restricted to the top-k tokens and
+ * then to the smallest set whose probability reaches top-p. Deterministic
+ * for a given RNG state.
+ */
+export function sampleToken(logits: Float32Array, params: SampleParams, rng: SeededRandom): number {
+  if (params.temperature <= 0) return argmax(logits);
+  const k = params.topK > 0 ? Math.min(params.topK, logits.length) : logits.length;
+  const candidates =
+    k < logits.length
+      ? topIndices(logits, k)
+      : Array.from(logits.keys()).sort((a, b) => (logits[b] as number) - (logits[a] as number));
+  const top = logits[candidates[0] as number] as number;
+  const weights = candidates.map((i) =>
+    Math.exp(((logits[i] as number) - top) / params.temperature),
+  );
+  const total = weights.reduce((s, w) => s + w, 0);
+  let keep = candidates.length;
+  if (params.topP < 1) {
+    let mass = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      mass += (weights[i] as number) / total;
+      if (mass >= params.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  const kept = weights.slice(0, keep).reduce((s, w) => s + w, 0);
+  let r = rng.next() * kept;
+  for (let i = 0; i < keep; i++) {
+    r -= weights[i] as number;
+    if (r < 0) return candidates[i] as number;
+  }
+  return candidates[keep - 1] as number;
+}

@@ -1,0 +1,59 @@
+/** Identity of the model in use; every response carries it. */
+export interface ModelInfo {
+  id: string;
+  version: string;
+  /** sha256 of the weights file (`onnx/model_quantized.onnx`). */
+  sha256: string;
+  /** True for Muse's own seeded random-weight models: their text is meaningless. */
+  random_weights: boolean;
+  source: string;
+}
+
+/** Sampling parameters for {@link TextModel.generate}. */
+export interface SamplingOptions {
+  /** Sequences to sample from the same prompt (they share one prefill). */
+  n: number;
+  maxNewTokens: number;
+  /** 0 means greedy. */
+  temperature: number;
+  /** Keep the k most likely tokens; 0 disables. */
+  topK: number;
+  /** Nucleus sampling mass; 1 disables. */
+  topP: number;
+  /** Seed of the sampler: same prompt, parameters and seed → same tokens. */
+  seed: number;
+  /** Called for each new token of each sequence as it is produced. */
+  onToken?: (sequence: number, tokenId: number) => void;
+}
+
+/** One sampled continuation. */
+export interface GeneratedSequence {
+  tokens: number[];
+  /** Log-probability of each token under the model's (untempered) distribution. */
+  logprobs: number[];
+  finishReason: 'eos' | 'length';
+}
+
+/** What one {@link TextModel.generate} call produced, with timings. */
+export interface GenerationResult {
+  sequences: GeneratedSequence[];
+  promptTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+  /** Decode steps run (the longest sequence's length). */
+  steps: number;
+}
+
+/**
+ * A causal language model: tokenizer plus sampling. Implemented over the
+ * ONNX Runtime session that transformers.js loads; domain code depends on
+ * this interface only.
+ */
+export interface TextModel {
+  readonly info: ModelInfo;
+  /** Longest context (prompt + new tokens) the model accepts. */
+  readonly maxContext: number;
+  encode(text: string): number[];
+  decode(tokens: number[]): string;
+  generate(promptTokens: number[], options: SamplingOptions): Promise<GenerationResult>;
+}
