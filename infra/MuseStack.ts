@@ -1,7 +1,8 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ENV } from '#lib/envNames.ts';
+import { modelBundling } from './constructs/ModelRuntime.ts';
 import { Storage } from './constructs/Storage.ts';
 import { UrlFunction } from './constructs/UrlFunction.ts';
 
@@ -9,6 +10,10 @@ import { UrlFunction } from './constructs/UrlFunction.ts';
 export interface MuseStackProps extends StackProps {
   /** Delete tables and buckets on `cdk destroy` (default false: keep data). */
   destroyData?: boolean;
+  /** Model id the functions load from the model bucket (default `Xenova/gpt2`). */
+  modelId?: string;
+  /** Model version to pin, or `current` (default) to follow the pointer. */
+  modelVersion?: string;
 }
 
 /** Everything Muse deploys: storage and the functions with their URLs. */
@@ -45,6 +50,32 @@ export class MuseStack extends Stack {
         // HeadBucket is authorised by s3:ListBucket on the bucket itself.
         actions: ['s3:ListBucket'],
         resources: [modelBucket.bucketArn, reportsBucket.bucketArn],
+      }),
+    );
+
+    // generate runs the gpt2-shape model: ~1 GB resident at peak, so 3008 MB
+    // (which also buys ~2 vCPUs for onnxruntime's threads); 1 GB of /tmp holds
+    // the ~170 MB q8 files with room for a second version; 60 s covers a
+    // cold start plus a 256-token best-of-8 request.
+    const generate = new UrlFunction(this, 'Generate', {
+      name: 'generate',
+      description: 'Muse: marketing copy from the quantized GPT-2',
+      memorySize: 3008,
+      timeout: Duration.seconds(60),
+      ephemeralStorageSize: Size.mebibytes(1024),
+      environment: {
+        ...storageEnv,
+        [ENV.modelId]: props.modelId ?? 'Xenova/gpt2',
+        [ENV.modelVersion]: props.modelVersion ?? 'current',
+        [ENV.modelCacheDir]: '/tmp/models',
+      },
+      bundling: modelBundling(),
+    });
+    // Read-only, and only the models/ prefix: never reports, never writes.
+    generate.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [modelBucket.arnForObjects('models/*')],
       }),
     );
   }

@@ -58,6 +58,7 @@ export class UrlFunction extends Construct {
         banner:
           "import { createRequire as __muse_cr } from 'node:module'; const require = __muse_cr(import.meta.url);",
         ...props.bundling,
+        externalModules: ['@aws-sdk/*', ...(props.bundling?.externalModules ?? [])],
       },
     });
     this.url = this.fn.addFunctionUrl({

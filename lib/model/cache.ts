@@ -29,7 +29,7 @@ export interface ModelLocation {
   id: string;
   /** A version label or `current`. */
   version: string;
-  /** Local cache root; files go under `<cacheDir>/<id>/<version>/`. */
+  /** Local cache root; files go under {@link localModelDir}. */
   cacheDir: string;
   /** Ranged-GET part size (default {@link RANGE_PART_BYTES}); files above it are split. */
   partBytes?: number;
@@ -196,6 +196,15 @@ async function downloadFile(
 }
 
 /**
+ * Local directory of a model version: `<cacheDir>/<owner>__<name>/<version>`.
+ * transformers.js resolves local model paths of at most two segments and
+ * treats `--` specially, so the id's `/` becomes `__`.
+ */
+export function localModelDir(cacheDir: string, id: string, version: string): string {
+  return join(cacheDir, id.replace('/', '__'), version);
+}
+
+/**
  * Makes a published model available on local disk: reads its manifest,
  * reuses a verified cache if there is one, otherwise checks free space and
  * downloads every file in parallel (ranged GETs for files over one part), verifying
@@ -208,7 +217,7 @@ async function downloadFile(
  */
 export async function cacheModel(loc: ModelLocation): Promise<CachedModel> {
   const manifest = await readManifest(loc);
-  const dir = join(loc.cacheDir, manifest.id, manifest.version);
+  const dir = localModelDir(loc.cacheDir, manifest.id, manifest.version);
   if (await isVerified(dir, manifest)) return { manifest, dir, downloadedBytes: 0, reused: true };
 
   await rm(join(dir, VERIFIED_MARKER), { force: true });

@@ -7,6 +7,28 @@ import { HTTP_FUNCTIONS } from '#local/functions.ts';
 
 let template: Template;
 
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** Statements of the policies attached to the role of the construct whose id starts with `prefix`. */
+function policyStatements(prefix: string): Statement[] {
+  return Object.entries(template.findResources('AWS::IAM::Policy'))
+    .filter(([id]) => id.startsWith(prefix))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+function functionNamed(name: string) {
+  const found = Object.values(template.findResources('AWS::Lambda::Function')).find((f) =>
+    String(f.Properties.Description)
+      .toLowerCase()
+      .includes(name === 'generate' ? 'marketing copy' : name),
+  );
+  if (!found) throw new Error(`no function ${name}`);
+  return found;
+}
+
 beforeAll(() => {
   const app = new App();
   template = Template.fromStack(new MuseStack(app, 'Test'));
@@ -89,12 +111,37 @@ describe('MuseStack (synthesized)', () => {
   });
 
   it('grants health only DescribeTable and ListBucket, on named resources', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const actions = statements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
+    const statements = policyStatements('Health');
 
-    expect(actions.sort()).toEqual(['dynamodb:DescribeTable', 's3:ListBucket']);
-    for (const s of statements) expect(JSON.stringify(s.Resource)).not.toBe('"*"');
+    expect(statements.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+      'dynamodb:DescribeTable',
+      's3:ListBucket',
+    ]);
+    for (const st of statements) expect(JSON.stringify(st.Resource)).not.toBe('"*"');
+  });
+
+  it('grants generate only GetObject under models/', () => {
+    const statements = policyStatements('Generate');
+
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(statements[0]?.Resource)).toMatch(/\/models\/\*"/);
+  });
+
+  it('runs generate with room for the gpt2-shape model and names the model in its env', () => {
+    const fn = functionNamed('generate');
+
+    expect(fn.Properties).toMatchObject({
+      MemorySize: 3008,
+      EphemeralStorage: { Size: 1024 },
+      Environment: {
+        Variables: {
+          MUSE_MODEL_ID: 'Xenova/gpt2',
+          MUSE_MODEL_VERSION: 'current',
+          MUSE_MODEL_CACHE_DIR: '/tmp/models',
+        },
+      },
+    });
   });
 
   it('deploys every handler in functions/ and serves it locally', () => {

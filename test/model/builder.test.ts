@@ -7,7 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '#lib/model/builder/buildModel.ts';
 import { tinyModelDir } from '#test/support/tinyModel.ts';
 
-const sha = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+const sha = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 
 let dir: string;
 beforeAll(async () => {
@@ -22,7 +25,8 @@ describe('model builder', () => {
 
     const files = await buildModel({ shape: 'tiny', outDir: other });
 
-    for (const file of files) expect(await sha(join(other, file.path))).toBe(await sha(join(dir, file.path)));
+    for (const file of files)
+      expect(await sha(join(other, file.path))).toBe(await sha(join(dir, file.path)));
   });
 
   it('builds different weights from a different seed', async () => {
@@ -57,6 +61,11 @@ describe('model builder', () => {
   it('marks the config as random weights', async () => {
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
 
-    expect(config).toMatchObject({ model_type: 'gpt2', n_layer: 2, n_embd: 64, muse: { random_weights: true } });
+    expect(config).toMatchObject({
+      model_type: 'gpt2',
+      n_layer: 2,
+      n_embd: 64,
+      muse: { random_weights: true },
+    });
   });
 });
