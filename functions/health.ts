@@ -18,6 +18,7 @@ export const api = defineApi([
         tables: { app: cfg.appTable, events: cfg.eventsTable },
         buckets: { models: cfg.modelBucket, reports: cfg.reportsBucket },
         mode: cfg.local ? 'local' : 'aws',
+        ...(cfg.model.id ? { model: { id: cfg.model.id, version: cfg.model.version } } : {}),
       });
       return json(report.status === 'ok' ? 200 : 503, report);
     },

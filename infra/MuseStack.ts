@@ -24,6 +24,10 @@ export class MuseStack extends Stack {
     super(scope, id, props);
     this.storage = new Storage(this, 'Storage', { destroyData: props.destroyData ?? false });
     const { appTable, eventsTable, modelBucket, reportsBucket } = this.storage;
+    const modelEnv = {
+      [ENV.modelId]: props.modelId ?? 'Xenova/gpt2',
+      [ENV.modelVersion]: props.modelVersion ?? 'current',
+    };
     const storageEnv = {
       [ENV.appTable]: appTable.tableName,
       [ENV.eventsTable]: eventsTable.tableName,
@@ -37,7 +41,7 @@ export class MuseStack extends Stack {
       description: 'Muse: status of tables and buckets',
       memorySize: 256,
       timeout: Duration.seconds(10),
-      environment: storageEnv,
+      environment: { ...storageEnv, ...modelEnv },
     });
     health.fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -65,8 +69,7 @@ export class MuseStack extends Stack {
       ephemeralStorageSize: Size.mebibytes(1024),
       environment: {
         ...storageEnv,
-        [ENV.modelId]: props.modelId ?? 'Xenova/gpt2',
-        [ENV.modelVersion]: props.modelVersion ?? 'current',
+        ...modelEnv,
         [ENV.modelCacheDir]: '/tmp/models',
       },
       bundling: modelBundling(),

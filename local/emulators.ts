@@ -32,6 +32,30 @@ export interface Emulators {
 
 const HOST = '127.0.0.1';
 
+/** A running s3rver. */
+export interface RunningS3 {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts s3rver alone on `directory` (used by CLIs that need only S3 while
+ * `npm start` may hold the DynamoDB store; s3rver keeps plain files, so two
+ * servers on one directory see each other's objects).
+ */
+export async function startS3rver(directory: string, port = 0): Promise<RunningS3> {
+  await mkdir(directory, { recursive: true });
+  const server = new S3rver({
+    address: HOST,
+    port,
+    directory,
+    silent: true,
+    allowMismatchedSignatures: true,
+  });
+  const address = await server.run();
+  return { endpoint: `http://${HOST}:${address.port}`, stop: () => server.close() };
+}
+
 /**
  * Starts dynalite and s3rver in this process on loopback. Data persists under
  * `dataDir` so a second start sees the first one's tables and objects.
@@ -61,16 +85,9 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   });
   const dynamoPort = (dynamo.address() as AddressInfo).port;
 
-  const s3 = new S3rver({
-    address: HOST,
-    port: options.s3Port ?? 0,
-    directory: s3Dir,
-    silent: true,
-    allowMismatchedSignatures: true,
-  });
-  let s3Address: AddressInfo;
+  let s3: RunningS3;
   try {
-    s3Address = await s3.run();
+    s3 = await startS3rver(s3Dir, options.s3Port ?? 0);
   } catch (error) {
     await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     throw error;
@@ -79,13 +96,13 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   let stopped: Promise<void> | undefined;
   return {
     dynamoEndpoint: `http://${HOST}:${dynamoPort}`,
-    s3Endpoint: `http://${HOST}:${s3Address.port}`,
+    s3Endpoint: s3.endpoint,
     stop() {
       stopped ??= Promise.all([
         new Promise<void>((resolve, reject) =>
           dynamo.close((err?: Error) => (err ? reject(err) : resolve())),
         ),
-        s3.close(),
+        s3.stop(),
       ]).then(() => undefined);
       return stopped;
     },

@@ -7,10 +7,15 @@
 // Lambda runs Node 22; the SDK's notice about this machine's Node 20 is noise locally.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { join } from 'node:path';
+import { createS3Client } from '#lib/aws/clients.ts';
+import { parseConfig } from '#lib/config.ts';
+import { ENV } from '#lib/envNames.ts';
 import { adminApi } from './adminApi.ts';
 import { startBridge } from './bridge.ts';
 import { HTTP_FUNCTIONS } from './functions.ts';
 import { localJobs } from './jobs.ts';
+import { chooseLocalModel, publishLocalModel } from './model.ts';
 import { startScheduler } from './scheduler.ts';
 import { localSettings } from './settings.ts';
 import { startLocalStack } from './stack.ts';
@@ -23,6 +28,21 @@ const stack = await startLocalStack({
 });
 // The handlers read their configuration from the environment, as in Lambda.
 Object.assign(process.env, stack.env);
+
+// The model: chosen here, published into the local S3, then loaded by the
+// functions from S3 exactly as in Lambda.
+const model = await chooseLocalModel(settings.dataDir, (line) => console.log(line));
+{
+  const cfg = parseConfig(process.env);
+  const s3 = createS3Client(cfg);
+  const { version, uploaded } = await publishLocalModel(model, s3, cfg.modelBucket);
+  s3.destroy();
+  process.env[ENV.modelId] = model.id;
+  process.env[ENV.modelCacheDir] ??= join(settings.dataDir, 'cache', 'models');
+  console.log(
+    `Model ${model.id}@${version} ${uploaded ? 'published to' : 'already in'} the local S3 (${model.source}).`,
+  );
+}
 
 const scheduler = startScheduler(await localJobs());
 const admin = adminApi(scheduler);
@@ -61,7 +81,15 @@ const lines = [
   '',
   'Try:',
   `  curl -s ${base}/health`,
+  `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"prompt":"Our spring sale starts","max_new_tokens":30,"n":2,"seed":1}'`,
   '',
+  ...(model.randomWeights
+    ? [
+        '!! The model has RANDOM weights (Muse demo build): generated text is gibberish by design.',
+        '!! For real copy, where the Hub is reachable: npm run model:fetch -- Xenova/gpt2, then restart.',
+        '',
+      ]
+    : []),
   `Scheduled jobs: ${Object.keys(scheduler.nextRuns()).join(', ') || 'none yet'} (run one now: npm run job -- <name>)`,
   'Ctrl-C to stop.',
   '',

@@ -15,6 +15,8 @@ export interface HealthReport {
   mode: 'local' | 'aws';
   tables: Record<string, ResourceStatus>;
   buckets: Record<string, ResourceStatus>;
+  /** The model the functions are configured to load (id and version or `current`). */
+  model?: { id: string; version: string };
   checkedAt: string;
 }
 
@@ -27,6 +29,7 @@ export interface HealthDeps {
   /** Logical id → bucket name. */
   buckets: Record<string, string>;
   mode: 'local' | 'aws';
+  model?: { id: string; version: string };
 }
 
 async function tableStatus(dynamo: DynamoDBClient, name: string): Promise<ResourceStatus> {
@@ -79,6 +82,7 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     mode: deps.mode,
     tables,
     buckets,
+    ...(deps.model ? { model: deps.model } : {}),
     checkedAt: new Date().toISOString(),
   };
 }

@@ -33,7 +33,8 @@ export interface PublishOptions {
 
 const PART_BYTES = 16 * 1024 * 1024;
 
-async function hashFile(path: string): Promise<string> {
+/** sha256 of a file, streamed. */
+export async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
