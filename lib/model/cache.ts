@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { mapLimit } from '../async.ts';
 import {
   ChecksumMismatchError,
   InsufficientStorageError,
@@ -108,22 +109,6 @@ async function ensureSpace(root: string, neededBytes: number): Promise<void> {
         'Raise the function’s ephemeral storage (ephemeralStorageSize in infra/) or point MUSE_MODEL_CACHE_DIR at a larger disk.',
     );
   }
-}
-
-/** Runs `task` over `items` with at most `limit` in flight. */
-async function mapLimit<T>(
-  items: T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 async function getRange(

@@ -1,6 +1,6 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import * as ort from 'onnxruntime-node';
-import { SeededRandom } from './random.ts';
+import { SeededRandom } from '../random.ts';
 import { logProb, sampleToken } from './sampler.ts';
 import type {
   GeneratedSequence,

@@ -1,4 +1,4 @@
-import type { SeededRandom } from './random.ts';
+import type { SeededRandom } from '../random.ts';
 
 /** Parameters of {@link sampleToken}. */
 export interface SampleParams {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '#lib/model/random.ts';
 import { logProb, sampleToken } from '#lib/model/sampler.ts';
+import { SeededRandom } from '#lib/random.ts';
 
 const logits = Float32Array.from([1, 3, 2, 0.5, 2.9]);
 

@@ -1,4 +1,4 @@
-import { SeededRandom } from '../random.ts';
+import { SeededRandom } from '../../random.ts';
 import { DType, GraphBuilder } from './onnxGraph.ts';
 
 /** GPT-2's vocabulary size (the real BPE vocabulary). */

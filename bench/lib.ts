@@ -1,0 +1,34 @@
+/** Small helpers shared by the benchmarks (not part of `npm test`). */
+
+/** Median of a list of numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Runs `fn` `reps` times after `warmup` untimed runs; returns each run's result. */
+export async function repeat<T>(reps: number, warmup: number, fn: () => Promise<T>): Promise<T[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const out: T[] = [];
+  for (let i = 0; i < reps; i++) out.push(await fn());
+  return out;
+}
+
+/** Prints rows as an aligned text table. */
+export function table(rows: Array<Record<string, string | number>>): string {
+  const first = rows[0];
+  if (!first) return '';
+  const cols = Object.keys(first);
+  const cell = (v: string | number | undefined) =>
+    typeof v === 'number' ? String(Math.round(v * 100) / 100) : (v ?? '');
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i] as number)).join('  ');
+  return [
+    line(cols),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
+  ].join('\n');
+}

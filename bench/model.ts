@@ -1,0 +1,301 @@
+/**
+ * Model benchmarks, side by side in one run on the gpt2 and distilgpt2 shapes
+ * (random weights: speed does not depend on weight values):
+ *  1. tokens/s of Muse's generate loop vs a bare onnxruntime-node greedy loop
+ *     on the same model_quantized.onnx vs transformers.js's default pipeline (fp32);
+ *  2. cold start to first token vs one plain GetObject + session creation; warm start;
+ *  3. peak RSS of the generate path (separate process).
+ */
+import { spawn } from 'node:child_process';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { env, pipeline } from '@huggingface/transformers';
+import * as ort from 'onnxruntime-node';
+import { createS3Client } from '#lib/aws/clients.ts';
+import { buildModel } from '#lib/model/builder/buildModel.ts';
+import type { ShapeName } from '#lib/model/builder/gpt2.ts';
+import { loadModel, sessionOptions } from '#lib/model/loadModel.ts';
+import { publishModel } from '#lib/model/publish.ts';
+import { startS3rver } from '#local/emulators.ts';
+import { median, repeat, table } from './lib.ts';
+
+const NEW_TOKENS = 64;
+const REPS = 5;
+const PROMPT = 'Subject: Your spring trail gear is here. Hi Sam, the new Trail Runner 2 is';
+const BUCKET = 'bench-models';
+
+/** Builds (once, cached under .data/bench-models) a model of `shape`. */
+export async function benchModelDir(shape: ShapeName): Promise<string> {
+  const dir = join('.data', 'bench-models', shape);
+  try {
+    await access(join(dir, 'onnx', 'model_quantized.onnx'));
+    await access(join(dir, 'onnx', 'model.onnx'));
+  } catch {
+    console.error(`building ${shape} shape (random weights) …`);
+    await buildModel({ shape, outDir: dir });
+  }
+  return dir;
+}
+
+/** A bare onnxruntime-node greedy loop with KV cache: the runtime's limit. */
+async function bareGreedy(
+  session: ort.InferenceSession,
+  prompt: number[],
+  newTokens: number,
+  dims: { nLayer: number; nHead: number; headDim: number; vocab: number },
+) {
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(prompt.map(BigInt)), [1, prompt.length]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [
+      1,
+      prompt.length,
+    ]),
+    position_ids: new ort.Tensor('int64', BigInt64Array.from(prompt.map((_, i) => BigInt(i))), [
+      1,
+      prompt.length,
+    ]),
+  };
+  for (let i = 0; i < dims.nLayer; i++) {
+    feeds[`past_key_values.${i}.key`] = new ort.Tensor('float32', new Float32Array(0), [
+      1,
+      dims.nHead,
+      0,
+      dims.headDim,
+    ]);
+    feeds[`past_key_values.${i}.value`] = new ort.Tensor('float32', new Float32Array(0), [
+      1,
+      dims.nHead,
+      0,
+      dims.headDim,
+    ]);
+  }
+  let tokens = 0;
+  let length = prompt.length;
+  let out = await session.run(feeds);
+  let logits = (out.logits as ort.Tensor).data as Float32Array;
+  let offset = (prompt.length - 1) * dims.vocab;
+  while (tokens < newTokens) {
+    let best = 0;
+    for (let v = 1; v < dims.vocab; v++)
+      if ((logits[offset + v] as number) > (logits[offset + best] as number)) best = v;
+    tokens++;
+    if (tokens === newTokens) break;
+    for (let i = 0; i < dims.nLayer; i++) {
+      feeds[`past_key_values.${i}.key`] = out[`present.${i}.key`] as ort.Tensor;
+      feeds[`past_key_values.${i}.value`] = out[`present.${i}.value`] as ort.Tensor;
+    }
+    feeds.input_ids = new ort.Tensor('int64', BigInt64Array.from([BigInt(best)]), [1, 1]);
+    feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from([BigInt(length)]), [1, 1]);
+    length++;
+    feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]);
+    out = await session.run(feeds);
+    logits = (out.logits as ort.Tensor).data as Float32Array;
+    offset = 0;
+  }
+  return tokens;
+}
+
+async function publishTo(s3: S3Client, dir: string, shape: string) {
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined);
+  return publishModel({
+    s3,
+    bucket: BUCKET,
+    dir,
+    id: `bench/${shape}`,
+    source: `built:${shape}`,
+    randomWeights: true,
+  });
+}
+
+/** Runs a Node child process to completion, collecting its output. */
+function runChild(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', () => resolve({ stdout, stderr }));
+  });
+}
+
+/** Runs every model benchmark; returns rows for the table and JSON. */
+export async function runModelBench(shapes: ShapeName[]): Promise<Record<string, unknown>> {
+  const threads = availableParallelism();
+  const s3dir = await mkdtemp(join(tmpdir(), 'muse-bench-s3-'));
+  const s3server = await startS3rver(s3dir);
+  const s3 = createS3Client({
+    region: 'us-east-1',
+    local: { s3Endpoint: s3server.endpoint, dynamoEndpoint: s3server.endpoint },
+  });
+  const results: Record<string, unknown> = { threads, newTokens: NEW_TOKENS, reps: REPS };
+  const speedRows: Array<Record<string, string | number>> = [];
+  const coldRows: Array<Record<string, string | number>> = [];
+  let rss: { stdout: string; stderr: string } | undefined;
+  try {
+    for (const shape of shapes) {
+      const dir = await benchModelDir(shape);
+      const manifest = await publishTo(s3, dir, shape);
+
+      // Cold start: empty cache, model in local S3 → first token.
+      const cold = await repeat(3, 0, async () => {
+        const cacheDir = await mkdtemp(join(tmpdir(), 'muse-bench-cache-'));
+        const t0 = performance.now();
+        const loaded = await loadModel({
+          s3,
+          bucket: BUCKET,
+          id: manifest.id,
+          version: manifest.version,
+          cacheDir,
+        });
+        await loaded.model.generate(loaded.model.encode(PROMPT), {
+          n: 1,
+          maxNewTokens: 1,
+          temperature: 0,
+          topK: 0,
+          topP: 1,
+          seed: 1,
+        });
+        const ms = performance.now() - t0;
+        await rm(cacheDir, { recursive: true, force: true });
+        return { ms, fetchMs: loaded.fetchMs, model: loaded.model };
+      });
+      const plain = await repeat(3, 0, async () => {
+        const t0 = performance.now();
+        const got = await s3.send(
+          new GetObjectCommand({
+            Bucket: BUCKET,
+            Key: `models/${manifest.id}/${manifest.version}/onnx/model_quantized.onnx`,
+          }),
+        );
+        const bytes = await got.Body?.transformToByteArray();
+        const file = join(tmpdir(), `muse-bench-plain-${shape}.onnx`);
+        await writeFile(file, bytes ?? new Uint8Array());
+        const session = await ort.InferenceSession.create(file, sessionOptions(threads));
+        const ms = performance.now() - t0;
+        await session.release();
+        await rm(file, { force: true });
+        return ms;
+      });
+      const model = (cold.at(-1) as { model: Awaited<ReturnType<typeof loadModel>>['model'] })
+        .model;
+      const promptTokens = model.encode(PROMPT);
+      const firstToken = await repeat(REPS, 1, async () => {
+        const t0 = performance.now();
+        await model.generate(promptTokens, {
+          n: 1,
+          maxNewTokens: 1,
+          temperature: 0,
+          topK: 0,
+          topP: 1,
+          seed: 1,
+        });
+        return performance.now() - t0;
+      });
+      const coldMs = median(cold.map((c) => c.ms));
+      const plainMs = median(plain);
+      coldRows.push({
+        shape,
+        'muse cold→1st token ms': coldMs,
+        'of which S3 fetch ms': median(cold.map((c) => c.fetchMs)),
+        'GetObject+session ms': plainMs,
+        ratio: coldMs / plainMs,
+        'warm 1st token ms': median(firstToken),
+      });
+
+      // Decode speed, side by side on the same prompt and token count.
+      const muse = await repeat(REPS, 1, async () => {
+        const t0 = performance.now();
+        const out = await model.generate(promptTokens, {
+          n: 1,
+          maxNewTokens: NEW_TOKENS,
+          temperature: 0,
+          topK: 0,
+          topP: 1,
+          seed: 1,
+        });
+        return (out.sequences[0]?.tokens.length ?? 0) / ((performance.now() - t0) / 1000);
+      });
+      const config = (
+        await import(join(process.cwd(), dir, 'config.json'), { with: { type: 'json' } })
+      ).default as Record<string, number>;
+      const dims = {
+        nLayer: config.n_layer as number,
+        nHead: config.n_head as number,
+        headDim: (config.n_embd as number) / (config.n_head as number),
+        vocab: config.vocab_size as number,
+      };
+      const bareSession = await ort.InferenceSession.create(
+        join(dir, 'onnx', 'model_quantized.onnx'),
+        sessionOptions(threads),
+      );
+      const bare = await repeat(REPS, 1, async () => {
+        const t0 = performance.now();
+        const n = await bareGreedy(bareSession, promptTokens, NEW_TOKENS, dims);
+        return n / ((performance.now() - t0) / 1000);
+      });
+      await bareSession.release();
+      env.allowRemoteModels = false;
+      env.localModelPath = `${join(process.cwd(), '.data', 'bench-models')}/`;
+      const generator = await pipeline('text-generation', shape);
+      const tjs = await repeat(3, 1, async () => {
+        const t0 = performance.now();
+        await generator(PROMPT, {
+          max_new_tokens: NEW_TOKENS,
+          min_new_tokens: NEW_TOKENS,
+          do_sample: false,
+        });
+        return NEW_TOKENS / ((performance.now() - t0) / 1000);
+      });
+      await generator.dispose();
+      speedRows.push({
+        shape,
+        'muse tok/s': median(muse),
+        'bare ORT tok/s': median(bare),
+        'muse/bare': median(muse) / median(bare),
+        'transformers.js fp32 tok/s': median(tjs),
+        'muse/tjs': median(muse) / median(tjs),
+      });
+    }
+    // Peak RSS in a fresh process, as a Lambda container: fetch + load + generate.
+    const gpt2 = await publishTo(s3, await benchModelDir('gpt2'), 'gpt2');
+    // Async: the child fetches from the s3rver running in this process.
+    rss = await runChild([
+      '--import',
+      'tsx',
+      'bench/rss.ts',
+      s3server.endpoint,
+      BUCKET,
+      gpt2.id,
+      gpt2.version,
+    ]);
+  } finally {
+    s3.destroy();
+    await s3server.stop();
+    await rm(s3dir, { recursive: true, force: true });
+  }
+  const rssMb = Number(/^PEAK_RSS_MB=(\d+)/m.exec(rss?.stdout ?? '')?.[1]);
+  const loadedMb = Number(/LOADED_PEAK_RSS_MB=(\d+)/.exec(rss?.stdout ?? '')?.[1]);
+  console.log('\nDecode speed (greedy, same prompt, 64 new tokens; medians):');
+  console.log(table(speedRows));
+  console.log('\nCold start (empty cache, model in local S3) and warm first token (medians):');
+  console.log(table(coldRows));
+  console.log(
+    `\nPeak RSS of the generate path, gpt2 shape, fresh process: ${loadedMb} MB after fetch+load, ${rssMb} MB after 64 tokens × n=8 (target ≤ 800 MB)`,
+  );
+  if (!rssMb) console.log(rss?.stderr.slice(-2000));
+  return {
+    ...results,
+    speed: speedRows,
+    coldStart: coldRows,
+    peakRssMb: rssMb,
+    loadedPeakRssMb: loadedMb,
+  };
+}

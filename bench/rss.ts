@@ -1,0 +1,31 @@
+/**
+ * Child process of the model benchmark: peak RSS of the generate path on the
+ * gpt2 shape, as a Lambda container sees it: the model is already in S3 (the
+ * parent published it; args: endpoint bucket id version); this process
+ * fetches, verifies, loads and generates.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createS3Client } from '#lib/aws/clients.ts';
+import { loadModel } from '#lib/model/loadModel.ts';
+
+const [endpoint, bucket, id, version] = process.argv.slice(2) as [string, string, string, string];
+const mb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const s3 = createS3Client({
+  region: 'us-east-1',
+  local: { s3Endpoint: endpoint, dynamoEndpoint: endpoint },
+});
+const cacheDir = await mkdtemp(join(tmpdir(), 'muse-rss-cache-'));
+const { model } = await loadModel({ s3, bucket, id, version, cacheDir });
+console.log(`LOADED_PEAK_RSS_MB=${mb()}`);
+await model.generate(model.encode('Hello there, this is a benchmark prompt.'), {
+  n: 8,
+  maxNewTokens: 64,
+  temperature: 0.8,
+  topK: 50,
+  topP: 0.95,
+  seed: 1,
+});
+console.log(`PEAK_RSS_MB=${mb()}`);
+s3.destroy();
