@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --shapes gpt2,distilgpt2]`: runs the benchmarks side by
- * side, prints tables with ratios and writes JSON under bench/results/.
+ * `npm run bench [-- --suites model,events] [--shapes gpt2,distilgpt2]`: runs
+ * the benchmarks side by side, prints tables with ratios and writes JSON
+ * under bench/results/.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
@@ -8,18 +9,31 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ShapeName } from '#lib/model/builder/gpt2.ts';
+import { runEventsBench } from './events.ts';
 import { runModelBench } from './model.ts';
 
+const SUITES = ['model', 'events'] as const;
 const { values } = parseArgs({
-  options: { shapes: { type: 'string', default: 'distilgpt2,gpt2' } },
+  options: {
+    shapes: { type: 'string', default: 'distilgpt2,gpt2' },
+    suites: { type: 'string', default: SUITES.join(',') },
+  },
 });
 const shapes = (values.shapes ?? '').split(',').filter(Boolean) as ShapeName[];
+const suites = (values.suites ?? '').split(',').filter(Boolean);
+const unknown = suites.filter((s) => !(SUITES as readonly string[]).includes(s));
+if (unknown.length > 0) {
+  console.error(`Unknown suite(s) ${unknown.join(', ')}; choose from ${SUITES.join(', ')}.`);
+  process.exit(2);
+}
 const started = new Date();
-const model = await runModelBench(shapes);
+const results: Record<string, unknown> = {};
+if (suites.includes('model')) results.model = await runModelBench(shapes);
+if (suites.includes('events')) results.events = await runEventsBench();
 await mkdir('bench/results', { recursive: true });
 const file = `bench/results/bench-${started.toISOString().replace(/[:.]/g, '-')}.json`;
 await writeFile(
   file,
-  `${JSON.stringify({ started: started.toISOString(), node: process.version, model }, null, 2)}\n`,
+  `${JSON.stringify({ started: started.toISOString(), node: process.version, suites, ...results }, null, 2)}\n`,
 );
 console.log(`\nWrote ${file}`);

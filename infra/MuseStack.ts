@@ -1,7 +1,9 @@
 import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { CUSTOMER_PK_PREFIX } from '#lib/aws/appKeys.ts';
 import { ENV } from '#lib/envNames.ts';
+import { CUSTOMER_INDEX } from '#lib/events/keys.ts';
 import { modelBundling } from './constructs/ModelRuntime.ts';
 import { Storage } from './constructs/Storage.ts';
 import { UrlFunction } from './constructs/UrlFunction.ts';
@@ -14,6 +16,8 @@ export interface MuseStackProps extends StackProps {
   modelId?: string;
   /** Model version to pin, or `current` (default) to follow the pointer. */
   modelVersion?: string;
+  /** Days engagement events are kept (TTL; default 400). */
+  eventRetentionDays?: number;
 }
 
 /** Everything Muse deploys: storage and the functions with their URLs. */
@@ -79,6 +83,44 @@ export class MuseStack extends Stack {
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
         resources: [modelBucket.arnForObjects('models/*')],
+      }),
+    );
+
+    // events validates and batch-writes up to 500 events: 512 MB is plenty;
+    // 30 s covers the 8 s retry deadline for throttled writes and the erasure
+    // of a customer with tens of thousands of events.
+    const events = new UrlFunction(this, 'Events', {
+      name: 'events',
+      description: 'Muse: engagement events ingestion and customer erasure',
+      memorySize: 512,
+      timeout: Duration.seconds(30),
+      environment: {
+        ...storageEnv,
+        [ENV.eventRetentionDays]: String(props.eventRetentionDays ?? 400),
+      },
+    });
+    // Writes (and the dedupe read) on the events table, nothing else on it.
+    events.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+        resources: [eventsTable.tableArn],
+      }),
+    );
+    // Erasure finds a customer's events through the customer index only.
+    events.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${eventsTable.tableArn}/index/${CUSTOMER_INDEX}`],
+      }),
+    );
+    // Erasure of profiles: customer partitions of the app table only.
+    events.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+        resources: [appTable.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CUSTOMER_PK_PREFIX}*`] },
+        },
       }),
     );
   }

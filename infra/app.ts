@@ -4,6 +4,7 @@
  * - `stackName` (default `Muse`)
  * - `destroyData=true` to let `cdk destroy` delete tables and buckets (default: keep them).
  * - `modelId` (default `Xenova/gpt2`) and `modelVersion` (default `current`): the model the functions load.
+ * - `eventRetentionDays` (default 400): how long engagement events are kept.
  */
 import { App } from 'aws-cdk-lib';
 import { MuseStack } from './MuseStack.ts';
@@ -14,4 +15,7 @@ new MuseStack(app, app.node.tryGetContext('stackName') ?? 'Muse', {
   destroyData: app.node.tryGetContext('destroyData') === 'true',
   modelId: app.node.tryGetContext('modelId'),
   modelVersion: app.node.tryGetContext('modelVersion'),
+  ...(app.node.tryGetContext('eventRetentionDays')
+    ? { eventRetentionDays: Number(app.node.tryGetContext('eventRetentionDays')) }
+    : {}),
 });

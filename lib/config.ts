@@ -31,6 +31,12 @@ const configSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be a published version label or "current"' })
     .default('current'),
   [ENV.modelCacheDir]: z.string().min(1).optional(),
+  [ENV.eventRetentionDays]: z.coerce
+    .number({ error: 'must be a whole number of days' })
+    .int({ error: 'must be a whole number of days' })
+    .min(1, { error: 'must be at least 1 day' })
+    .max(3650, { error: 'must be at most 3650 days' })
+    .default(400),
   [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   [ENV.region]: z.string().min(1).default('us-east-1'),
 });
@@ -49,6 +55,8 @@ export interface Config {
   region: string;
   /** Model to load: id (unset in functions that use no model), version or `current`, cache dir. */
   model: { id?: string; version: string; cacheDir: string };
+  /** Engagement events: how long they are kept. */
+  events: { retentionDays: number };
   /** Minimum log level. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Emulator endpoints; present only when running locally. */
@@ -98,6 +106,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     reportsBucket: e[ENV.reportsBucket],
     region: e[ENV.region],
     logLevel: e[ENV.logLevel],
+    events: { retentionDays: e[ENV.eventRetentionDays] },
     model: {
       ...(e[ENV.modelId] ? { id: e[ENV.modelId] } : {}),
       version: e[ENV.modelVersion],

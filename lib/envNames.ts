@@ -24,6 +24,8 @@ export const ENV = {
   modelVersion: 'MUSE_MODEL_VERSION',
   /** Local cache for model files (default `<os tmpdir>/models`, i.e. `/tmp/models` on Lambda). */
   modelCacheDir: 'MUSE_MODEL_CACHE_DIR',
+  /** Days engagement events are kept (DynamoDB TTL); older events are rejected. Default 400. */
+  eventRetentionDays: 'MUSE_EVENT_RETENTION_DAYS',
   /** Log level: debug, info, warn or error. */
   logLevel: 'MUSE_LOG_LEVEL',
   /** AWS region; Lambda sets it, local mode defaults it. */

@@ -89,6 +89,19 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/** 413: a batch holds more items than one request may carry. */
+export class BatchTooLargeError extends AppError {
+  constructor(maxItems: number, actualItems: number, what: string, options: AppErrorOptions = {}) {
+    super(
+      413,
+      'batch_too_large',
+      `The batch has ${actualItems} ${what}, over the limit of ${maxItems} per request; split it into batches of at most ${maxItems}.`,
+      options,
+    );
+    this.name = 'BatchTooLargeError';
+  }
+}
+
 /** 415: the body is not in a supported media type. */
 export class UnsupportedMediaTypeError extends AppError {
   constructor(message: string, options: AppErrorOptions = {}) {

@@ -14,4 +14,5 @@ export interface FunctionModule {
 export const HTTP_FUNCTIONS: Record<string, () => Promise<FunctionModule>> = {
   health: () => import('#functions/health.ts'),
   generate: () => import('#functions/generate.ts'),
+  events: () => import('#functions/events.ts'),
 };

@@ -13,6 +13,7 @@ import { parseConfig } from '#lib/config.ts';
 import { ENV } from '#lib/envNames.ts';
 import { adminApi } from './adminApi.ts';
 import { startBridge } from './bridge.ts';
+import { eventsTableEmpty, FIRST_START_SEED, seedFirstStart } from './demo.ts';
 import { HTTP_FUNCTIONS } from './functions.ts';
 import { localJobs } from './jobs.ts';
 import { chooseLocalModel, publishLocalModel } from './model.ts';
@@ -41,6 +42,16 @@ const model = await chooseLocalModel(settings.dataDir, (line) => console.log(lin
   process.env[ENV.modelCacheDir] ??= join(settings.dataDir, 'cache', 'models');
   console.log(
     `Model ${model.id}@${version} ${uploaded ? 'published to' : 'already in'} the local S3 (${model.source}).`,
+  );
+}
+
+// First start: seed a small demo data set through the events ingestion code,
+// so insights and recommendations have something to work on.
+if (await eventsTableEmpty()) {
+  const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  const seeded = await seedFirstStart(settings.dataDir, end);
+  console.log(
+    `Seeded demo data: ${seeded.accepted} events, ${FIRST_START_SEED.customers} customers, ${seeded.world.catalog.length} catalog items (${Math.round(seeded.elapsedMs)} ms; more with npm run seed).`,
   );
 }
 
@@ -82,6 +93,8 @@ const lines = [
   'Try:',
   `  curl -s ${base}/health`,
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"prompt":"Our spring sale starts","max_new_tokens":30,"n":2,"seed":1}'`,
+  `  curl -s ${base}/events -H 'content-type: application/json' -d '[{"eventId":"e-1","customerId":"c-demo","type":"open","ts":"'$(date -u +%FT%TZ)'","channel":"email"}]'`,
+  `  curl -s -X DELETE ${base}/customers/c-demo`,
   '',
   ...(model.randomWeights
     ? [

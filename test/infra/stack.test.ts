@@ -128,6 +128,21 @@ describe('MuseStack (synthesized)', () => {
     expect(JSON.stringify(statements[0]?.Resource)).toMatch(/\/models\/\*"/);
   });
 
+  it('grants events only batch reads/writes on its table, the customer index, and customer partitions of the app table', () => {
+    const statements = policyStatements('Events');
+
+    expect(statements.map((st) => [st.Action].flat().sort())).toEqual([
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      ['dynamodb:Query'],
+      ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
+    ]);
+    expect(JSON.stringify(statements[1]?.Resource)).toMatch(/\/index\/byCustomer"/);
+    expect(statements[2]).toMatchObject({
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*'] } },
+    });
+    template.hasOutput('EventsUrl', {});
+  });
+
   it('runs generate with room for the gpt2-shape model and names the model in its env', () => {
     const fn = functionNamed('generate');
 

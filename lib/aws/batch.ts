@@ -1,0 +1,208 @@
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+  paginateQuery,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { backoffMs, DEFAULT_RETRY, mapLimit, type RetryPolicy, sleep } from '../async.ts';
+import { ServiceUnavailableError } from '../errors.ts';
+
+/** DynamoDB's limits per batch call. */
+export const BATCH_WRITE_MAX = 25;
+export const BATCH_GET_MAX = 100;
+
+/** Batch calls in flight at once per request. */
+export const BATCH_CONCURRENCY = 8;
+
+/** Table key: both Muse tables use `pk`/`sk`. */
+export interface TableKey {
+  pk: string;
+  sk: string;
+}
+
+/** One write: put an item or delete a key. */
+/** `put` takes the whole item (its `pk`/`sk` plus any attributes). */
+export type WriteOp = { put: TableKey } | { delete: TableKey };
+
+/** What a batch write did: every op is either written or failed, never lost. */
+export interface BatchWriteOutcome {
+  /** Indexes (into the ops passed in) that DynamoDB applied. */
+  written: number[];
+  /** Indexes that could not be applied before the deadline, with why. */
+  failed: Array<{ index: number; reason: string }>;
+}
+
+const RETRYABLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+
+const keyOf = (key: TableKey) => `${key.pk}\u0000${key.sk}`;
+const opKey = (op: WriteOp): TableKey => ('put' in op ? op.put : op.delete);
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Applies puts and deletes with BatchWriteItem, 25 per call, several calls in
+ * flight. `UnprocessedItems` and throttling errors are retried with
+ * exponential backoff and full jitter until the policy's deadline; whatever
+ * is still unapplied then is reported in `failed`, never silently dropped.
+ * Two ops on the same key in one call are not allowed by DynamoDB: pass
+ * distinct keys.
+ *
+ * @example
+ * ```ts
+ * const { written, failed } = await batchWrite(doc, 'muse-events', items.map((put) => ({ put })));
+ * ```
+ */
+export async function batchWrite(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  ops: readonly WriteOp[],
+  policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<BatchWriteOutcome> {
+  const started = Date.now();
+  const outcome: BatchWriteOutcome = { written: [], failed: [] };
+  const indexed = ops.map((op, index) => ({ op, index }));
+  await mapLimit(chunk(indexed, BATCH_WRITE_MAX), BATCH_CONCURRENCY, async (group) => {
+    let pending = group;
+    let lastReason = '';
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > 1) {
+        if (Date.now() - started >= policy.deadlineMs) break;
+        await (policy.sleep ?? sleep)(backoffMs(policy, attempt - 1));
+      }
+      let out: BatchWriteCommandOutput;
+      try {
+        out = await doc.send(
+          new BatchWriteCommand({
+            RequestItems: {
+              [table]: pending.map(({ op }) =>
+                'put' in op
+                  ? { PutRequest: { Item: op.put } }
+                  : { DeleteRequest: { Key: { pk: op.delete.pk, sk: op.delete.sk } } },
+              ),
+            },
+          }),
+        );
+      } catch (error) {
+        const name = (error as { name?: string }).name ?? 'Error';
+        if (!RETRYABLE.has(name)) {
+          for (const { index } of pending) outcome.failed.push({ index, reason: name });
+          return;
+        }
+        lastReason = `${name} (retried until the ${policy.deadlineMs} ms deadline)`;
+        continue;
+      }
+      const unprocessed = new Set(
+        (out.UnprocessedItems?.[table] ?? []).map((r) =>
+          keyOf((r.PutRequest?.Item ?? r.DeleteRequest?.Key) as TableKey),
+        ),
+      );
+      for (const item of pending)
+        if (!unprocessed.has(keyOf(opKey(item.op)))) outcome.written.push(item.index);
+      pending = pending.filter((item) => unprocessed.has(keyOf(opKey(item.op))));
+      lastReason = `unprocessed by DynamoDB (throttled; retried until the ${policy.deadlineMs} ms deadline)`;
+    }
+    for (const { index } of pending) outcome.failed.push({ index, reason: lastReason });
+  });
+  outcome.written.sort((a, b) => a - b);
+  outcome.failed.sort((a, b) => a.index - b.index);
+  return outcome;
+}
+
+/**
+ * Which of `keys` exist in `table` (BatchGetItem, 100 per call, keys only).
+ * `UnprocessedKeys` are retried like {@link batchWrite}; keys still unchecked
+ * at the deadline are returned in `unknown`.
+ *
+ * @example
+ * ```ts
+ * const { existing } = await existingKeys(doc, 'muse-events', items);
+ * ```
+ */
+export async function existingKeys(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly TableKey[],
+  policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<{ existing: Set<string>; unknown: Set<string> }> {
+  const started = Date.now();
+  const existing = new Set<string>();
+  const unknown = new Set<string>();
+  const distinct = [...new Map(keys.map((k) => [keyOf(k), { pk: k.pk, sk: k.sk }])).values()];
+  await mapLimit(chunk(distinct, BATCH_GET_MAX), BATCH_CONCURRENCY, async (group) => {
+    let pending = group;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > 1) {
+        if (Date.now() - started >= policy.deadlineMs) break;
+        await (policy.sleep ?? sleep)(backoffMs(policy, attempt - 1));
+      }
+      let out: BatchGetCommandOutput;
+      try {
+        out = await doc.send(
+          new BatchGetCommand({
+            RequestItems: { [table]: { Keys: pending, ProjectionExpression: 'pk, sk' } },
+          }),
+        );
+      } catch (error) {
+        if (!RETRYABLE.has((error as { name?: string }).name ?? '')) break;
+        continue;
+      }
+      for (const item of out.Responses?.[table] ?? []) existing.add(keyOf(item as TableKey));
+      pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as TableKey[];
+    }
+    for (const key of pending) unknown.add(keyOf(key));
+  });
+  return { existing, unknown };
+}
+
+/** The string form of a key that {@link existingKeys} returns. */
+export const tableKeyString = keyOf;
+
+/**
+ * Deletes every item a Query matches (keys only, page by page), retrying
+ * like {@link batchWrite}. Returns how many were deleted; throws a 503 if
+ * some could not be (the caller may simply run it again: it is idempotent).
+ *
+ * @example
+ * ```ts
+ * await deleteWhere(doc, { TableName: t, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'CUSTOMER#c-1' } }, 'profile items of c-1');
+ * ```
+ */
+export async function deleteWhere(
+  doc: DynamoDBDocumentClient,
+  query: Omit<QueryCommandInput, 'ProjectionExpression' | 'TableName'> & { TableName: string },
+  what: string,
+  policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<number> {
+  let deleted = 0;
+  const pages = paginateQuery({ client: doc }, { ...query, ProjectionExpression: 'pk, sk' });
+  for await (const page of pages) {
+    const keys = (page.Items ?? []) as TableKey[];
+    const result = await batchWrite(
+      doc,
+      query.TableName,
+      keys.map((k) => ({ delete: { pk: k.pk, sk: k.sk } })),
+      policy,
+    );
+    deleted += result.written.length;
+    if (result.failed.length > 0) {
+      throw new ServiceUnavailableError(
+        `Could not delete ${result.failed.length} ${what} (${result.failed[0]?.reason}); it is idempotent: try again.`,
+        5,
+      );
+    }
+  }
+  return deleted;
+}

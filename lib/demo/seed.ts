@@ -1,0 +1,423 @@
+/**
+ * Realistic demo data: a catalog, customers with tastes, activity levels and
+ * lifecycles, email/SMS campaigns whose copy variants have different true
+ * rates, and the engagement events all of that produces (campaign funnels
+ * and organic browsing sessions with time-of-day patterns and repeat
+ * purchases). Deterministic: the same options give the same data on any
+ * machine. The events are ordinary `EngagementEvent`s and are stored through
+ * the same ingestion code as any client's.
+ */
+import type { Channel, EngagementEvent, EventType } from '../events/schema.ts';
+import { SeededRandom } from '../random.ts';
+
+/** What to generate. */
+export interface SeedOptions {
+  customers: number;
+  days: number;
+  /** Exact number of events to produce. */
+  events: number;
+  seed: number;
+  /** Events fall in the `days` days before this instant (exclusive). */
+  end: Date;
+}
+
+/** A catalog item, in the format `npm run catalog:load` accepts. */
+export interface CatalogItem {
+  id: string;
+  title: string;
+  description: string;
+  category: string;
+  price: number;
+  tags: string[];
+  available: boolean;
+}
+
+/** A demo customer and the hidden traits that drive their behaviour. */
+export interface DemoCustomer {
+  id: string;
+  lifecycle: 'new' | 'loyal' | 'regular' | 'lapsing';
+  /** First and last active day (indexes into the window). */
+  activeFrom: number;
+  activeTo: number;
+  /** Relative activity (sessions per active day, up to a scale). */
+  activity: number;
+  /** Probability weights over categories (sum 1). */
+  tastes: Record<string, number>;
+  channel: Channel;
+  /** Hour of day (UTC) around which the customer is active. */
+  peakHour: number;
+  /** How likely they are to open marketing messages (0–1). */
+  openPropensity: number;
+}
+
+/** A campaign and the true (hidden) performance of its copy variants. */
+export interface DemoCampaign {
+  id: string;
+  name: string;
+  category: string;
+  channel: 'email' | 'sms';
+  /** Day index of the send. */
+  day: number;
+  variants: Array<{ variantId: string; copy: string; openRate: number; clickRate: number }>;
+}
+
+/** The generated world behind the events. */
+export interface DemoWorld {
+  catalog: CatalogItem[];
+  customers: DemoCustomer[];
+  campaigns: DemoCampaign[];
+}
+
+const CATEGORIES: Record<string, { nouns: string[]; basePrice: number; repeat: boolean }> = {
+  Outdoor: {
+    nouns: ['Tent', 'Backpack', 'Headlamp', 'Sleeping Bag', 'Trekking Poles', 'Water Filter'],
+    basePrice: 90,
+    repeat: false,
+  },
+  Running: {
+    nouns: ['Trail Runner', 'Road Shoe', 'Running Vest', 'Running Socks', 'GPS Watch', 'Shorts'],
+    basePrice: 70,
+    repeat: false,
+  },
+  Apparel: {
+    nouns: ['Rain Jacket', 'Fleece', 'Hoodie', 'Merino Tee', 'Down Vest', 'Beanie'],
+    basePrice: 60,
+    repeat: false,
+  },
+  Home: {
+    nouns: ['Throw Blanket', 'Table Lamp', 'Linen Sheets', 'Candle', 'Plant Pot', 'Rug'],
+    basePrice: 45,
+    repeat: false,
+  },
+  Kitchen: {
+    nouns: ['Chef Knife', 'Kettle', 'Cast Iron Pan', 'Coffee Beans', 'Coffee Grinder', 'Tea Tin'],
+    basePrice: 35,
+    repeat: true,
+  },
+  Beauty: {
+    nouns: ['Face Serum', 'Lip Balm', 'Sunscreen', 'Shampoo Bar', 'Hand Cream', 'Body Oil'],
+    basePrice: 22,
+    repeat: true,
+  },
+};
+const ADJECTIVES = [
+  'Alpine',
+  'Summit',
+  'Coastal',
+  'Nordic',
+  'Ember',
+  'Urban',
+  'Classic',
+  'Ultra',
+  'Cedar',
+  'Lumen',
+  'Drift',
+  'Terra',
+  'Aero',
+  'Harbor',
+  'Juniper',
+  'Meadow',
+];
+const FEATURES = [
+  'lightweight',
+  'recycled materials',
+  'water-resistant',
+  'lifetime warranty',
+  'handmade',
+  'vegan',
+  'packable',
+  'breathable',
+  'organic',
+  'made to last',
+];
+const CAMPAIGN_COPY = [
+  'New season, new {c}: see what just landed',
+  'Your {c} picks are back in stock',
+  'Last chance: {c} favourites at their best price',
+  'The {c} edit our team loves this month',
+  'Free shipping on {c} this week only',
+];
+
+/** Share of the event budget spent on campaign funnels (the rest is organic browsing). */
+const CAMPAIGN_SHARE = 0.3;
+const DAY_MS = 86_400_000;
+
+function pick<T>(rng: SeededRandom, items: readonly T[]): T {
+  return items[Math.floor(rng.next() * items.length)] as T;
+}
+
+/** Index drawn from cumulative weights (binary search). */
+function drawIndex(rng: SeededRandom, cumulative: number[]): number {
+  const target = rng.next() * (cumulative.at(-1) as number);
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((cumulative[mid] as number) <= target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function cumulate(weights: number[]): number[] {
+  let sum = 0;
+  return weights.map((w) => {
+    sum += w;
+    return sum;
+  });
+}
+
+function buildCatalog(rng: SeededRandom, customers: number): CatalogItem[] {
+  const perCategory = Math.max(6, Math.min(80, Math.round(customers / 30)));
+  const items: CatalogItem[] = [];
+  for (const [category, spec] of Object.entries(CATEGORIES)) {
+    const used = new Set<string>();
+    for (let i = 0; i < perCategory; i++) {
+      let title = `${pick(rng, ADJECTIVES)} ${pick(rng, spec.nouns)}`;
+      if (used.has(title)) title = `${title} ${2 + i}`;
+      used.add(title);
+      const features = [pick(rng, FEATURES), pick(rng, FEATURES)].filter(
+        (f, j, all) => all.indexOf(f) === j,
+      );
+      const price = Math.round(spec.basePrice * Math.exp(rng.normal() * 0.45) * 100) / 100;
+      items.push({
+        id: `item-${category.slice(0, 3).toLowerCase()}-${String(i + 1).padStart(3, '0')}`,
+        title,
+        description: `${title}: ${features.join(', ')}. A ${category.toLowerCase()} favourite.`,
+        category,
+        price: Math.max(3, price),
+        tags: [category.toLowerCase(), ...features],
+        available: rng.next() > 0.05,
+      });
+    }
+  }
+  return items;
+}
+
+function buildCustomers(rng: SeededRandom, count: number, days: number): DemoCustomer[] {
+  const categories = Object.keys(CATEGORIES);
+  return Array.from({ length: count }, (_, i) => {
+    const roll = rng.next();
+    const lifecycle: DemoCustomer['lifecycle'] =
+      roll < 0.2 ? 'new' : roll < 0.4 ? 'loyal' : roll < 0.8 ? 'regular' : 'lapsing';
+    const activeFrom = lifecycle === 'new' ? Math.floor(rng.next() * days) : 0;
+    const activeTo =
+      lifecycle === 'lapsing' ? Math.floor(rng.next() * Math.max(1, (days * 2) / 3)) : days - 1;
+    const base = { new: 1, loyal: 3, regular: 1, lapsing: 0.8 }[lifecycle];
+    const favourite = pick(rng, categories);
+    const second = pick(rng, categories);
+    const raw = categories.map((c) => (c === favourite ? 6 : c === second ? 3 : 0.6));
+    const total = raw.reduce((s, w) => s + w, 0);
+    const channelRoll = rng.next();
+    return {
+      id: `cust-${String(i + 1).padStart(5, '0')}`,
+      lifecycle,
+      activeFrom,
+      activeTo: Math.max(activeFrom, activeTo),
+      activity: base * Math.exp(rng.normal() * 0.5),
+      tastes: Object.fromEntries(categories.map((c, j) => [c, (raw[j] as number) / total])),
+      channel: channelRoll < 0.6 ? 'email' : channelRoll < 0.75 ? 'sms' : 'app',
+      peakHour: pick(rng, [8, 12.5, 20]) + rng.normal() * 1.5,
+      openPropensity: Math.min(0.95, Math.max(0.02, 0.3 + rng.normal() * 0.15)),
+    };
+  });
+}
+
+function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
+  const count = Math.max(2, Math.round(days / 5));
+  const categories = Object.keys(CATEGORIES);
+  return Array.from({ length: count }, (_, i) => {
+    const category = pick(rng, categories);
+    const variants = 2 + (rng.next() < 0.5 ? 1 : 0);
+    const id = `camp-${String(i + 1).padStart(3, '0')}`;
+    return {
+      id,
+      name: `${category} ${i % 2 ? 'promo' : 'newsletter'} #${i + 1}`,
+      category,
+      channel: i % 4 === 3 ? 'sms' : 'email',
+      day: Math.min(days - 1, Math.floor(((i + 0.5) * days) / count)),
+      variants: Array.from({ length: variants }, (_, v) => ({
+        variantId: `${id}-${String.fromCharCode(97 + v)}`,
+        copy: pick(rng, CAMPAIGN_COPY).replace('{c}', category.toLowerCase()),
+        openRate: 0.15 + rng.next() * 0.2,
+        clickRate: 0.04 + rng.next() * 0.12,
+      })),
+    };
+  });
+}
+
+/**
+ * Builds the world (catalog, customers, campaigns) for `options`.
+ *
+ * @example
+ * ```ts
+ * const world = buildWorld({ customers: 2000, days: 30, events: 200_000, seed: 1, end: new Date() });
+ * ```
+ */
+export function buildWorld(options: SeedOptions): DemoWorld {
+  const rng = new SeededRandom(options.seed);
+  return {
+    catalog: buildCatalog(rng, options.customers),
+    customers: buildCustomers(rng, options.customers, options.days),
+    campaigns: buildCampaigns(rng, options.days),
+  };
+}
+
+/**
+ * The engagement events of `world`, exactly `options.events` of them:
+ * campaign funnels (delivered → open → click → view → add_to_cart →
+ * purchase, plus bounces and unsubscribes) and organic sessions of views in
+ * the customer's favourite categories, with carts, purchases and repeat
+ * purchases of consumables.
+ *
+ * @example
+ * ```ts
+ * for (const event of demoEvents(world, options)) batch.push(event);
+ * ```
+ */
+export function* demoEvents(world: DemoWorld, options: SeedOptions): Generator<EngagementEvent> {
+  let emitted = 0;
+  for (const event of behaviour(world, options)) {
+    if (emitted++ >= options.events) return;
+    yield event;
+  }
+}
+
+/** The endless event stream of `world`: campaigns first, then organic sessions. */
+function* behaviour(world: DemoWorld, options: SeedOptions): Generator<EngagementEvent> {
+  const rng = new SeededRandom(options.seed ^ 0x5eed);
+  const start = options.end.getTime() - options.days * DAY_MS;
+  const latest = options.end.getTime() - 1000;
+  /** Events created so far (ids are sequential). */
+  let count = 0;
+  const at = (day: number, hour: number, offsetMs = 0) =>
+    new Date(
+      Math.min(latest, start + day * DAY_MS + ((((hour % 24) + 24) % 24) * 3_600_000 + offsetMs)),
+    ).toISOString();
+  const byCategory = new Map<string, { items: CatalogItem[]; cumulative: number[] }>();
+  for (const category of Object.keys(CATEGORIES)) {
+    const items = world.catalog.filter((i) => i.category === category);
+    // Popularity follows a Zipf law within a category.
+    byCategory.set(category, {
+      items,
+      cumulative: cumulate(items.map((_, r) => 1 / (r + 1) ** 1.1)),
+    });
+  }
+  const drawItem = (category: string) => {
+    const c = byCategory.get(category) as { items: CatalogItem[]; cumulative: number[] };
+    return c.items[drawIndex(rng, c.cumulative)] as CatalogItem;
+  };
+  const drawCategory = (customer: DemoCustomer) => {
+    const names = Object.keys(customer.tastes);
+    return names[
+      drawIndex(rng, cumulate(names.map((n) => customer.tastes[n] as number)))
+    ] as string;
+  };
+  const event = (
+    customer: DemoCustomer,
+    type: EventType,
+    ts: string,
+    extra: Partial<EngagementEvent> = {},
+  ): EngagementEvent => ({
+    eventId: `ev-${options.seed}-${(count++).toString(36)}`,
+    customerId: customer.id,
+    type,
+    ts,
+    ...extra,
+  });
+  const purchases = new Map<string, CatalogItem[]>();
+  const shop = function* (
+    customer: DemoCustomer,
+    item: CatalogItem,
+    day: number,
+    hour: number,
+    offsetMs: number,
+    extra: Partial<EngagementEvent>,
+  ): Generator<EngagementEvent> {
+    yield event(customer, 'view', at(day, hour, offsetMs), { ...extra, itemId: item.id });
+    if (!item.available || rng.next() > 0.22) return;
+    yield event(customer, 'add_to_cart', at(day, hour, offsetMs + 60_000), {
+      ...extra,
+      itemId: item.id,
+    });
+    if (rng.next() > 0.45) return;
+    yield event(customer, 'purchase', at(day, hour, offsetMs + 240_000), {
+      ...extra,
+      itemId: item.id,
+      value: item.price,
+      currency: 'EUR',
+    });
+    const bought = purchases.get(customer.id) ?? [];
+    bought.push(item);
+    purchases.set(customer.id, bought);
+  };
+
+  // Campaigns: a share of the budget, spread over the sends.
+  const campaignBudget = Math.floor(options.events * CAMPAIGN_SHARE);
+  for (const campaign of world.campaigns) {
+    const audience = world.customers.filter(
+      (c) => c.activeFrom <= campaign.day && c.activeTo >= campaign.day,
+    );
+    const perSend = campaignBudget / world.campaigns.length;
+    // ~1.35 events per delivery on average: thin the audience to fit the budget.
+    const reach = Math.min(1, perSend / 1.35 / Math.max(1, audience.length));
+    for (const customer of audience) {
+      if (rng.next() > reach) continue;
+      if (count >= campaignBudget) break;
+      const variant = pick(rng, campaign.variants);
+      const meta = {
+        channel: campaign.channel,
+        campaignId: campaign.id,
+        variantId: variant.variantId,
+      };
+      const sendMs = rng.next() * 1_800_000;
+      if (rng.next() < 0.01) {
+        yield event(customer, 'bounce', at(campaign.day, 9, sendMs), meta);
+        continue;
+      }
+      yield event(customer, 'delivered', at(campaign.day, 9, sendMs), meta);
+      const opens = variant.openRate * (customer.openPropensity / 0.3);
+      if (rng.next() > opens) continue;
+      const openHour = customer.peakHour + Math.abs(rng.normal());
+      const openDay = openHour < 9 ? Math.min(options.days - 1, campaign.day + 1) : campaign.day;
+      yield event(customer, 'open', at(openDay, openHour), meta);
+      if (rng.next() < 0.004) {
+        yield event(customer, 'unsubscribe', at(openDay, openHour, 30_000), meta);
+        continue;
+      }
+      const clicks = variant.clickRate * (0.5 + 2 * (customer.tastes[campaign.category] ?? 0));
+      if (rng.next() > clicks) continue;
+      yield event(customer, 'click', at(openDay, openHour, 20_000), meta);
+      yield* shop(customer, drawItem(campaign.category), openDay, openHour, 40_000, meta);
+    }
+  }
+
+  // Organic browsing, for as long as the caller reads.
+  const cumulative = cumulate(world.customers.map((c) => c.activity));
+  for (;;) {
+    const customer = world.customers[drawIndex(rng, cumulative)] as DemoCustomer;
+    const day =
+      customer.activeFrom + Math.floor(rng.next() * (customer.activeTo - customer.activeFrom + 1));
+    const hour = customer.peakHour + rng.normal() * 2;
+    const channel: Channel = customer.channel === 'app' || rng.next() < 0.3 ? 'app' : 'web';
+    const bought = purchases.get(customer.id);
+    const repeat = bought?.find((i) => CATEGORIES[i.category]?.repeat);
+    if (repeat && rng.next() < 0.3) {
+      // Consumables are bought again.
+      yield event(customer, 'view', at(day, hour), { channel, itemId: repeat.id });
+      yield event(customer, 'add_to_cart', at(day, hour, 30_000), { channel, itemId: repeat.id });
+      yield event(customer, 'purchase', at(day, hour, 90_000), {
+        channel,
+        itemId: repeat.id,
+        value: repeat.price,
+        currency: 'EUR',
+      });
+      continue;
+    }
+    const category = drawCategory(customer);
+    const views = 1 + Math.floor(-Math.log(1 - rng.next()) * 2.2);
+    for (let v = 0; v < views; v++) {
+      yield* shop(customer, drawItem(category), day, hour, v * 75_000, { channel });
+    }
+  }
+}

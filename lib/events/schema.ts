@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { FieldIssue } from '../errors.ts';
+import { toFieldIssues } from '../http/validation.ts';
+
+/** Engagement event types, in funnel order where they form one. */
+export const EVENT_TYPES = [
+  'delivered',
+  'open',
+  'click',
+  'view',
+  'add_to_cart',
+  'purchase',
+  'unsubscribe',
+  'bounce',
+] as const;
+
+/** An engagement event type. */
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Channels an event can come from. */
+export const CHANNELS = ['email', 'sms', 'push', 'web', 'app', 'ad'] as const;
+
+/** A channel. */
+export type Channel = (typeof CHANNELS)[number];
+
+/** Limits of one event and of a batch. */
+export const EVENT_LIMITS = {
+  /** Events in one `POST /events` batch. */
+  maxBatchEvents: 500,
+  /** Bytes of one batch body. */
+  maxBatchBytes: 1024 * 1024,
+  /** Bytes of an event's `props`, as JSON. */
+  maxPropsBytes: 2048,
+  /** Keys in `props`. */
+  maxPropsKeys: 32,
+  /** How far in the future `ts` may be (clock skew), in ms. */
+  maxFutureMs: 5 * 60 * 1000,
+} as const;
+
+const id = (what: string) =>
+  z.string().regex(/^[\w.:@+-]{1,128}$/, {
+    error: `must be 1-128 characters of letters, digits and . _ : @ + - (${what})`,
+  });
+
+/** A customer id as it appears in events and paths. */
+export const CustomerId = id('your customer id');
+
+const PropValue = z.union([z.string().max(256), z.number(), z.boolean()]);
+
+/**
+ * One engagement event as clients send it. Strict: unknown fields are
+ * rejected so a typo (`customerID`) is an error, not silently lost data.
+ */
+export const EngagementEvent = z.strictObject({
+  eventId: id('client-generated, unique per event; resending the same id is deduplicated'),
+  customerId: CustomerId,
+  type: z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }),
+  ts: z.iso.datetime({
+    offset: true,
+    error: 'must be an ISO-8601 timestamp with a zone, e.g. 2026-11-23T10:15:00Z',
+  }),
+  channel: z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')}` }).optional(),
+  campaignId: id('campaign id').optional(),
+  variantId: id('copy variant id, as returned by POST /generate').optional(),
+  itemId: id('catalog item id').optional(),
+  value: z.number().min(0, { error: 'must be ≥ 0 (the purchase amount)' }).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code such as EUR or USD' })
+    .optional(),
+  props: z
+    .record(z.string().min(1).max(64), PropValue)
+    .refine((p) => Object.keys(p).length <= EVENT_LIMITS.maxPropsKeys, {
+      error: `must have at most ${EVENT_LIMITS.maxPropsKeys} keys`,
+    })
+    .refine((p) => Buffer.byteLength(JSON.stringify(p)) <= EVENT_LIMITS.maxPropsBytes, {
+      error: `must be at most ${EVENT_LIMITS.maxPropsBytes} bytes as JSON (a small flat map of strings, numbers, booleans)`,
+    })
+    .optional(),
+});
+
+/** A valid event as sent by a client. */
+export type EngagementEvent = z.output<typeof EngagementEvent>;
+
+/** When an event is judged: the current time and how long events are kept. */
+export interface EventClock {
+  now: Date;
+  retentionDays: number;
+}
+
+/** The result of validating one event. */
+export type EventCheck =
+  | { ok: true; event: EngagementEvent }
+  | { ok: false; issues: FieldIssue[]; eventId?: string };
+
+/**
+ * Validates one event: the schema, then `ts` against the clock (at most
+ * 5 minutes ahead, not older than the retention period, which the store
+ * would expire at once).
+ *
+ * @example
+ * ```ts
+ * const check = checkEvent(json, { now: new Date(), retentionDays: 400 });
+ * if (check.ok) store(check.event);
+ * ```
+ */
+export function checkEvent(value: unknown, clock: EventClock): EventCheck {
+  const parsed = EngagementEvent.safeParse(value);
+  const eventId =
+    typeof (value as { eventId?: unknown } | null)?.eventId === 'string'
+      ? ((value as { eventId: string }).eventId as string)
+      : undefined;
+  if (!parsed.success) {
+    return { ok: false, issues: toFieldIssues(parsed.error), ...(eventId ? { eventId } : {}) };
+  }
+  const at = Date.parse(parsed.data.ts);
+  const now = clock.now.getTime();
+  if (at > now + EVENT_LIMITS.maxFutureMs) {
+    return {
+      ok: false,
+      eventId: parsed.data.eventId,
+      issues: [
+        {
+          path: 'ts',
+          message: `is more than 5 minutes in the future (server time ${clock.now.toISOString()}); send the time the event happened, with its zone`,
+        },
+      ],
+    };
+  }
+  if (at < now - clock.retentionDays * 86_400_000) {
+    return {
+      ok: false,
+      eventId: parsed.data.eventId,
+      issues: [
+        {
+          path: 'ts',
+          message: `is older than the ${clock.retentionDays}-day retention period; such events would expire at once`,
+        },
+      ],
+    };
+  }
+  return { ok: true, event: parsed.data };
+}

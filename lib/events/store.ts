@@ -1,0 +1,131 @@
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { RetryPolicy } from '../async.ts';
+import { batchWrite, deleteWhere, existingKeys, tableKeyString } from '../aws/batch.ts';
+import { CUSTOMER_INDEX, customerKey, dayShardKey, type StoredEvent } from './keys.ts';
+
+/** What {@link EventStore.putNew} did with each event (indexes into its input). */
+export interface PutOutcome {
+  /** Stored now. */
+  stored: number[];
+  /** Already stored before (same key): not written again. */
+  duplicates: number[];
+  /** Could not be stored before the deadline (throttling); safe to resend. */
+  failed: Array<{ index: number; reason: string }>;
+}
+
+/** Options for reading a customer's history. */
+export interface HistoryOptions {
+  /** Most recent events to return (default 200). */
+  limit?: number;
+  /** Only events at or after this ISO time. */
+  since?: string;
+}
+
+/**
+ * Where engagement events live. One DynamoDB implementation
+ * ({@link DynamoEventStore}); domain code depends on this interface only.
+ */
+export interface EventStore {
+  /** Stores the events whose keys are not stored yet. Keys must be distinct. */
+  putNew(events: readonly StoredEvent[]): Promise<PutOutcome>;
+  /** A customer's events, newest first. */
+  customerEvents(customerId: string, options?: HistoryOptions): Promise<StoredEvent[]>;
+  /** One day's shard, oldest first, a page (≤ 1 MB read) at a time. */
+  shardPages(day: string, shard: number): AsyncIterable<StoredEvent[]>;
+  /** Deletes every event of a customer; returns how many were deleted. */
+  deleteCustomerEvents(customerId: string): Promise<number>;
+}
+
+/**
+ * {@link EventStore} on the events table (keys in `lib/events/keys.ts`).
+ * Deduplication reads the batch's keys first (BatchGetItem) and writes only
+ * the new ones, so the first copy of an event wins and a replay costs reads,
+ * not writes. There are no transactions (dynalite has none): a race between
+ * two copies of one event in flight at once writes the same key twice,
+ * which is still one stored event.
+ *
+ * @example
+ * ```ts
+ * const store = new DynamoEventStore(documentClient(), config().eventsTable);
+ * ```
+ */
+export class DynamoEventStore implements EventStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly retry?: RetryPolicy,
+  ) {}
+
+  async putNew(events: readonly StoredEvent[]): Promise<PutOutcome> {
+    const { existing } = await existingKeys(this.doc, this.table, events, this.retry);
+    const fresh: number[] = [];
+    const duplicates: number[] = [];
+    events.forEach((event, i) => {
+      (existing.has(tableKeyString(event)) ? duplicates : fresh).push(i);
+    });
+    const written = await batchWrite(
+      this.doc,
+      this.table,
+      fresh.map((i) => ({ put: events[i] as StoredEvent })),
+      this.retry,
+    );
+    return {
+      stored: written.written.map((w) => fresh[w] as number),
+      duplicates,
+      failed: written.failed.map((f) => ({ index: fresh[f.index] as number, reason: f.reason })),
+    };
+  }
+
+  async customerEvents(customerId: string, options: HistoryOptions = {}): Promise<StoredEvent[]> {
+    const limit = options.limit ?? 200;
+    const out: StoredEvent[] = [];
+    const pages = paginateQuery(
+      { client: this.doc, pageSize: Math.min(limit, 1000) },
+      {
+        TableName: this.table,
+        IndexName: CUSTOMER_INDEX,
+        KeyConditionExpression: options.since
+          ? 'customerKey = :c AND sk >= :since'
+          : 'customerKey = :c',
+        ExpressionAttributeValues: {
+          ':c': customerKey(customerId),
+          ...(options.since ? { ':since': options.since } : {}),
+        },
+        ScanIndexForward: false,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        out.push(item as StoredEvent);
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+
+  async *shardPages(day: string, shard: number): AsyncIterable<StoredEvent[]> {
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': dayShardKey(day, shard) },
+      },
+    );
+    for await (const page of pages) yield (page.Items ?? []) as StoredEvent[];
+  }
+
+  deleteCustomerEvents(customerId: string): Promise<number> {
+    return deleteWhere(
+      this.doc,
+      {
+        TableName: this.table,
+        IndexName: CUSTOMER_INDEX,
+        KeyConditionExpression: 'customerKey = :c',
+        ExpressionAttributeValues: { ':c': customerKey(customerId) },
+      },
+      `events of customer ${customerId}`,
+      this.retry,
+    );
+  }
+}

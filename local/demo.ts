@@ -1,0 +1,75 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '#lib/aws/clients.ts';
+import { config } from '#lib/config.ts';
+import { type DemoLoadResult, type EventSink, loadDemoData } from '#lib/demo/load.ts';
+import type { DemoWorld, SeedOptions } from '#lib/demo/seed.ts';
+import { ingestEntries } from '#lib/events/ingest.ts';
+import { DynamoEventStore } from '#lib/events/store.ts';
+
+/** The small data set `npm start` loads on first start, so the stack is never empty. */
+export const FIRST_START_SEED = { customers: 300, days: 30, events: 12_000, seed: 1 } as const;
+
+/** A sink that ingests in this process, through the same code as `POST /events`. */
+export function inProcessSink(): EventSink {
+  const cfg = config();
+  const store = new DynamoEventStore(documentClient(), cfg.eventsTable);
+  return (batch) =>
+    ingestEntries(store, batch, { now: new Date(), retentionDays: cfg.events.retentionDays });
+}
+
+/** A sink that posts to a running `npm start` bridge (which owns the DynamoDB data). */
+export function httpSink(baseUrl: string): EventSink {
+  return async (batch) => {
+    const res = await fetch(`${baseUrl}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(batch),
+    });
+    const body = (await res.json()) as Awaited<ReturnType<EventSink>> & {
+      error?: { message: string };
+    };
+    if (res.status >= 300 && res.status !== 207) {
+      throw new Error(`POST /events answered ${res.status}: ${body.error?.message ?? ''}`);
+    }
+    return body;
+  };
+}
+
+/**
+ * Writes the demo world's catalog, campaigns and customers (with their hidden
+ * traits, for evaluation) under `<dataDir>/seed/`; `npm run catalog:load`
+ * reads the catalog from there.
+ */
+export async function writeDemoWorld(
+  dataDir: string,
+  world: DemoWorld,
+  options: SeedOptions,
+): Promise<string> {
+  const dir = join(dataDir, 'seed');
+  await mkdir(dir, { recursive: true });
+  await Promise.all([
+    writeFile(join(dir, 'catalog.json'), `${JSON.stringify(world.catalog, null, 2)}\n`),
+    writeFile(join(dir, 'campaigns.json'), `${JSON.stringify(world.campaigns, null, 2)}\n`),
+    writeFile(join(dir, 'customers.json'), `${JSON.stringify(world.customers)}\n`),
+    writeFile(join(dir, 'options.json'), `${JSON.stringify(options, null, 2)}\n`),
+  ]);
+  return dir;
+}
+
+/** True when the events table holds no event at all. */
+export async function eventsTableEmpty(): Promise<boolean> {
+  const out = await documentClient().send(
+    new ScanCommand({ TableName: config().eventsTable, Limit: 1, ProjectionExpression: 'pk' }),
+  );
+  return (out.Items ?? []).length === 0;
+}
+
+/** Seeds the first-start data set in process; returns what was loaded. */
+export async function seedFirstStart(dataDir: string, end: Date): Promise<DemoLoadResult> {
+  const options: SeedOptions = { ...FIRST_START_SEED, end };
+  const result = await loadDemoData(inProcessSink(), options);
+  await writeDemoWorld(dataDir, result.world, options);
+  return result;
+}

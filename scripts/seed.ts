@@ -1,0 +1,100 @@
+/**
+ * `npm run seed -- --customers 2000 --days 30 --events 200000 [--seed 1] [--end ISO]`:
+ * generates realistic demo behaviour and stores it through the events
+ * ingestion code. With `npm start` running it posts to its `POST /events`
+ * (that process owns the local DynamoDB); otherwise it starts the local stack
+ * itself. The catalog, campaigns and customers go to `.data/seed/`.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { progressBar } from '#lib/cli/progress.ts';
+import { loadDemoData } from '#lib/demo/load.ts';
+import type { SeedOptions } from '#lib/demo/seed.ts';
+import { httpSink, inProcessSink, writeDemoWorld } from '#local/demo.ts';
+import { localSettings } from '#local/settings.ts';
+import { startLocalStack } from '#local/stack.ts';
+
+const count = (what: string, max: number) =>
+  z.coerce
+    .number({ error: `--${what} must be a number` })
+    .int({ error: `--${what} must be a whole number` })
+    .min(1, { error: `--${what} must be at least 1` })
+    .max(max, { error: `--${what} must be at most ${max}` });
+
+const Args = z.object({
+  customers: count('customers', 5_000_000).default(2000),
+  days: count('days', 365).default(30),
+  events: count('events', 50_000_000).default(200_000),
+  seed: z.coerce.number().int().min(0).default(1),
+  end: z.iso
+    .datetime({ offset: true, error: '--end must be an ISO time such as 2026-11-23T00:00:00Z' })
+    .optional(),
+});
+
+const { values } = parseArgs({
+  options: {
+    customers: { type: 'string' },
+    days: { type: 'string' },
+    events: { type: 'string' },
+    seed: { type: 'string' },
+    end: { type: 'string' },
+  },
+});
+const parsed = Args.safeParse(values);
+if (!parsed.success) {
+  console.error(parsed.error.issues.map((i) => i.message).join('\n'));
+  console.error(
+    'Usage: npm run seed -- --customers 2000 --days 30 --events 200000 [--seed 1] [--end ISO]',
+  );
+  process.exit(2);
+}
+const args = parsed.data;
+// Default end: the start of the current hour, so every event is in the past.
+const end = args.end
+  ? new Date(args.end)
+  : new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+const options: SeedOptions = {
+  customers: args.customers,
+  days: args.days,
+  events: args.events,
+  seed: args.seed,
+  end,
+};
+const settings = localSettings();
+
+const bridgeUrl = `http://127.0.0.1:${settings.port}`;
+const running = await fetch(`${bridgeUrl}/health`).then(
+  (r) => r.ok,
+  () => false,
+);
+const stack = running ? undefined : await startLocalStack({ dataDir: settings.dataDir });
+if (stack) Object.assign(process.env, stack.env);
+
+console.log(
+  `Seeding ${options.events} events for ${options.customers} customers over ${options.days} days (seed ${options.seed}, ending ${end.toISOString()}) ${running ? `via ${bridgeUrl}/events` : 'into the local stack'} …`,
+);
+const bar = progressBar({ label: 'events', total: options.events, unit: 'count' });
+let code = 0;
+try {
+  const result = await loadDemoData(running ? httpSink(bridgeUrl) : inProcessSink(), options, (n) =>
+    bar.update(n),
+  );
+  bar.done();
+  const dir = await writeDemoWorld(settings.dataDir, result.world, options);
+  console.log(
+    `accepted ${result.accepted}, duplicates ${result.duplicates}, rejected ${result.rejected}, failed ${result.failed} ` +
+      `in ${(result.elapsedMs / 1000).toFixed(1)} s (${Math.round(result.events / (result.elapsedMs / 1000))} events/s)`,
+  );
+  console.log(
+    `catalog (${result.world.catalog.length} items), campaigns and customers written to ${dir}/`,
+  );
+  if (result.failed > 0) code = 1;
+} catch (error) {
+  console.error(`Seeding failed: ${(error as Error).message}`);
+  code = 1;
+} finally {
+  await stack?.emulators.stop();
+}
+process.exit(code);

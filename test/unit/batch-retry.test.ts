@@ -1,0 +1,118 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RetryPolicy } from '#lib/async.ts';
+import { batchWrite } from '#lib/aws/batch.ts';
+
+// Throttling cannot be made to happen on dynalite: these are the only mocked tests.
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const mock = mockClient(DynamoDBDocumentClient);
+afterEach(() => mock.reset());
+
+const items = Array.from({ length: 30 }, (_, i) => ({ pk: 'P', sk: `S${i}`, n: i }));
+const put = (item: (typeof items)[number]) => ({ PutRequest: { Item: item } });
+
+function fakeTime(deadlineMs: number) {
+  const waits: number[] = [];
+  const policy: RetryPolicy = {
+    deadlineMs,
+    baseDelayMs: 10,
+    maxDelayMs: 80,
+    random: () => 0.5,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+  };
+  return { waits, policy };
+}
+
+describe('batchWrite under throttling (mocked DynamoDB)', () => {
+  it('retries unprocessed items with growing jittered backoff until all are written', async () => {
+    const { waits, policy } = fakeTime(60_000);
+    mock
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { t: items.slice(0, 3).map(put) } })
+      .resolvesOnce({ UnprocessedItems: { t: items.slice(0, 1).map(put) } })
+      .resolves({});
+
+    const result = await batchWrite(
+      doc,
+      't',
+      items.slice(0, 25).map((p) => ({ put: p })),
+      policy,
+    );
+
+    expect(result.failed).toEqual([]);
+    expect(result.written).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(waits).toEqual([5, 10]); // half (random 0.5) of 10, then of 20
+    const calls = mock.commandCalls(BatchWriteCommand);
+    expect(calls.map((c) => c.args[0].input.RequestItems?.t?.length)).toEqual([25, 3, 1]);
+  });
+
+  it('retries a throttling error on the whole call', async () => {
+    const { policy } = fakeTime(60_000);
+    mock
+      .on(BatchWriteCommand)
+      .rejectsOnce(
+        Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }),
+      )
+      .resolves({});
+
+    const result = await batchWrite(
+      doc,
+      't',
+      items.slice(0, 5).map((p) => ({ put: p })),
+      policy,
+    );
+
+    expect(result).toEqual({ written: [0, 1, 2, 3, 4], failed: [] });
+  });
+
+  it('reports items still unprocessed at the deadline as failed, never drops them', async () => {
+    const { policy } = fakeTime(0);
+    mock.on(BatchWriteCommand).callsFake((input) => ({
+      UnprocessedItems: {
+        t: input.RequestItems.t.filter(
+          (r: ReturnType<typeof put>) => r.PutRequest.Item.n % 2 === 0,
+        ),
+      },
+    }));
+
+    const result = await batchWrite(
+      doc,
+      't',
+      items.map((p) => ({ put: p })),
+      policy,
+    );
+
+    expect(result.written).toEqual(items.filter((i) => i.n % 2 === 1).map((i) => i.n));
+    expect(result.failed.map((f) => f.index)).toEqual(
+      items.filter((i) => i.n % 2 === 0).map((i) => i.n),
+    );
+    expect(result.failed[0]?.reason).toMatch(/throttled/);
+  });
+
+  it('fails the items of a call rejected for a non-retryable reason, with that reason', async () => {
+    const { policy } = fakeTime(60_000);
+    mock
+      .on(BatchWriteCommand)
+      .rejects(Object.assign(new Error('bad'), { name: 'ValidationException' }));
+
+    const result = await batchWrite(
+      doc,
+      't',
+      items.slice(0, 2).map((p) => ({ put: p })),
+      policy,
+    );
+
+    expect(result).toEqual({
+      written: [],
+      failed: [
+        { index: 0, reason: 'ValidationException' },
+        { index: 1, reason: 'ValidationException' },
+      ],
+    });
+    expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(1);
+  });
+});

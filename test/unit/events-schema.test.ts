@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import type { AppError } from '#lib/errors.ts';
+import { batchFormat, parseBatch } from '#lib/events/ingest.ts';
+import { EVENT_SHARDS, shardOf, toStoredEvent } from '#lib/events/keys.ts';
+import { checkEvent, EVENT_LIMITS } from '#lib/events/schema.ts';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const clock = { now: NOW, retentionDays: 400 };
+const valid = {
+  eventId: 'ev-1',
+  customerId: 'cust-1',
+  type: 'purchase',
+  ts: '2026-11-23T11:00:00+01:00',
+  channel: 'web',
+  itemId: 'item-1',
+  value: 49.5,
+  currency: 'EUR',
+  props: { coupon: 'SPRING', first: true },
+};
+
+const statusOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    return (error as AppError).statusCode;
+  }
+  return 200;
+};
+
+describe('engagement event validation', () => {
+  it('accepts a complete event', () => {
+    expect(checkEvent(valid, clock)).toMatchObject({ ok: true, event: { eventId: 'ev-1' } });
+  });
+
+  it('rejects an unknown field, naming it', () => {
+    const check = checkEvent({ ...valid, customerID: 'x' }, clock);
+
+    expect(check).toMatchObject({ ok: false, eventId: 'ev-1' });
+    expect(check.ok || check.issues[0]?.message).toMatch(/customerID/);
+  });
+
+  it('rejects an unknown type with the allowed list', () => {
+    const check = checkEvent({ ...valid, type: 'like' }, clock);
+
+    expect(check.ok || check.issues).toEqual([
+      { path: 'type', message: expect.stringMatching(/one of delivered, open, click/) },
+    ]);
+  });
+
+  it('accepts a ts 4 minutes ahead (clock skew) and rejects one 6 minutes ahead', () => {
+    const ahead = (min: number) => new Date(NOW.getTime() + min * 60_000).toISOString();
+
+    expect(checkEvent({ ...valid, ts: ahead(4) }, clock).ok).toBe(true);
+    expect(checkEvent({ ...valid, ts: ahead(6) }, clock)).toMatchObject({
+      ok: false,
+      issues: [{ path: 'ts', message: expect.stringMatching(/future/) }],
+    });
+  });
+
+  it('rejects a ts older than the retention period', () => {
+    const check = checkEvent({ ...valid, ts: '2025-10-01T00:00:00Z' }, clock);
+
+    expect(check).toMatchObject({ ok: false, issues: [{ path: 'ts' }] });
+  });
+
+  it('rejects a ts without a zone', () => {
+    expect(checkEvent({ ...valid, ts: '2026-11-23T10:00:00' }, clock).ok).toBe(false);
+  });
+
+  it('rejects props over 2 KB', () => {
+    const props = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`k${i}`, 'x'.repeat(250)]),
+    );
+
+    const check = checkEvent({ ...valid, props }, clock);
+
+    expect(check).toMatchObject({ ok: false, issues: [{ path: 'props' }] });
+  });
+
+  it('rejects a negative purchase value', () => {
+    expect(checkEvent({ ...valid, value: -1 }, clock)).toMatchObject({
+      ok: false,
+      issues: [{ path: 'value' }],
+    });
+  });
+});
+
+describe('event keys', () => {
+  it('puts one event on the same key however its ts zone is written', () => {
+    const a = toStoredEvent({ ...valid, ts: '2026-11-23T11:00:00+01:00' } as never, {
+      receivedAt: NOW,
+      retentionDays: 400,
+    });
+    const b = toStoredEvent({ ...valid, ts: '2026-11-23T10:00:00.000Z' } as never, {
+      receivedAt: new Date(NOW.getTime() + 1000),
+      retentionDays: 400,
+    });
+
+    expect([a.pk, a.sk]).toEqual([b.pk, b.sk]);
+    expect(a.pk).toBe(`D#2026-11-23#${String(shardOf('cust-1')).padStart(2, '0')}`);
+    expect(a.sk).toBe('2026-11-23T10:00:00.000Z#ev-1');
+    expect(a.customerKey).toBe('C#cust-1');
+    expect(a.expiresAt).toBe(Date.parse('2026-11-23T10:00:00Z') / 1000 + 400 * 86_400);
+  });
+
+  it('spreads customers over every shard', () => {
+    const shards = new Set(Array.from({ length: 500 }, (_, i) => shardOf(`cust-${i}`)));
+
+    expect(shards.size).toBe(EVENT_SHARDS);
+  });
+});
+
+describe('batch parsing', () => {
+  it('reads NDJSON, turning a bad line into an error at its index', () => {
+    const body = Buffer.from(`${JSON.stringify(valid)}\n\nnot json\n${JSON.stringify(valid)}\n`);
+
+    const { entries, errors } = parseBatch(body, 'ndjson');
+
+    expect(entries).toHaveLength(3);
+    expect(errors).toEqual([
+      { index: 1, issues: [{ path: '', message: expect.stringMatching(/not JSON/) }] },
+    ]);
+  });
+
+  it('rejects a batch over 500 events with 413', () => {
+    const body = Buffer.from(JSON.stringify(Array.from({ length: 501 }, () => valid)));
+
+    expect(statusOf(() => parseBatch(body, 'json'))).toBe(413);
+  });
+
+  it('rejects a body over 1 MB with 413', () => {
+    const body = Buffer.alloc(EVENT_LIMITS.maxBatchBytes + 1, 0x20);
+
+    expect(statusOf(() => parseBatch(body, 'json'))).toBe(413);
+  });
+
+  it('rejects a JSON object that is not an array with 400', () => {
+    expect(statusOf(() => parseBatch(Buffer.from(JSON.stringify(valid)), 'json'))).toBe(400);
+  });
+
+  it('picks NDJSON from its content types and rejects form bodies with 415', () => {
+    expect(batchFormat('application/x-ndjson')).toBe('ndjson');
+    expect(batchFormat('application/json; charset=utf-8')).toBe('json');
+    expect(batchFormat(undefined)).toBe('json');
+    expect(statusOf(() => batchFormat('application/x-www-form-urlencoded'))).toBe(415);
+  });
+});
