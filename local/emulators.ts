@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
@@ -56,6 +56,42 @@ export async function startS3rver(directory: string, port = 0): Promise<RunningS
   return { endpoint: `http://${HOST}:${address.port}`, stop: () => server.close() };
 }
 
+/** Raised when another live process already serves the data directory. */
+export class DataDirInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirInUseError';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes `<dataDir>/.muse.lock` for this process. dynalite's LevelDB store
+ * admits one process; a second one would die with an uncatchable "Database
+ * is closed", so we refuse first, naming the holder. A lock left by a dead
+ * process is taken over.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const lock = join(dataDir, '.muse.lock');
+  const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+  if (holder && holder !== process.pid && isAlive(holder)) {
+    throw new DataDirInUseError(
+      `${dataDir}/ is in use by another Muse process (pid ${holder}, probably npm start). ` +
+        'Stop it (Ctrl-C), or run this one on other data with MUSE_DATA_DIR=.data-2.',
+    );
+  }
+  await writeFile(lock, `${process.pid}\n`);
+  return () => rm(lock, { force: true });
+}
+
 /**
  * Starts dynalite and s3rver in this process on loopback. Data persists under
  * `dataDir` so a second start sees the first one's tables and objects.
@@ -72,6 +108,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   const dynamoDir = join(options.dataDir, 'dynamo');
   await mkdir(s3Dir, { recursive: true });
   if (!options.inMemoryDynamo) await mkdir(dynamoDir, { recursive: true });
+  const unlock = options.inMemoryDynamo ? async () => {} : await lockDataDir(options.dataDir);
 
   const dynamo = dynalite({
     ...(options.inMemoryDynamo ? {} : { path: dynamoDir }),
@@ -79,10 +116,15 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once('error', reject);
-    dynamo.listen(options.dynamoPort ?? 0, HOST, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      dynamo.once('error', reject);
+      dynamo.listen(options.dynamoPort ?? 0, HOST, () => resolve());
+    });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const dynamoPort = (dynamo.address() as AddressInfo).port;
 
   let s3: RunningS3;
@@ -90,6 +132,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
     s3 = await startS3rver(s3Dir, options.s3Port ?? 0);
   } catch (error) {
     await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    await unlock();
     throw error;
   }
 
@@ -103,7 +146,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
           dynamo.close((err?: Error) => (err ? reject(err) : resolve())),
         ),
         s3.stop(),
-      ]).then(() => undefined);
+      ]).then(unlock);
       return stopped;
     },
   };

@@ -14,6 +14,7 @@ import { ENV } from '#lib/envNames.ts';
 import { adminApi } from './adminApi.ts';
 import { startBridge } from './bridge.ts';
 import { eventsTableEmpty, FIRST_START_SEED, seedFirstStart } from './demo.ts';
+import { DataDirInUseError } from './emulators.ts';
 import { HTTP_FUNCTIONS } from './functions.ts';
 import { localJobs } from './jobs.ts';
 import { chooseLocalModel, publishLocalModel } from './model.ts';
@@ -26,6 +27,10 @@ const stack = await startLocalStack({
   dataDir: settings.dataDir,
   dynamoPort: settings.dynamoPort,
   s3Port: settings.s3Port,
+}).catch((error: unknown) => {
+  if (!(error instanceof DataDirInUseError)) throw error;
+  console.error(error.message);
+  process.exit(1);
 });
 // The handlers read their configuration from the environment, as in Lambda.
 Object.assign(process.env, stack.env);
