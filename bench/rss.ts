@@ -4,19 +4,42 @@
  * parent published it; args: endpoint bucket id version); this process
  * fetches, verifies, loads and generates.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createS3Client } from '#lib/aws/clients.ts';
+import { cacheModel } from '#lib/model/cache.ts';
 import { loadModel } from '#lib/model/loadModel.ts';
 
 const [endpoint, bucket, id, version] = process.argv.slice(2) as [string, string, string, string];
-const mb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/**
+ * Peak RSS of this process in MB. On Linux, VmHWM of this address space:
+ * getrusage's maxRSS carries the high-water mark from before exec, so a child
+ * forked from the (large) benchmark process would report the parent's size.
+ */
+const mb = () => {
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(
+    (() => {
+      try {
+        return readFileSync('/proc/self/status', 'utf8');
+      } catch {
+        return '';
+      }
+    })(),
+  );
+  return Math.round((hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) / 1024);
+};
 const s3 = createS3Client({
   region: 'us-east-1',
   local: { s3Endpoint: endpoint, dynamoEndpoint: endpoint },
 });
 const cacheDir = await mkdtemp(join(tmpdir(), 'muse-rss-cache-'));
+// Fetch first (as loadModel would), then load from the verified cache: the
+// same work as one cold loadModel, with the peak of each stage visible.
+await cacheModel({ s3, bucket, id, version, cacheDir });
+console.log(`FETCHED_PEAK_RSS_MB=${mb()}`);
 const { model } = await loadModel({ s3, bucket, id, version, cacheDir });
 console.log(`LOADED_PEAK_RSS_MB=${mb()}`);
 await model.generate(model.encode('Hello there, this is a benchmark prompt.'), {

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  statfs,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../async.ts';
@@ -16,7 +26,7 @@ import {
   modelPrefix,
 } from './manifest.ts';
 
-/** Size of one ranged GET; larger files are fetched as parallel ranged GETs. */
+/** Size of one ranged GET; every file is fetched as ranged GETs of at most this size. */
 export const RANGE_PART_BYTES = 8 * 1024 * 1024;
 /** Ranged GETs in flight at once. */
 export const RANGE_CONCURRENCY = 8;
@@ -111,27 +121,89 @@ async function ensureSpace(root: string, neededBytes: number): Promise<void> {
   }
 }
 
-async function getRange(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  start: number,
-  end: number,
-): Promise<Buffer> {
-  const out = await s3.send(
-    new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }),
-  );
-  const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
-  if (bytes.length !== end - start + 1) {
-    throw new Error(`Ranged GET of ${key} bytes ${start}-${end} returned ${bytes.length} bytes.`);
-  }
-  return bytes;
+/** Views the SDK's bytes as a Buffer without copying them. */
+function asBuffer(bytes: Uint8Array | undefined): Buffer {
+  return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0);
 }
 
 /**
- * Downloads one file into `dest`, hashing while it downloads (parts are
- * hashed in order as they complete, so the file is never read back).
- * A checksum mismatch deletes the file and throws.
+ * Hashes a file's bytes in order while its parts arrive out of order: chunks
+ * of the part at the cursor are hashed at once, chunks of later parts wait
+ * (as the small chunks they arrived in) until the cursor reaches them.
+ */
+class OrderedHasher {
+  private readonly hash = createHash('sha256');
+  private readonly waiting = new Map<number, Buffer[]>();
+  private readonly finished = new Set<number>();
+  private cursor = 0;
+  private readonly advanced = new Set<() => void>();
+
+  /** Adds a chunk of part `part`. */
+  update(part: number, chunk: Buffer): void {
+    if (part === this.cursor) this.hash.update(chunk);
+    else this.waiting.set(part, [...(this.waiting.get(part) ?? []), chunk]);
+  }
+
+  /** Marks part `part` complete and moves the cursor past every complete part. */
+  finish(part: number): void {
+    this.finished.add(part);
+    while (this.finished.has(this.cursor)) {
+      this.finished.delete(this.cursor);
+      this.cursor++;
+      for (const chunk of this.waiting.get(this.cursor) ?? []) this.hash.update(chunk);
+      this.waiting.delete(this.cursor);
+    }
+    for (const wake of this.advanced) wake();
+    this.advanced.clear();
+  }
+
+  /** Waits until part `part` is less than `window` parts ahead of the cursor. */
+  async within(part: number, window: number): Promise<void> {
+    while (part >= this.cursor + window) {
+      await new Promise<void>((resolve) => this.advanced.add(resolve));
+    }
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/**
+ * Streams one byte range of an object into `handle` at its offset, feeding
+ * the hasher as chunks arrive: no part is ever held whole in memory. Returns
+ * the bytes received; a short range (object changed) fails the sha256 check.
+ */
+async function streamRange(
+  loc: ModelLocation,
+  key: string,
+  range: { part: number; start: number; end: number },
+  handle: FileHandle,
+  hasher: OrderedHasher,
+): Promise<number> {
+  const out = await loc.s3.send(
+    new GetObjectCommand({
+      Bucket: loc.bucket,
+      Key: key,
+      Range: `bytes=${range.start}-${range.end}`,
+    }),
+  );
+  let position = range.start;
+  for await (const chunk of out.Body as AsyncIterable<Uint8Array>) {
+    const bytes = asBuffer(chunk);
+    await handle.write(bytes, 0, bytes.length, position);
+    hasher.update(range.part, bytes);
+    position += bytes.length;
+  }
+  hasher.finish(range.part);
+  return position - range.start;
+}
+
+/**
+ * Downloads one file into `dest`, hashing while it downloads (never reading
+ * the file back). Files over one part are fetched as parallel ranged GETs
+ * streamed to their offsets; memory stays at a few network chunks per part
+ * in flight. A checksum mismatch deletes the file and throws.
  */
 async function downloadFile(
   loc: ModelLocation,
@@ -142,38 +214,34 @@ async function downloadFile(
   await mkdir(dirname(dest), { recursive: true });
   const partial = `${dest}.partial`;
   const handle = await open(partial, 'w');
-  const hash = createHash('sha256');
+  const hasher = new OrderedHasher();
+  let received = 0;
   try {
     const partBytes = loc.partBytes ?? RANGE_PART_BYTES;
-    if (file.bytes <= partBytes) {
-      const out = await loc.s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }));
-      const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? []);
-      hash.update(bytes);
-      await handle.write(bytes, 0, bytes.length, 0);
+    const parts = Array.from(
+      { length: Math.max(1, Math.ceil(file.bytes / partBytes)) },
+      (_, i) => i,
+    );
+    if (file.bytes === 0) {
+      hasher.finish(0);
     } else {
-      const parts = Array.from({ length: Math.ceil(file.bytes / partBytes) }, (_, i) => i);
-      const done = new Map<number, Buffer>();
-      let nextToHash = 0;
-      await mapLimit(parts, RANGE_CONCURRENCY, async (i) => {
-        const start = i * partBytes;
+      await mapLimit(parts, RANGE_CONCURRENCY, async (part) => {
+        // Bound how far ahead of the hash cursor we fetch, so waiting chunks stay few.
+        await hasher.within(part, RANGE_CONCURRENCY);
+        const start = part * partBytes;
         const end = Math.min(file.bytes, start + partBytes) - 1;
-        const bytes = await getRange(loc.s3, loc.bucket, key, start, end);
-        await handle.write(bytes, 0, bytes.length, start);
-        done.set(i, bytes);
-        for (let part = done.get(nextToHash); part; part = done.get(nextToHash)) {
-          hash.update(part);
-          done.delete(nextToHash++);
-        }
+        received += await streamRange(loc, key, { part, start, end }, handle, hasher);
       });
     }
   } finally {
     await handle.close();
   }
-  const actual = hash.digest('hex');
+  const actual = hasher.digest();
   if (actual !== file.sha256) {
     await rm(partial, { force: true });
+    const size = received === file.bytes ? '' : ` (received ${received} of ${file.bytes} bytes)`;
     throw new ChecksumMismatchError(
-      `Refusing to load ${file.path}: its sha256 is ${actual} but the manifest says ${file.sha256}. ` +
+      `Refusing to load ${file.path}: its sha256 is ${actual}${size} but the manifest says ${file.sha256}. ` +
         `The object s3://${loc.bucket}/${key} was changed or corrupted; the bad copy was deleted. Republish the model with npm run model:publish.`,
     );
   }

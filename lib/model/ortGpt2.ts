@@ -64,6 +64,10 @@ export class OrtGpt2Model implements TextModel {
     return this.session.run(feeds);
   }
 
+  dispose(): Promise<void> {
+    return this.session.release();
+  }
+
   encode(text: string): number[] {
     return this.tokenizer.encode(text);
   }

@@ -56,4 +56,6 @@ export interface TextModel {
   encode(text: string): number[];
   decode(tokens: number[]): string;
   generate(promptTokens: number[], options: SamplingOptions): Promise<GenerationResult>;
+  /** Releases the runtime session (memory and threads); the model is unusable after. */
+  dispose(): Promise<void>;
 }

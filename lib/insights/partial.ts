@@ -1,0 +1,253 @@
+/**
+ * The map side of the nightly job: a day's events (one shard, or any
+ * customer-complete subset) folded into a mergeable {@link DayPartial}.
+ * Everything in a partial is a sum, a min or a max, so {@link mergePartials}
+ * is associative and commutative with {@link emptyPartial} as identity: the
+ * job may map shards in any order, in any number of processes, and merge.
+ */
+import type { EngagementEvent, EventType } from '../events/schema.ts';
+
+/** Views of two items by one customer this close together count as co-visited. */
+export const SESSION_WINDOW_MS = 30 * 60 * 1000;
+/** Distinct items of one session considered for co-visitation (bounds pairs to 190). */
+export const MAX_SESSION_ITEMS = 20;
+
+/** Types that count as engagement with a message or the shop (for channel and send-time). */
+const ENGAGEMENT: ReadonlySet<EventType> = new Set([
+  'open',
+  'click',
+  'view',
+  'add_to_cart',
+  'purchase',
+]);
+
+/** One customer's activity in a partial. */
+export interface CustomerDay {
+  /** Events per type. */
+  counts: Partial<Record<EventType, number>>;
+  /** Sum of purchase values, in integer cents (exact, so merges never drift). */
+  revenueCents: number;
+  /** Earliest and latest event time (UTC ISO). */
+  firstTs: string;
+  lastTs: string;
+  /** Engagement events per channel. */
+  channels: Record<string, number>;
+  /** Opens and clicks by UTC hour (24) and weekday (7, Sunday = 0). */
+  hours: number[];
+  weekdays: number[];
+  /** Per item: views and purchases. */
+  items: Record<string, { views: number; purchases: number }>;
+}
+
+/** A copy variant's funnel in a partial. */
+export interface VariantCounts {
+  delivered: number;
+  opens: number;
+  clicks: number;
+  /** Purchases attributed to the variant (the event carries its `variantId`). */
+  conversions: number;
+  revenueCents: number;
+}
+
+/** An item's activity in a partial. */
+export interface ItemCounts {
+  views: number;
+  carts: number;
+  purchases: number;
+}
+
+/** The mergeable result of mapping some events. */
+export interface DayPartial {
+  events: number;
+  customers: Record<string, CustomerDay>;
+  /** Keyed `<campaignId>|<variantId>`. */
+  variants: Record<string, VariantCounts>;
+  items: Record<string, ItemCounts>;
+  /** Co-visited item pairs, keyed `<a>|<b>` with a < b. */
+  coVisits: Record<string, number>;
+}
+
+/** The partial of no events (identity of {@link mergePartials}). */
+export function emptyPartial(): DayPartial {
+  return { events: 0, customers: {}, variants: {}, items: {}, coVisits: {} };
+}
+
+const zeros = (n: number) => new Array<number>(n).fill(0);
+
+function customerDay(ts: string): CustomerDay {
+  return {
+    counts: {},
+    revenueCents: 0,
+    firstTs: ts,
+    lastTs: ts,
+    channels: {},
+    hours: zeros(24),
+    weekdays: zeros(7),
+    items: {},
+  };
+}
+
+/** The entry of `record` at `key`, created by `make` when missing. */
+function entry<T>(record: Record<string, T>, key: string, make: () => T): T {
+  const found = record[key];
+  if (found !== undefined) return found;
+  const made = make();
+  record[key] = made;
+  return made;
+}
+
+const add = (record: Record<string, number>, key: string, n = 1) => {
+  record[key] = (record[key] ?? 0) + n;
+};
+
+/**
+ * Co-visitation pairs of one customer's views: items viewed within
+ * {@link SESSION_WINDOW_MS} of the previous view form one session.
+ */
+function addCoVisits(views: Array<{ at: number; itemId: string }>, into: Record<string, number>) {
+  views.sort((a, b) => a.at - b.at || a.itemId.localeCompare(b.itemId));
+  let session = new Set<string>();
+  let last = Number.NEGATIVE_INFINITY;
+  const flush = () => {
+    const items = [...session].sort().slice(0, MAX_SESSION_ITEMS);
+    for (let i = 0; i < items.length; i++)
+      for (let j = i + 1; j < items.length; j++) add(into, `${items[i]}|${items[j]}`);
+  };
+  for (const view of views) {
+    if (view.at - last > SESSION_WINDOW_MS) {
+      flush();
+      session = new Set();
+    }
+    session.add(view.itemId);
+    last = view.at;
+  }
+  flush();
+}
+
+/**
+ * Folds events into a partial. The events must be customer-complete (all of
+ * a customer's events of the day, as one shard is), because co-visitation
+ * sessions are built per customer.
+ *
+ * @example
+ * ```ts
+ * let partial = emptyPartial();
+ * for await (const page of store.shardPages(day, shard)) partial = mapEvents(page, partial);
+ * ```
+ */
+export function mapEvents(
+  events: Iterable<EngagementEvent>,
+  into: DayPartial = emptyPartial(),
+): DayPartial {
+  const views = new Map<string, Array<{ at: number; itemId: string }>>();
+  for (const e of events) {
+    into.events++;
+    const c = entry(into.customers, e.customerId, () => customerDay(e.ts));
+    add(c.counts, e.type);
+    if (e.ts < c.firstTs) c.firstTs = e.ts;
+    if (e.ts > c.lastTs) c.lastTs = e.ts;
+    const at = new Date(e.ts);
+    if (ENGAGEMENT.has(e.type) && e.channel) add(c.channels, e.channel);
+    if (e.type === 'open' || e.type === 'click') {
+      c.hours[at.getUTCHours()] = (c.hours[at.getUTCHours()] ?? 0) + 1;
+      c.weekdays[at.getUTCDay()] = (c.weekdays[at.getUTCDay()] ?? 0) + 1;
+    }
+    const cents = Math.round((e.value ?? 0) * 100);
+    if (e.type === 'purchase') c.revenueCents += cents;
+    if (e.itemId) {
+      const ci = entry(c.items, e.itemId, () => ({ views: 0, purchases: 0 }));
+      const item = entry(into.items, e.itemId, () => ({ views: 0, carts: 0, purchases: 0 }));
+      if (e.type === 'view') {
+        ci.views++;
+        item.views++;
+        const list = views.get(e.customerId) ?? [];
+        list.push({ at: at.getTime(), itemId: e.itemId });
+        views.set(e.customerId, list);
+      } else if (e.type === 'add_to_cart') item.carts++;
+      else if (e.type === 'purchase') {
+        ci.purchases++;
+        item.purchases++;
+      }
+    }
+    if (e.campaignId && e.variantId) {
+      const v = entry(into.variants, `${e.campaignId}|${e.variantId}`, () => ({
+        delivered: 0,
+        opens: 0,
+        clicks: 0,
+        conversions: 0,
+        revenueCents: 0,
+      }));
+      if (e.type === 'delivered') v.delivered++;
+      else if (e.type === 'open') v.opens++;
+      else if (e.type === 'click') v.clicks++;
+      else if (e.type === 'purchase') {
+        v.conversions++;
+        v.revenueCents += cents;
+      }
+    }
+  }
+  for (const list of views.values()) addCoVisits(list, into.coVisits);
+  return into;
+}
+
+function sumRecords(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+function sumArrays(a: number[], b: number[]): number[] {
+  return a.map((v, i) => v + (b[i] ?? 0));
+}
+
+/** Merges maps of counters (objects whose values are all numbers). */
+function mergeNested<T extends object>(
+  a: Record<string, T>,
+  b: Record<string, T>,
+): Record<string, T> {
+  const out: Record<string, T> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const mine = out[k];
+    out[k] = (
+      mine ? sumRecords(mine as Record<string, number>, v as Record<string, number>) : { ...v }
+    ) as T;
+  }
+  return out;
+}
+
+function mergeCustomer(a: CustomerDay, b: CustomerDay): CustomerDay {
+  return {
+    counts: sumRecords(a.counts, b.counts),
+    revenueCents: a.revenueCents + b.revenueCents,
+    firstTs: a.firstTs < b.firstTs ? a.firstTs : b.firstTs,
+    lastTs: a.lastTs > b.lastTs ? a.lastTs : b.lastTs,
+    channels: sumRecords(a.channels, b.channels),
+    hours: sumArrays(a.hours, b.hours),
+    weekdays: sumArrays(a.weekdays, b.weekdays),
+    items: mergeNested(a.items, b.items),
+  };
+}
+
+/**
+ * Merges two partials: sums, minima and maxima, so the order and grouping of
+ * merges never changes the result.
+ *
+ * @example
+ * ```ts
+ * const day = partials.reduce(mergePartials, emptyPartial());
+ * ```
+ */
+export function mergePartials(a: DayPartial, b: DayPartial): DayPartial {
+  const customers: Record<string, CustomerDay> = { ...a.customers };
+  for (const [id, c] of Object.entries(b.customers)) {
+    const mine = customers[id];
+    customers[id] = mine ? mergeCustomer(mine, c) : c;
+  }
+  return {
+    events: a.events + b.events,
+    customers,
+    variants: mergeNested(a.variants, b.variants),
+    items: mergeNested(a.items, b.items),
+    coVisits: sumRecords(a.coVisits, b.coVisits),
+  };
+}

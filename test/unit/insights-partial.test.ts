@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
+import type { EngagementEvent } from '#lib/events/schema.ts';
+import { emptyPartial, mapEvents, mergePartials } from '#lib/insights/partial.ts';
+import { SeededRandom } from '#lib/random.ts';
+
+const options: SeedOptions = {
+  customers: 120,
+  days: 3,
+  events: 4000,
+  seed: 3,
+  end: new Date('2026-11-23T00:00:00Z'),
+};
+const events = [...demoEvents(buildWorld(options), options)];
+
+/** Splits events into `k` customer-complete groups at random (as shards are). */
+function splitByCustomer(
+  all: EngagementEvent[],
+  k: number,
+  rng: SeededRandom,
+): EngagementEvent[][] {
+  const group = new Map<string, number>();
+  const groups: EngagementEvent[][] = Array.from({ length: k }, () => []);
+  for (const e of all) {
+    if (!group.has(e.customerId)) group.set(e.customerId, Math.floor(rng.next() * k));
+    groups[group.get(e.customerId) as number]?.push(e);
+  }
+  return groups;
+}
+
+function shuffle<T>(items: T[], rng: SeededRandom): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+describe('map/merge of a day’s events', () => {
+  it('merging the maps of random customer splits, in random order, equals mapping everything', () => {
+    const whole = mapEvents(events);
+    for (let trial = 0; trial < 20; trial++) {
+      const rng = new SeededRandom(trial);
+      const parts = shuffle(splitByCustomer(events, 2 + (trial % 7), rng), rng).map((g) =>
+        mapEvents(g),
+      );
+
+      const merged = parts.reduce(mergePartials, emptyPartial());
+
+      expect(merged).toEqual(whole);
+    }
+  });
+
+  it('is commutative and associative on random partials, with the empty partial as identity', () => {
+    const rng = new SeededRandom(99);
+    const [a, b, c] = splitByCustomer(events, 3, rng).map((g) => mapEvents(g)) as [
+      ReturnType<typeof mapEvents>,
+      ReturnType<typeof mapEvents>,
+      ReturnType<typeof mapEvents>,
+    ];
+
+    expect(mergePartials(a, b)).toEqual(mergePartials(b, a));
+    expect(mergePartials(mergePartials(a, b), c)).toEqual(mergePartials(a, mergePartials(b, c)));
+    expect(mergePartials(a, emptyPartial())).toEqual(a);
+  });
+
+  it('counts a known day exactly: funnel per variant, revenue in cents, send hours, co-visits', () => {
+    const e = (
+      n: number,
+      type: EngagementEvent['type'],
+      ts: string,
+      extra: Partial<EngagementEvent> = {},
+    ) => ({ eventId: `e${n}`, customerId: 'c1', type, ts, ...extra }) as EngagementEvent;
+    const meta = { campaignId: 'camp', variantId: 'camp-a', channel: 'email' as const };
+
+    const p = mapEvents([
+      e(1, 'delivered', '2026-11-23T09:00:00.000Z', meta),
+      e(2, 'open', '2026-11-23T19:05:00.000Z', meta),
+      e(3, 'click', '2026-11-23T19:06:00.000Z', meta),
+      e(4, 'view', '2026-11-23T19:07:00.000Z', { itemId: 'a' }),
+      e(5, 'view', '2026-11-23T19:20:00.000Z', { itemId: 'b' }),
+      e(6, 'view', '2026-11-23T21:00:00.000Z', { itemId: 'c' }),
+      e(7, 'purchase', '2026-11-23T19:30:00.000Z', { ...meta, itemId: 'b', value: 19.99 }),
+    ]);
+
+    expect(p.variants['camp|camp-a']).toEqual({
+      delivered: 1,
+      opens: 1,
+      clicks: 1,
+      conversions: 1,
+      revenueCents: 1999,
+    });
+    expect(p.coVisits).toEqual({ 'a|b': 1 }); // c is a separate session (> 30 min later)
+    expect(p.customers.c1?.hours[19]).toBe(2);
+    expect(p.customers.c1?.weekdays[1]).toBe(2); // 2026-11-23 is a Monday
+    expect(p.customers.c1).toMatchObject({
+      revenueCents: 1999,
+      firstTs: '2026-11-23T09:00:00.000Z',
+      lastTs: '2026-11-23T21:00:00.000Z',
+    });
+    expect(p.items.b).toEqual({ views: 1, carts: 0, purchases: 1 });
+  });
+});
