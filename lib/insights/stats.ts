@@ -1,0 +1,236 @@
+/**
+ * The statistics behind customer insight and campaign learning, as pure
+ * functions with documented rules (each has known-answer tests).
+ */
+import type { EventType } from '../events/schema.ts';
+import { SeededRandom } from '../random.ts';
+
+/** A rate with its sample size and 95 % Wilson score interval. */
+export interface Rate {
+  successes: number;
+  trials: number;
+  /** successes / trials (0 when there are no trials). */
+  rate: number;
+  low: number;
+  high: number;
+}
+
+/** z for a two-sided 95 % interval. */
+const Z95 = 1.959963984540054;
+
+/**
+ * The rate `successes / trials` with its 95 % Wilson score interval, which,
+ * unlike the normal approximation, stays inside [0, 1] and is honest for
+ * small samples (0 trials → [0, 1]). Successes above trials (several clicks
+ * per open) are capped at trials.
+ *
+ * @example
+ * ```ts
+ * wilson(12, 100); // { rate: 0.12, low: 0.0700, high: 0.1984, … }
+ * ```
+ */
+export function wilson(successes: number, trials: number): Rate {
+  const k = Math.min(successes, trials);
+  if (trials <= 0) return { successes: k, trials: 0, rate: 0, low: 0, high: 1 };
+  const p = k / trials;
+  const z2 = Z95 * Z95;
+  const denominator = 1 + z2 / trials;
+  const centre = (p + z2 / (2 * trials)) / denominator;
+  const half = (Z95 * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / denominator;
+  return {
+    successes: k,
+    trials,
+    rate: p,
+    low: Math.max(0, centre - half),
+    high: Math.min(1, centre + half),
+  };
+}
+
+/** A Gamma(shape, 1) sample (Marsaglia–Tsang; boosted for shape < 1). */
+function gamma(shape: number, rng: SeededRandom): number {
+  if (shape < 1) return gamma(shape + 1, rng) * (1 - rng.next()) ** (1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = rng.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng.next();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** Posterior draws per call of {@link probabilityBest}. */
+export const POSTERIOR_DRAWS = 20_000;
+
+/**
+ * The probability that each arm has the highest true rate, under independent
+ * Beta(1 + successes, 1 + failures) posteriors (uniform prior), by Monte
+ * Carlo with a fixed seed, so the same counts always give the same answer.
+ *
+ * @example
+ * ```ts
+ * probabilityBest([{ successes: 30, trials: 1000 }, { successes: 50, trials: 1000 }]); // ≈ [0.01, 0.99]
+ * ```
+ */
+export function probabilityBest(
+  arms: ReadonlyArray<{ successes: number; trials: number }>,
+  draws = POSTERIOR_DRAWS,
+  seed = 1,
+): number[] {
+  if (arms.length === 0) return [];
+  const rng = new SeededRandom(seed);
+  const wins = new Array<number>(arms.length).fill(0);
+  for (let d = 0; d < draws; d++) {
+    let best = 0;
+    let bestValue = -1;
+    arms.forEach((arm, i) => {
+      const k = Math.min(arm.successes, arm.trials);
+      const a = gamma(1 + k, rng);
+      const b = gamma(1 + arm.trials - k, rng);
+      const value = a / (a + b);
+      if (value > bestValue) {
+        bestValue = value;
+        best = i;
+      }
+    });
+    wins[best] = (wins[best] ?? 0) + 1;
+  }
+  return wins.map((w) => w / draws);
+}
+
+/** The winner rule's thresholds. */
+export const WINNER_RULE = {
+  /** Posterior probability of being best. */
+  minProbability: 0.95,
+  /** Trials every arm needs before any winner is declared. */
+  minTrialsPerArm: 300,
+} as const;
+
+/**
+ * Index of the declared winner, or undefined: an arm wins only when its
+ * probability of being best is ≥ 95 % and every arm has at least 300 trials.
+ */
+export function declareWinner(
+  arms: ReadonlyArray<{ successes: number; trials: number }>,
+  probabilities: readonly number[] = probabilityBest(arms),
+): number | undefined {
+  if (arms.length < 2 || arms.some((a) => a.trials < WINNER_RULE.minTrialsPerArm)) return undefined;
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  return (probabilities[best] ?? 0) >= WINNER_RULE.minProbability ? best : undefined;
+}
+
+/**
+ * Scores values 1–5 by quintile over the population: a value's score is
+ * 1 + ⌊5 × (share of the population strictly below it)⌋, so ties score alike
+ * and any population size works (one customer scores 1). With
+ * `lowerIsBetter` (recency in days), the share strictly above counts instead.
+ */
+export function quintileScores(values: readonly number[], lowerIsBetter = false): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const below = (v: number) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const above = (v: number) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    return n - lo;
+  };
+  return values.map((v) =>
+    Math.min(5, 1 + Math.floor((5 * (lowerIsBetter ? above(v) : below(v))) / n)),
+  );
+}
+
+/** RFM segments. */
+export type Segment =
+  | 'champions'
+  | 'loyal'
+  | 'potential'
+  | 'new'
+  | 'at_risk'
+  | 'hibernating'
+  | 'lost';
+
+/**
+ * The RFM segment from recency and frequency scores (1–5), first match wins:
+ * champions R≥4 F≥4; at_risk R≤2 F≥3; loyal F≥4; new R≥4 F=1; potential R≥3;
+ * hibernating R=2; lost otherwise (R=1).
+ */
+export function segmentOf(r: number, f: number): Segment {
+  if (r >= 4 && f >= 4) return 'champions';
+  if (r <= 2 && f >= 3) return 'at_risk';
+  if (f >= 4) return 'loyal';
+  if (r >= 4 && f === 1) return 'new';
+  if (r >= 3) return 'potential';
+  if (r === 2) return 'hibernating';
+  return 'lost';
+}
+
+/** Half-life of the engagement score, in days. */
+export const ENGAGEMENT_HALF_LIFE_DAYS = 14;
+/** Weight of each event type in the engagement score (others count 0). */
+export const ENGAGEMENT_WEIGHTS: Partial<Record<EventType, number>> = {
+  open: 1,
+  click: 3,
+  view: 1,
+  add_to_cart: 4,
+  purchase: 10,
+};
+/** Decayed weight at which the score reaches 63 (1 − 1/e of 100). */
+const ENGAGEMENT_SCALE = 10;
+
+/** How much a decayed counter keeps after `days` (half-life {@link ENGAGEMENT_HALF_LIFE_DAYS}). */
+export function decay(days: number): number {
+  return 0.5 ** (days / ENGAGEMENT_HALF_LIFE_DAYS);
+}
+
+/**
+ * Engagement 0–100 from a decayed weighted activity sum `e` (each event adds
+ * its {@link ENGAGEMENT_WEIGHTS} weight, halving every 14 days):
+ * 100 × (1 − exp(−e / 10)), rounded. No activity → 0; one purchase today → 63.
+ */
+export function engagementScore(decayedWeight: number): number {
+  return Math.round(100 * (1 - Math.exp(-Math.max(0, decayedWeight) / ENGAGEMENT_SCALE)));
+}
+
+/** Churn risk levels. */
+export type ChurnRisk = 'low' | 'medium' | 'high';
+
+/**
+ * Churn risk from the days since the customer was last active against their
+ * own usual gap between active days: ≤ 1.5× usual → low, ≤ 3× → medium,
+ * beyond → high. Customers with one active day have no usual gap of their
+ * own; the caller passes the population's median gap instead.
+ */
+export function churnRisk(daysSinceLast: number, usualGapDays: number): ChurnRisk {
+  const usual = Math.max(1, usualGapDays);
+  if (daysSinceLast <= 1.5 * usual) return 'low';
+  if (daysSinceLast <= 3 * usual) return 'medium';
+  return 'high';
+}
+
+/** Index of the largest count (earliest on ties), or undefined when all are 0. */
+export function bestSlot(counts: readonly number[]): number | undefined {
+  let best: number | undefined;
+  counts.forEach((c, i) => {
+    if (c > 0 && (best === undefined || c > (counts[best] as number))) best = i;
+  });
+  return best;
+}
