@@ -1,0 +1,139 @@
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mapLimit } from '../async.ts';
+import { EVENT_SHARDS } from '../events/keys.ts';
+import type { EventStore } from '../events/store.ts';
+import { type DayPartial, emptyPartial, mapEvents, mergePartials } from './partial.ts';
+
+/** A shard's saved partial and the run that produced it. */
+export interface SavedShard {
+  runId: string;
+  partial: DayPartial;
+}
+
+/**
+ * Where the map stage records its progress: one partial per day and shard.
+ * One S3 implementation ({@link S3ShardStore}).
+ */
+export interface ShardStore {
+  get(day: string, shard: number): Promise<SavedShard | undefined>;
+  put(day: string, shard: number, saved: SavedShard): Promise<void>;
+}
+
+/** S3 key of a shard's saved partial (in the reports bucket). */
+export const shardKey = (day: string, shard: number) =>
+  `insights/${day}/shards/${String(shard).padStart(2, '0')}.json`;
+
+/**
+ * {@link ShardStore} on S3 under `insights/<day>/shards/NN.json`. The
+ * partials name customers, so erasure must cover this prefix too (see the
+ * nightly insights issue).
+ */
+export class S3ShardStore implements ShardStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async get(day: string, shard: number): Promise<SavedShard | undefined> {
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: shardKey(day, shard) }),
+      );
+      return JSON.parse((await out.Body?.transformToString()) ?? '') as SavedShard;
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async put(day: string, shard: number, saved: SavedShard): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: shardKey(day, shard),
+        Body: JSON.stringify(saved),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+}
+
+/**
+ * Maps one day's shard: reads it page by page (Query, ≤ 1 MB a page) and
+ * folds the events into a partial, never holding more than a page of events.
+ */
+export async function mapShard(
+  events: EventStore,
+  day: string,
+  shard: number,
+): Promise<DayPartial> {
+  let partial = emptyPartial();
+  for await (const page of events.shardPages(day, shard)) partial = mapEvents(page, partial);
+  return partial;
+}
+
+/** Options of {@link mapDay}. */
+export interface MapDayOptions {
+  /**
+   * Identifies this run. Shards saved by the same run id are reused (a run
+   * killed part-way resumes where it stopped); a new id recomputes every
+   * shard, which is how late events for a past day are picked up.
+   */
+  runId: string;
+  /** Shards mapped at once (default 4). */
+  concurrency?: number;
+  onShard?: (shard: number, reused: boolean) => void;
+}
+
+/** What {@link mapDay} produced. */
+export interface MappedDay {
+  day: string;
+  partial: DayPartial;
+  /** Shards mapped now and shards reused from this run's earlier attempt. */
+  mapped: number[];
+  reused: number[];
+}
+
+/**
+ * The map stage of the nightly job for one UTC day, in one process: maps
+ * every shard (saving each partial as soon as it is done), then merges them.
+ * In AWS the same {@link mapShard} runs once per shard in a Step Functions
+ * Map state; this is the local and single-machine path.
+ *
+ * @example
+ * ```ts
+ * const { partial } = await mapDay({ events, shards }, '2026-11-22', { runId: 'nightly-2026-11-23' });
+ * ```
+ */
+export async function mapDay(
+  deps: { events: EventStore; shards: ShardStore },
+  day: string,
+  options: MapDayOptions,
+): Promise<MappedDay> {
+  const results: DayPartial[] = new Array(EVENT_SHARDS);
+  const mapped: number[] = [];
+  const reused: number[] = [];
+  const shards = Array.from({ length: EVENT_SHARDS }, (_, i) => i);
+  await mapLimit(shards, options.concurrency ?? 4, async (shard) => {
+    const saved = await deps.shards.get(day, shard);
+    if (saved?.runId === options.runId) {
+      results[shard] = saved.partial;
+      reused.push(shard);
+      options.onShard?.(shard, true);
+      return;
+    }
+    const partial = await mapShard(deps.events, day, shard);
+    await deps.shards.put(day, shard, { runId: options.runId, partial });
+    results[shard] = partial;
+    mapped.push(shard);
+    options.onShard?.(shard, false);
+  });
+  return {
+    day,
+    partial: results.reduce(mergePartials, emptyPartial()),
+    mapped: mapped.sort((a, b) => a - b),
+    reused: reused.sort((a, b) => a - b),
+  };
+}

@@ -1,0 +1,107 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '#lib/aws/clients.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
+import { ingestEntries } from '#lib/events/ingest.ts';
+import type { EngagementEvent } from '#lib/events/schema.ts';
+import { DynamoEventStore, type EventStore } from '#lib/events/store.ts';
+import { mapDay, S3ShardStore, type ShardStore } from '#lib/insights/mapDay.ts';
+import { mapEvents } from '#lib/insights/partial.ts';
+import { testClients, testConfig } from '#test/support/clients.ts';
+
+// A day no other test file writes to, so this file owns every shard of it.
+const DAY = '2025-06-15';
+const options: SeedOptions = {
+  customers: 80,
+  days: 1,
+  events: 1500,
+  seed: 11,
+  end: new Date(`${DAY}T23:59:59Z`),
+};
+const clock = { now: new Date('2025-06-16T12:00:00Z'), retentionDays: 3650 };
+const events = [...demoEvents(buildWorld(options), options)].map((e) => ({
+  ...e,
+  customerId: `map-${e.customerId}`,
+}));
+
+let store: DynamoEventStore;
+let shards: ShardStore;
+
+beforeAll(async () => {
+  store = new DynamoEventStore(documentClient(), testConfig().eventsTable);
+  shards = new S3ShardStore(testClients().s3, testConfig().reportsBucket);
+  for (let i = 0; i < events.length; i += 500)
+    await ingestEntries(store, events.slice(i, i + 500), clock);
+});
+
+/** An event store whose reads of one shard fail once (a killed worker). */
+function failingOnce(inner: EventStore, shard: number): EventStore & { reads: number[] } {
+  let failed = false;
+  const reads: number[] = [];
+  return {
+    reads,
+    putNew: (e) => inner.putNew(e),
+    customerEvents: (c, o) => inner.customerEvents(c, o),
+    deleteCustomerEvents: (c) => inner.deleteCustomerEvents(c),
+    shardPages(day, s) {
+      reads.push(s);
+      if (s === shard && !failed) {
+        failed = true;
+        throw new Error('killed');
+      }
+      return inner.shardPages(day, s);
+    },
+  };
+}
+
+describe('nightly map stage over dynalite and s3rver', () => {
+  it('maps the day’s shards to exactly the partial of all its events', async () => {
+    const { partial, mapped } = await mapDay({ events: store, shards }, DAY, { runId: 'run-a' });
+
+    expect(mapped).toHaveLength(16);
+    expect(partial).toEqual(
+      mapEvents(events.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }))),
+    );
+  });
+
+  it('gives identical output when run twice (no doubled counts)', async () => {
+    const first = await mapDay({ events: store, shards }, DAY, { runId: 'run-b' });
+    const second = await mapDay({ events: store, shards }, DAY, { runId: 'run-c' });
+
+    expect(second.partial).toEqual(first.partial);
+    expect(second.partial.events).toBe(events.length);
+  });
+
+  it('resumes a killed run from its saved shards and ends equal to an uninterrupted run', async () => {
+    const uninterrupted = await mapDay({ events: store, shards }, DAY, { runId: 'run-d' });
+    const flaky = failingOnce(store, 9);
+
+    await expect(
+      mapDay({ events: flaky, shards }, DAY, { runId: 'run-e', concurrency: 1 }),
+    ).rejects.toThrow('killed');
+    const resumed = await mapDay({ events: flaky, shards }, DAY, {
+      runId: 'run-e',
+      concurrency: 1,
+    });
+
+    expect(resumed.partial).toEqual(uninterrupted.partial);
+    expect(resumed.reused).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(flaky.reads.filter((s) => s < 9)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]); // never read twice
+  });
+
+  it('picks up a late event for the day when the day is run again', async () => {
+    const before = await mapDay({ events: store, shards }, DAY, { runId: 'run-f' });
+    const late: EngagementEvent = {
+      eventId: 'late-1',
+      customerId: 'map-late',
+      type: 'view',
+      ts: `${DAY}T22:00:00Z`,
+      itemId: 'item-x',
+    };
+    await ingestEntries(store, [late], clock);
+
+    const after = await mapDay({ events: store, shards }, DAY, { runId: 'run-g' });
+
+    expect(after.partial.events).toBe(before.partial.events + 1);
+    expect(after.partial.customers['map-late']?.counts.view).toBe(1);
+  });
+});
