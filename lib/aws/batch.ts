@@ -122,23 +122,25 @@ export async function batchWrite(
 }
 
 /**
- * Which of `keys` exist in `table` (BatchGetItem, 100 per call, keys only).
- * `UnprocessedKeys` are retried like {@link batchWrite}; keys still unchecked
- * at the deadline are returned in `unknown`.
+ * Reads the items at `keys` (BatchGetItem, 100 per call, several calls in
+ * flight; `projection` limits the attributes). `UnprocessedKeys` are retried
+ * like {@link batchWrite}; keys still unread at the deadline are returned in
+ * `unknown`, so a caller can tell "absent" from "not read".
  *
  * @example
  * ```ts
- * const { existing } = await existingKeys(doc, 'muse-events', items);
+ * const { items } = await batchGet(doc, 'muse-app', [{ pk: 'CUSTOMER#c-1', sk: 'PROFILE' }]);
  * ```
  */
-export async function existingKeys(
+export async function batchGet(
   doc: DynamoDBDocumentClient,
   table: string,
   keys: readonly TableKey[],
-  policy: RetryPolicy = DEFAULT_RETRY,
-): Promise<{ existing: Set<string>; unknown: Set<string> }> {
+  options: { projection?: string; names?: Record<string, string>; policy?: RetryPolicy } = {},
+): Promise<{ items: Array<Record<string, unknown>>; unknown: Set<string> }> {
+  const policy = options.policy ?? DEFAULT_RETRY;
   const started = Date.now();
-  const existing = new Set<string>();
+  const items: Array<Record<string, unknown>> = [];
   const unknown = new Set<string>();
   const distinct = [...new Map(keys.map((k) => [keyOf(k), { pk: k.pk, sk: k.sk }])).values()];
   await mapLimit(chunk(distinct, BATCH_GET_MAX), BATCH_CONCURRENCY, async (group) => {
@@ -152,19 +154,44 @@ export async function existingKeys(
       try {
         out = await doc.send(
           new BatchGetCommand({
-            RequestItems: { [table]: { Keys: pending, ProjectionExpression: 'pk, sk' } },
+            RequestItems: {
+              [table]: {
+                Keys: pending,
+                ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+                ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
+              },
+            },
           }),
         );
       } catch (error) {
         if (!RETRYABLE.has((error as { name?: string }).name ?? '')) break;
         continue;
       }
-      for (const item of out.Responses?.[table] ?? []) existing.add(keyOf(item as TableKey));
+      items.push(...((out.Responses?.[table] ?? []) as Array<Record<string, unknown>>));
       pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as TableKey[];
     }
     for (const key of pending) unknown.add(keyOf(key));
   });
-  return { existing, unknown };
+  return { items, unknown };
+}
+
+/**
+ * Which of `keys` exist in `table` (keys-only {@link batchGet}); keys that
+ * could not be checked before the deadline are returned in `unknown`.
+ *
+ * @example
+ * ```ts
+ * const { existing } = await existingKeys(doc, 'muse-events', items);
+ * ```
+ */
+export async function existingKeys(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly TableKey[],
+  policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<{ existing: Set<string>; unknown: Set<string> }> {
+  const { items, unknown } = await batchGet(doc, table, keys, { projection: 'pk, sk', policy });
+  return { existing: new Set(items.map((item) => keyOf(item as unknown as TableKey))), unknown };
 }
 
 /** The string form of a key that {@link existingKeys} returns. */

@@ -1,0 +1,97 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '#lib/aws/clients.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
+import { ingestEntries } from '#lib/events/ingest.ts';
+import { DynamoEventStore } from '#lib/events/store.ts';
+import { S3ShardStore } from '#lib/insights/mapDay.ts';
+import { runNightly } from '#lib/insights/nightly.ts';
+import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
+import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
+import { testClients, testConfig } from '#test/support/clients.ts';
+
+// Days no other test file writes, so this file owns all their shards.
+const DAYS = ['2025-03-10', '2025-03-11'];
+const options: SeedOptions = {
+  customers: 60,
+  days: 2,
+  events: 2000,
+  seed: 21,
+  end: new Date('2025-03-12T00:00:00Z'),
+};
+const clock = { now: new Date('2025-03-12T06:00:00Z'), retentionDays: 3650 };
+const events = [...demoEvents(buildWorld(options), options)].map((e) => ({
+  ...e,
+  customerId: `nightly-${e.customerId}`,
+}));
+
+let deps: Parameters<typeof runNightly>[0];
+let profiles: DynamoProfileStore;
+let run = 0;
+const nextRun = () => `run-${++run}`;
+
+beforeAll(async () => {
+  const doc = documentClient();
+  const cfg = testConfig();
+  profiles = new DynamoProfileStore(doc, cfg.appTable);
+  deps = {
+    events: new DynamoEventStore(doc, cfg.eventsTable),
+    shards: new S3ShardStore(testClients().s3, cfg.reportsBucket),
+    profiles,
+  };
+  for (let i = 0; i < events.length; i += 500)
+    await ingestEntries(deps.events, events.slice(i, i + 500), clock);
+});
+
+const summariesOf = async (ids: string[]) => Promise.all(ids.map((id) => profiles.getSummary(id)));
+
+describe('nightly insights job on dynalite + s3rver', () => {
+  it('updates every active customer and gives identical profiles when a day is run twice', async () => {
+    const day1 = await runNightly(deps, DAYS[0] as string, nextRun());
+    const day2 = await runNightly(deps, DAYS[1] as string, nextRun());
+    const ids = [...new Set(events.map((e) => e.customerId))].sort();
+    const before = await summariesOf(ids);
+
+    const again = await runNightly(deps, DAYS[1] as string, nextRun());
+
+    expect(day1.events + day2.events).toBe(events.length);
+    expect(again.summaries).toEqual(day2.summaries);
+    expect(await summariesOf(ids)).toEqual(before);
+    const someone = before.find((s) => s?.windows.d7.activeDays === 2);
+    expect(someone?.text).toMatch(/^Active on 2 of the last 30 days/);
+  });
+
+  it('leaves the insights unchanged when the same events are sent 3 more times', async () => {
+    await runNightly(deps, DAYS[1] as string, nextRun());
+    const ids = [...new Set(events.map((e) => e.customerId))].sort();
+    const before = await summariesOf(ids);
+
+    for (let replay = 0; replay < 3; replay++) {
+      for (let i = 0; i < events.length; i += 500)
+        await ingestEntries(deps.events, events.slice(i, i + 500), clock);
+    }
+    await runNightly(deps, DAYS[0] as string, nextRun());
+    await runNightly(deps, DAYS[1] as string, nextRun());
+
+    expect(await summariesOf(ids)).toEqual(before);
+  });
+
+  it('learns per campaign variant from the day’s funnel', async () => {
+    const result = await runNightly(deps, DAYS[0] as string, nextRun());
+
+    expect(result.campaigns.length).toBeGreaterThan(0);
+    for (const c of result.campaigns)
+      for (const v of c.variants) expect(v.clickRate.trials).toBe(v.delivered);
+  });
+
+  it('forgets an erased customer’s profile', async () => {
+    const id = events[0]?.customerId as string;
+    expect(await profiles.getSummary(id)).toBeDefined();
+
+    await eraseCustomer(id, [
+      eventsEraser(deps.events),
+      profileEraser(documentClient(), testConfig().appTable),
+    ]);
+
+    expect(await profiles.getSummary(id)).toBeUndefined();
+  });
+});
