@@ -123,5 +123,24 @@ export class MuseStack extends Stack {
         },
       }),
     );
+
+    // insights reads one profile item per request: small and quick.
+    const insights = new UrlFunction(this, 'Insights', {
+      name: 'insights',
+      description: 'Muse: customer insight summaries',
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      environment: storageEnv,
+    });
+    // Read-only, one item at a time, customer partitions only.
+    insights.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [appTable.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CUSTOMER_PK_PREFIX}*`] },
+        },
+      }),
+    );
   }
 }

@@ -15,4 +15,5 @@ export const HTTP_FUNCTIONS: Record<string, () => Promise<FunctionModule>> = {
   health: () => import('#functions/health.ts'),
   generate: () => import('#functions/generate.ts'),
   events: () => import('#functions/events.ts'),
+  insights: () => import('#functions/insights.ts'),
 };

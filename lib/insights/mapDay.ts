@@ -1,5 +1,6 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../async.ts';
+import { getJson, putJson } from '../aws/s3json.ts';
 import { EVENT_SHARDS } from '../events/keys.ts';
 import type { EventStore } from '../events/store.ts';
 import { type DayPartial, emptyPartial, mapEvents, mergePartials } from './partial.ts';
@@ -34,29 +35,12 @@ export class S3ShardStore implements ShardStore {
     private readonly bucket: string,
   ) {}
 
-  async get(day: string, shard: number): Promise<SavedShard | undefined> {
-    try {
-      const out = await this.s3.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: shardKey(day, shard) }),
-      );
-      return JSON.parse((await out.Body?.transformToString()) ?? '') as SavedShard;
-    } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
-        return undefined;
-      }
-      throw error;
-    }
+  get(day: string, shard: number): Promise<SavedShard | undefined> {
+    return getJson<SavedShard>(this.s3, this.bucket, shardKey(day, shard));
   }
 
-  async put(day: string, shard: number, saved: SavedShard): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: shardKey(day, shard),
-        Body: JSON.stringify(saved),
-        ContentType: 'application/json',
-      }),
-    );
+  put(day: string, shard: number, saved: SavedShard): Promise<void> {
+    return putJson(this.s3, this.bucket, shardKey(day, shard), saved);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { EventStore } from '../events/store.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
 import { type MappedDay, mapDay, type ShardStore } from './mapDay.ts';
+import { activePopulation, entriesOf, type PopulationStore } from './population.ts';
 import type { ProfileStore } from './profileStore.ts';
 import { applyDay, type CustomerSummary, summarize, withRfm } from './profiles.ts';
 
@@ -12,6 +13,7 @@ export interface NightlyDeps {
   events: EventStore;
   shards: ShardStore;
   profiles: ProfileStore;
+  population: PopulationStore;
 }
 
 /** What one nightly run for a day produced. */
@@ -30,13 +32,15 @@ export interface NightlyResult {
 /**
  * The reduce stage: applies the day's activity to each active customer's
  * profile (idempotently: the day's previous contribution is replaced),
- * summarises them as of the day, scores RFM over the day's active customers
- * and writes each profile back as one item. Work is O(active customers).
+ * summarises them as of the day, scores RFM over the active population (the
+ * population index of the 90-day window) and writes each profile back as one
+ * item. Work is O(customers active in the window), never O(all history).
  */
 export async function reduceDay(
-  profiles: ProfileStore,
+  deps: Pick<NightlyDeps, 'profiles' | 'population'>,
   mapped: MappedDay,
 ): Promise<CustomerSummary[]> {
+  const { profiles } = deps;
   const ids = Object.keys(mapped.partial.customers).sort();
   const states = [];
   for (let i = 0; i < ids.length; i += REDUCE_BATCH) {
@@ -46,7 +50,11 @@ export async function reduceDay(
       states.push(applyDay(previous.get(id), id, mapped.day, mapped.partial.customers[id]));
     }
   }
-  const summaries = withRfm(states.map((state) => summarize(state, mapped.day)));
+  const plain = states.map((state) => summarize(state, mapped.day));
+  // RFM over the active population: everyone seen in the 90-day window.
+  const today = entriesOf(plain);
+  const summaries = withRfm(plain, await activePopulation(deps.population, mapped.day, today));
+  await deps.population.put(mapped.day, today);
   for (let i = 0; i < states.length; i += REDUCE_BATCH) {
     await profiles.putProfiles(
       states.slice(i, i + REDUCE_BATCH).map((state, j) => ({
@@ -75,7 +83,7 @@ export async function runNightly(
   runId: string,
 ): Promise<NightlyResult> {
   const mapped = await mapDay({ events: deps.events, shards: deps.shards }, day, { runId });
-  const summaries = await reduceDay(deps.profiles, mapped);
+  const summaries = await reduceDay(deps, mapped);
   return {
     day,
     runId,

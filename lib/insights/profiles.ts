@@ -7,6 +7,7 @@
  */
 import type { EventType } from '../events/schema.ts';
 import type { CustomerDay } from './partial.ts';
+import { entriesOf, type PopulationEntry } from './population.ts';
 import {
   bestSlot,
   type ChurnRisk,
@@ -14,7 +15,7 @@ import {
   decay,
   ENGAGEMENT_WEIGHTS,
   engagementScore,
-  quintileScores,
+  quintileScorer,
   type Rate,
   type Segment,
   segmentOf,
@@ -304,25 +305,31 @@ export function summarize(
 }
 
 /**
- * Adds RFM scores to summaries of one population: recency (days, fewer is
- * better), frequency (90-day purchases) and monetary (90-day revenue), each
- * 1–5 by quintile over the summaries passed in; then the segment, and the
- * text again so it names the segment.
+ * Adds RFM scores to summaries (all as of the same day): recency (days,
+ * fewer is better), frequency (90-day purchases) and monetary (90-day
+ * revenue), each 1–5 by quintile over `population` (default: the summaries
+ * themselves), then the segment, and the text again so it names it.
  */
-export function withRfm(summaries: readonly CustomerSummary[]): CustomerSummary[] {
-  const r = quintileScores(
-    summaries.map((s) => s.recencyDays),
+export function withRfm(
+  summaries: readonly CustomerSummary[],
+  population: readonly PopulationEntry[] = entriesOf(summaries),
+): CustomerSummary[] {
+  const asOf = summaries[0]?.asOf;
+  if (!asOf) return [];
+  const today = dayNumber(asOf);
+  const r = quintileScorer(
+    population.map((p) => Math.max(0, today - dayNumber(p.lastDay))),
     true,
   );
-  const f = quintileScores(summaries.map((s) => s.windows.d90.counts.purchase ?? 0));
-  const m = quintileScores(summaries.map((s) => s.windows.d90.revenue));
-  return summaries.map((s, i) => {
-    const rfm: Rfm = {
-      r: r[i] as number,
-      f: f[i] as number,
-      m: m[i] as number,
-      segment: segmentOf(r[i] as number, f[i] as number),
+  const f = quintileScorer(population.map((p) => p.f));
+  const m = quintileScorer(population.map((p) => p.m));
+  return summaries.map((s) => {
+    const scores = {
+      r: r(s.recencyDays),
+      f: f(s.windows.d90.counts.purchase ?? 0),
+      m: m(s.windows.d90.revenue),
     };
+    const rfm: Rfm = { ...scores, segment: segmentOf(scores.r, scores.f) };
     const { text: _text, ...rest } = s;
     return { ...rest, rfm, text: describeCustomer({ ...rest, rfm }) };
   });

@@ -125,37 +125,43 @@ export function declareWinner(
 }
 
 /**
- * Scores values 1–5 by quintile over the population: a value's score is
- * 1 + ⌊5 × (share of the population strictly below it)⌋, so ties score alike
- * and any population size works (one customer scores 1). With
- * `lowerIsBetter` (recency in days), the share strictly above counts instead.
+ * Scores values 1–5 by quintile over the population, by mid-rank: a value's
+ * position is (share of the population strictly worse + half the share equal
+ * to it), and its score is 1 + ⌊5 × position⌋. Ties score alike, at the middle
+ * of their group: a population of equal values (or of one customer) scores 3,
+ * never an arbitrary extreme. With `lowerIsBetter` (recency in days) fewer is
+ * better.
  */
 export function quintileScores(values: readonly number[], lowerIsBetter = false): number[] {
-  const sorted = [...values].sort((a, b) => a - b);
+  return values.map(quintileScorer(values, lowerIsBetter));
+}
+
+/** A scorer of values against a fixed population, by the rule of {@link quintileScores}. */
+export function quintileScorer(
+  population: readonly number[],
+  lowerIsBetter = false,
+): (value: number) => number {
+  const sorted = [...population].sort((a, b) => a - b);
   const n = sorted.length;
-  const below = (v: number) => {
+  /** Count of values < v (strict) or ≤ v, by binary search. */
+  const countBelow = (v: number, inclusive: boolean) => {
     let lo = 0;
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((sorted[mid] as number) < v) lo = mid + 1;
+      const x = sorted[mid] as number;
+      if (x < v || (inclusive && x === v)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   };
-  const above = (v: number) => {
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((sorted[mid] as number) <= v) lo = mid + 1;
-      else hi = mid;
-    }
-    return n - lo;
+  return (v) => {
+    if (n === 0) return 3;
+    const below = countBelow(v, false);
+    const equal = countBelow(v, true) - below;
+    const worse = lowerIsBetter ? n - below - equal : below;
+    return Math.min(5, 1 + Math.floor((5 * (worse + equal / 2)) / n));
   };
-  return values.map((v) =>
-    Math.min(5, 1 + Math.floor((5 * (lowerIsBetter ? above(v) : below(v))) / n)),
-  );
 }
 
 /** RFM segments. */

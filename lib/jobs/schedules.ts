@@ -38,3 +38,11 @@ export function eventBridgeCron(fields: CronFields): string {
 export function unixCron(fields: CronFields): string {
   return `${fields.minute} ${fields.hour} ${fields.day ?? '*'} ${fields.month ?? '*'} ${fields.weekDay ?? '*'}`;
 }
+
+/** The nightly insights job: yesterday's events (UTC day), at 02:30 UTC. */
+export const INSIGHTS_NIGHTLY: ScheduleDefinition = {
+  name: 'insights-nightly',
+  description: "aggregate yesterday's events into customer insights and campaign learning",
+  cron: { minute: '30', hour: '2' },
+  timeZone: 'UTC',
+};

@@ -143,6 +143,18 @@ describe('MuseStack (synthesized)', () => {
     template.hasOutput('EventsUrl', {});
   });
 
+  it('grants insights only GetItem on customer partitions of the app table', () => {
+    const statements = policyStatements('Insights');
+
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:GetItem',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*'] } },
+      }),
+    ]);
+    template.hasOutput('InsightsUrl', {});
+  });
+
   it('runs generate with room for the gpt2-shape model and names the model in its env', () => {
     const fn = functionNamed('generate');
 

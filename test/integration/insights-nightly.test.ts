@@ -1,12 +1,14 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { S3ShardStore } from '#lib/insights/mapDay.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
+import { S3PopulationStore } from '#lib/insights/population.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
+import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
 
 // Days no other test file writes, so this file owns all their shards.
@@ -25,6 +27,7 @@ const events = [...demoEvents(buildWorld(options), options)].map((e) => ({
 }));
 
 let deps: Parameters<typeof runNightly>[0];
+let bridge: Bridge;
 let profiles: DynamoProfileStore;
 let run = 0;
 const nextRun = () => `run-${++run}`;
@@ -37,9 +40,17 @@ beforeAll(async () => {
     events: new DynamoEventStore(doc, cfg.eventsTable),
     shards: new S3ShardStore(testClients().s3, cfg.reportsBucket),
     profiles,
+    population: new S3PopulationStore(testClients().s3, cfg.reportsBucket),
   };
   for (let i = 0; i < events.length; i += 500)
     await ingestEntries(deps.events, events.slice(i, i + 500), clock);
+  bridge = await startBridge({
+    port: 0,
+    functions: { insights: () => import('#functions/insights.ts') },
+  });
+});
+afterAll(async () => {
+  await bridge?.close();
 });
 
 const summariesOf = async (ids: string[]) => Promise.all(ids.map((id) => profiles.getSummary(id)));
@@ -81,6 +92,20 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(result.campaigns.length).toBeGreaterThan(0);
     for (const c of result.campaigns)
       for (const v of c.variants) expect(v.clickRate.trials).toBe(v.delivered);
+  });
+
+  it('serves a summary at GET /insights/{customerId}, and a 404 that says how to compute one', async () => {
+    const id = events[1]?.customerId as string;
+
+    const found = await fetch(`${bridge.url}/insights/${id}`);
+    const missing = await fetch(`${bridge.url}/insights/nobody-here`);
+
+    expect(found.status).toBe(200);
+    expect(await found.json()).toEqual(JSON.parse(JSON.stringify(await profiles.getSummary(id))));
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(
+      /npm run insights/,
+    );
   });
 
   it('forgets an erased customer’s profile', async () => {

@@ -158,11 +158,30 @@ describe('customer summary', () => {
     expect(
       summaries.map((s) => [s.customerId, s.rfm?.r, s.rfm?.f, s.rfm?.m, s.rfm?.segment]),
     ).toEqual([
-      ['a', 4, 4, 4, 'champions'],
+      ['a', 5, 5, 5, 'champions'],
       ['b', 1, 1, 1, 'lost'],
-      ['c', 2, 2, 2, 'hibernating'],
+      ['c', 3, 3, 3, 'potential'],
     ]);
     expect(summaries[0]?.text).toMatch(/segment champions\. .*bought 2 times for 150\.00/);
     expect(summaries[1]?.text).toMatch(/made no purchase/);
+  });
+
+  it('scores RFM against the window population, so a customer seen today is not "lost"', () => {
+    const day = '2026-11-20';
+    const today = summarize(
+      build('t', [[day, [ev('t', 'view', `${day}T10:00:00Z`, { itemId: 'x' })]]]),
+      day,
+    );
+    const population = [
+      { id: 'old1', lastDay: '2026-09-01', f: 0, m: 0 },
+      { id: 'old2', lastDay: '2026-10-01', f: 1, m: 20 },
+      { id: 'old3', lastDay: '2026-10-20', f: 0, m: 0 },
+      { id: 't', lastDay: day, f: 0, m: 0 },
+    ];
+
+    const [scored] = withRfm([today], population);
+
+    expect(scored?.rfm?.r).toBe(5);
+    expect(scored?.rfm?.segment).not.toBe('lost');
   });
 });

@@ -84,10 +84,14 @@ describe('probability best and the winner rule', () => {
 });
 
 describe('RFM', () => {
-  it('scores by quintile, ties alike, higher is better', () => {
+  it('scores by quintile, higher is better', () => {
     expect(quintileScores([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
-    expect(quintileScores([3, 3, 3])).toEqual([1, 1, 1]);
-    expect(quintileScores([42])).toEqual([1]);
+  });
+
+  it('scores ties alike at the middle of their group: a uniform population or one customer is 3', () => {
+    expect(quintileScores([3, 3, 3])).toEqual([3, 3, 3]);
+    expect(quintileScores([42])).toEqual([3]);
+    expect(quintileScores([0, 0, 0, 0, 10])).toEqual([3, 3, 3, 3, 5]);
   });
 
   it('scores recency with fewer days as better', () => {

@@ -1,0 +1,23 @@
+import { documentClient, s3Client } from '../aws/clients.ts';
+import { config } from '../config.ts';
+import { DynamoEventStore } from '../events/store.ts';
+import { S3ShardStore } from './mapDay.ts';
+import type { NightlyDeps } from './nightly.ts';
+import { S3PopulationStore } from './population.ts';
+import { DynamoProfileStore } from './profileStore.ts';
+
+/** The nightly job's stores, built from the process configuration. */
+export function nightlyDeps(): NightlyDeps {
+  const cfg = config();
+  return {
+    events: new DynamoEventStore(documentClient(), cfg.eventsTable),
+    shards: new S3ShardStore(s3Client(), cfg.reportsBucket),
+    profiles: new DynamoProfileStore(documentClient(), cfg.appTable),
+    population: new S3PopulationStore(s3Client(), cfg.reportsBucket),
+  };
+}
+
+/** The UTC day before `now` (`yyyy-mm-dd`): what a nightly run aggregates. */
+export function yesterday(now: Date = new Date()): string {
+  return new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+}
