@@ -1,6 +1,7 @@
 /**
- * `npm run insights -- --date YYYY-MM-DD [--resume RUN_ID]`: runs the nightly
- * insights job for one UTC day now, locally. A new run re-reads every shard
+ * `npm run insights -- [--date YYYY-MM-DD] [--from YYYY-MM-DD] [--resume RUN_ID]`:
+ * runs the nightly insights job now, locally, for one UTC day (default:
+ * yesterday) or every day from `--from` to `--date` in order (a backfill). A new run re-reads every shard
  * (late events are picked up); `--resume` with a run id printed by a run that
  * was killed continues it, reusing the shards it finished.
  */
@@ -10,28 +11,45 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { progressBar } from '#lib/cli/progress.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
-import { learnCampaigns } from '#lib/insights/campaigns.ts';
 import { nightlyDeps, yesterday } from '#lib/insights/deps.ts';
-import { mapDay } from '#lib/insights/mapDay.ts';
-import { reduceDay } from '#lib/insights/nightly.ts';
+import { type NightlyResult, runNightly } from '#lib/insights/nightly.ts';
 import { localSettings } from '#local/settings.ts';
 import { startLocalStack } from '#local/stack.ts';
 
-const { values } = parseArgs({ options: { date: { type: 'string' }, resume: { type: 'string' } } });
-const Args = z.object({
-  date: z.iso.date({ error: '--date must be a UTC day such as 2026-11-22' }).default(yesterday()),
-  resume: z
-    .string()
-    .regex(/^[\w.-]{1,64}$/, { error: '--resume takes a run id printed by an earlier run' })
-    .optional(),
+const { values } = parseArgs({
+  options: { date: { type: 'string' }, from: { type: 'string' }, resume: { type: 'string' } },
 });
+const Day = (flag: string) =>
+  z.iso.date({ error: `--${flag} must be a UTC day such as 2026-11-22` });
+const Args = z
+  .object({
+    date: Day('date').default(yesterday()),
+    from: Day('from').optional(),
+    resume: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, { error: '--resume takes a run id printed by an earlier run' })
+      .optional(),
+  })
+  .refine((a) => !a.from || a.from <= a.date, { error: '--from must not be after --date' })
+  .refine((a) => !(a.from && a.resume), { error: '--resume continues one day; drop --from' });
 const parsed = Args.safeParse(values);
 if (!parsed.success) {
   console.error(parsed.error.issues.map((i) => i.message).join('\n'));
-  console.error('Usage: npm run insights -- --date YYYY-MM-DD [--resume RUN_ID]');
+  console.error(
+    'Usage: npm run insights -- [--date YYYY-MM-DD] [--from YYYY-MM-DD] [--resume RUN_ID]',
+  );
   process.exit(2);
 }
-const { date, resume } = parsed.data;
+const { date, from, resume } = parsed.data;
+// Days in order: profiles and campaigns carry each day into the next.
+const days: string[] = [];
+for (
+  let t = Date.parse(`${from ?? date}T00:00:00Z`);
+  t <= Date.parse(`${date}T00:00:00Z`);
+  t += 86_400_000
+) {
+  days.push(new Date(t).toISOString().slice(0, 10));
+}
 const runId = resume ?? `cli-${Date.now()}`;
 const stack = await startLocalStack({ dataDir: localSettings().dataDir }).catch((error: Error) => {
   console.error(error.message);
@@ -40,33 +58,39 @@ const stack = await startLocalStack({ dataDir: localSettings().dataDir }).catch(
 Object.assign(process.env, stack.env);
 
 let code = 0;
+let current = date;
 try {
-  console.log(`Nightly insights for ${date} (run ${runId}) …`);
   const deps = nightlyDeps();
-  const bar = progressBar({ label: 'shards', total: EVENT_SHARDS, unit: 'count' });
+  console.log(
+    `Nightly insights for ${days.length === 1 ? date : `${days[0]} … ${date}`} (run ${runId}) …`,
+  );
+  const bar = progressBar({ label: 'shards', total: EVENT_SHARDS * days.length, unit: 'count' });
   let done = 0;
   const started = performance.now();
-  const mapped = await mapDay({ events: deps.events, shards: deps.shards }, date, {
-    runId,
-    onShard: () => bar.update(++done),
-  });
+  let last: NightlyResult | undefined;
+  let events = 0;
+  for (const day of days) {
+    current = day;
+    last = await runNightly(deps, day, runId, () => bar.update(++done));
+    events += last.events;
+  }
   bar.done();
-  const summaries = await reduceDay(deps, mapped);
-  const campaigns = learnCampaigns(mapped.partial.variants);
+  const result = last as NightlyResult;
   console.log(
-    `${mapped.partial.events} events, ${summaries.length} customer profiles updated, ${campaigns.length} campaigns ` +
-      `(${mapped.reused.length} shards reused) in ${Math.round(performance.now() - started)} ms.`,
+    `${events} events over ${days.length} day(s); on ${date}: ${result.customers} customer profiles updated, ` +
+      `${result.campaigns.length} campaigns (${result.shards.reused.length} shards reused) in ${Math.round(performance.now() - started)} ms.`,
   );
-  for (const c of campaigns) {
+  for (const c of result.campaigns) {
     console.log(
       `  ${c.campaignId}: ${c.variants.map((v) => `${v.variantId} CTR ${(v.clickRate.rate * 100).toFixed(1)} % of ${v.delivered} (P best ${v.probabilityBest.toFixed(2)})`).join('; ')}${c.winner ? ` → winner ${c.winner}` : ''}`,
     );
   }
-  const sample = summaries.find((s) => s.rfm?.segment === 'champions') ?? summaries[0];
+  const sample =
+    result.summaries.find((s) => s.rfm?.segment === 'champions') ?? result.summaries[0];
   if (sample) console.log(`  e.g. ${sample.customerId}: ${sample.text}`);
 } catch (error) {
   console.error(
-    `Insights failed: ${(error as Error).message}. Resume with: npm run insights -- --date ${date} --resume ${runId}`,
+    `Insights failed on ${current}: ${(error as Error).message}. Resume with: npm run insights -- --date ${current} --resume ${runId}`,
   );
   code = 1;
 } finally {

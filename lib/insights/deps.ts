@@ -1,6 +1,7 @@
 import { documentClient, s3Client } from '../aws/clients.ts';
 import { config } from '../config.ts';
 import { DynamoEventStore } from '../events/store.ts';
+import { DynamoCampaignStore } from './campaignStore.ts';
 import { S3ShardStore } from './mapDay.ts';
 import type { NightlyDeps } from './nightly.ts';
 import { S3PopulationStore } from './population.ts';
@@ -14,6 +15,7 @@ export function nightlyDeps(): NightlyDeps {
     shards: new S3ShardStore(s3Client(), cfg.reportsBucket),
     profiles: new DynamoProfileStore(documentClient(), cfg.appTable),
     population: new S3PopulationStore(s3Client(), cfg.reportsBucket),
+    campaigns: new DynamoCampaignStore(documentClient(), cfg.appTable),
   };
 }
 

@@ -1,6 +1,8 @@
 import type { EventStore } from '../events/store.ts';
+import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
-import { type MappedDay, mapDay, type ShardStore } from './mapDay.ts';
+import { type MapDayOptions, type MappedDay, mapDay, type ShardStore } from './mapDay.ts';
+import type { VariantCounts } from './partial.ts';
 import { activePopulation, entriesOf, type PopulationStore } from './population.ts';
 import type { ProfileStore } from './profileStore.ts';
 import { applyDay, type CustomerSummary, summarize, withRfm } from './profiles.ts';
@@ -14,6 +16,7 @@ export interface NightlyDeps {
   shards: ShardStore;
   profiles: ProfileStore;
   population: PopulationStore;
+  campaigns: CampaignStore;
 }
 
 /** What one nightly run for a day produced. */
@@ -67,8 +70,32 @@ export async function reduceDay(
 }
 
 /**
+ * Adds the day's funnel counts to each campaign seen that day (replacing the
+ * day's earlier counts on a re-run) and learns from the campaign's totals
+ * over all its days: a send on Monday and its opens on Tuesday meet here.
+ */
+export async function accumulateCampaigns(
+  store: CampaignStore,
+  mapped: MappedDay,
+): Promise<CampaignLearning[]> {
+  const byCampaign = new Map<string, Record<string, VariantCounts>>();
+  for (const [key, counts] of Object.entries(mapped.partial.variants)) {
+    const [campaignId = '', variantId = ''] = key.split('|');
+    byCampaign.set(campaignId, { ...(byCampaign.get(campaignId) ?? {}), [variantId]: counts });
+  }
+  const ids = [...byCampaign.keys()].sort();
+  if (ids.length === 0) return [];
+  const previous = await store.getStates(ids);
+  const states = ids.map((id) =>
+    applyCampaignDay(previous.get(id), id, mapped.day, byCampaign.get(id) ?? {}),
+  );
+  await store.putStates(states);
+  return learnCampaigns(Object.assign({}, ...states.map(campaignTotals)));
+}
+
+/**
  * One nightly run for a UTC day: map every shard (resumable by `runId`),
- * reduce into profiles, learn from campaigns. Running a day again gives the
+ * reduce into profiles, accumulate and learn from campaigns. Running a day again gives the
  * same profiles (not doubled counts); a new run id re-reads every shard and
  * so picks up late events.
  *
@@ -81,16 +108,21 @@ export async function runNightly(
   deps: NightlyDeps,
   day: string,
   runId: string,
+  onShard?: MapDayOptions['onShard'],
 ): Promise<NightlyResult> {
-  const mapped = await mapDay({ events: deps.events, shards: deps.shards }, day, { runId });
+  const mapped = await mapDay({ events: deps.events, shards: deps.shards }, day, {
+    runId,
+    ...(onShard ? { onShard } : {}),
+  });
   const summaries = await reduceDay(deps, mapped);
+  const campaigns = await accumulateCampaigns(deps.campaigns, mapped);
   return {
     day,
     runId,
     events: mapped.partial.events,
     customers: summaries.length,
     shards: { mapped: mapped.mapped, reused: mapped.reused },
-    campaigns: learnCampaigns(mapped.partial.variants),
+    campaigns,
     summaries,
   };
 }

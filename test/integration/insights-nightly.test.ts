@@ -3,6 +3,7 @@ import { documentClient } from '#lib/aws/clients.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
+import { DynamoCampaignStore } from '#lib/insights/campaignStore.ts';
 import { S3ShardStore } from '#lib/insights/mapDay.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
 import { S3PopulationStore } from '#lib/insights/population.ts';
@@ -41,6 +42,7 @@ beforeAll(async () => {
     shards: new S3ShardStore(testClients().s3, cfg.reportsBucket),
     profiles,
     population: new S3PopulationStore(testClients().s3, cfg.reportsBucket),
+    campaigns: new DynamoCampaignStore(doc, cfg.appTable),
   };
   for (let i = 0; i < events.length; i += 500)
     await ingestEntries(deps.events, events.slice(i, i + 500), clock);
@@ -86,12 +88,17 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(await summariesOf(ids)).toEqual(before);
   });
 
-  it('learns per campaign variant from the day’s funnel', async () => {
-    const result = await runNightly(deps, DAYS[0] as string, nextRun());
+  it('learns per campaign variant from all of the campaign’s days, not one day’s slice', async () => {
+    await runNightly(deps, DAYS[0] as string, nextRun());
+    const result = await runNightly(deps, DAYS[1] as string, nextRun());
 
+    const delivered = (campaignId: string) =>
+      events.filter((e) => e.type === 'delivered' && e.campaignId === campaignId).length;
     expect(result.campaigns.length).toBeGreaterThan(0);
-    for (const c of result.campaigns)
+    for (const c of result.campaigns) {
+      expect(c.variants.reduce((sum, v) => sum + v.delivered, 0)).toBe(delivered(c.campaignId));
       for (const v of c.variants) expect(v.clickRate.trials).toBe(v.delivered);
+    }
   });
 
   it('serves a summary at GET /insights/{customerId}, and a 404 that says how to compute one', async () => {

@@ -1,0 +1,101 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGet, batchWrite } from '../aws/batch.ts';
+import { ServiceUnavailableError } from '../errors.ts';
+import type { VariantCounts } from './partial.ts';
+
+/** Partition key prefix of campaign items in the app table. */
+export const CAMPAIGN_PK_PREFIX = 'CAMPAIGN#';
+const STATE_SK = 'STATE';
+
+/** A campaign's funnel counts per day and variant; totals are their sum. */
+export interface CampaignState {
+  campaignId: string;
+  /** day → variantId → counts. Campaigns are short-lived, so every day is kept. */
+  days: Record<string, Record<string, VariantCounts>>;
+}
+
+/**
+ * Replaces one day's counts of a campaign (idempotent: a re-run of the day
+ * replaces, never adds), creating the state if needed.
+ */
+export function applyCampaignDay(
+  state: CampaignState | undefined,
+  campaignId: string,
+  day: string,
+  variants: Record<string, VariantCounts>,
+): CampaignState {
+  return { campaignId, days: { ...(state?.days ?? {}), [day]: variants } };
+}
+
+/** A campaign's totals per variant over all its days, keyed `<campaignId>|<variantId>`. */
+export function campaignTotals(state: CampaignState): Record<string, VariantCounts> {
+  const totals: Record<string, VariantCounts> = {};
+  for (const variants of Object.values(state.days)) {
+    for (const [variantId, c] of Object.entries(variants)) {
+      const key = `${state.campaignId}|${variantId}`;
+      const t = totals[key] ?? {
+        delivered: 0,
+        opens: 0,
+        clicks: 0,
+        conversions: 0,
+        revenueCents: 0,
+      };
+      totals[key] = {
+        delivered: t.delivered + c.delivered,
+        opens: t.opens + c.opens,
+        clicks: t.clicks + c.clicks,
+        conversions: t.conversions + c.conversions,
+        revenueCents: t.revenueCents + c.revenueCents,
+      };
+    }
+  }
+  return totals;
+}
+
+/** Where campaign states live. One DynamoDB implementation ({@link DynamoCampaignStore}). */
+export interface CampaignStore {
+  getStates(campaignIds: readonly string[]): Promise<Map<string, CampaignState>>;
+  putStates(states: readonly CampaignState[]): Promise<void>;
+}
+
+/** {@link CampaignStore} on the app table: item `CAMPAIGN#<id>` / `STATE`. */
+export class DynamoCampaignStore implements CampaignStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getStates(campaignIds: readonly string[]): Promise<Map<string, CampaignState>> {
+    const { items, unknown } = await batchGet(
+      this.doc,
+      this.table,
+      campaignIds.map((id) => ({ pk: `${CAMPAIGN_PK_PREFIX}${id}`, sk: STATE_SK })),
+      { projection: '#s', names: { '#s': 'state' } },
+    );
+    if (unknown.size > 0) {
+      throw new ServiceUnavailableError(
+        `Could not read ${unknown.size} campaign states (throttled); the nightly run is idempotent: run it again.`,
+        30,
+      );
+    }
+    return new Map(
+      items.map((i) => [(i.state as CampaignState).campaignId, i.state as CampaignState]),
+    );
+  }
+
+  async putStates(states: readonly CampaignState[]): Promise<void> {
+    const { failed } = await batchWrite(
+      this.doc,
+      this.table,
+      states.map((state) => ({
+        put: { pk: `${CAMPAIGN_PK_PREFIX}${state.campaignId}`, sk: STATE_SK, state },
+      })),
+    );
+    if (failed.length > 0) {
+      throw new ServiceUnavailableError(
+        `Could not write ${failed.length} campaign states; the nightly run is idempotent: run it again.`,
+        30,
+      );
+    }
+  }
+}
