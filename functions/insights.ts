@@ -1,4 +1,5 @@
-import { documentClient } from '#lib/aws/clients.ts';
+import { z } from 'zod';
+import { documentClient, s3Client } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
 import { NotFoundError } from '#lib/errors.ts';
 import { CustomerId } from '#lib/events/schema.ts';
@@ -6,10 +7,21 @@ import { defineApi } from '#lib/http/api.ts';
 import { json } from '#lib/http/response.ts';
 import { validate } from '#lib/http/validation.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
+import { readReport, S3ReportStore } from '#lib/insights/report.ts';
 
-const profiles = new DynamoProfileStore(documentClient(), config().appTable);
+const cfg = config();
+const profiles = new DynamoProfileStore(documentClient(), cfg.appTable);
+const reports = new S3ReportStore(s3Client(), cfg.reportsBucket);
+const ReportDay = z.union([
+  z.literal('latest'),
+  z.iso.date({ error: 'must be a UTC day (YYYY-MM-DD) or latest' }),
+]);
 
-/** `GET /insights/{customerId}`: the customer's latest insight summary. */
+/**
+ * `GET /insights/{customerId}`: the customer's latest insight summary.
+ * `GET /reports/{date}` (or `latest`): the nightly report as JSON, or its
+ * per-customer table with `Accept: text/csv` or `?format=csv`.
+ */
 export const api = defineApi([
   {
     method: 'GET',
@@ -23,6 +35,22 @@ export const api = defineApi([
         );
       }
       return json(200, summary);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/reports/{date}',
+    handle: async ({ params, headers, query }) => {
+      const day = validate(ReportDay, params.date, 'date in the path');
+      const csv = query.get('format') === 'csv' || /\btext\/csv\b/.test(headers.accept ?? '');
+      const served = await readReport(reports, day, csv ? 'csv' : 'json');
+      return served.format === 'csv'
+        ? {
+            statusCode: 200,
+            headers: { 'content-type': 'text/csv; charset=utf-8' },
+            body: served.body,
+          }
+        : json(200, served.body);
     },
   },
 ]);

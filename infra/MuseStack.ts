@@ -124,10 +124,10 @@ export class MuseStack extends Stack {
       }),
     );
 
-    // insights reads one profile item per request: small and quick.
+    // insights reads one profile item or one report object per request: small and quick.
     const insights = new UrlFunction(this, 'Insights', {
       name: 'insights',
-      description: 'Muse: customer insight summaries',
+      description: 'Muse: customer insight summaries and nightly reports',
       memorySize: 256,
       timeout: Duration.seconds(10),
       environment: storageEnv,
@@ -140,6 +140,13 @@ export class MuseStack extends Stack {
         conditions: {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CUSTOMER_PK_PREFIX}*`] },
         },
+      }),
+    );
+    // Reports only (not the job's insights/ working files).
+    insights.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [reportsBucket.arnForObjects('reports/*')],
       }),
     );
   }

@@ -6,6 +6,7 @@ import { S3ShardStore } from './mapDay.ts';
 import type { NightlyDeps } from './nightly.ts';
 import { S3PopulationStore } from './population.ts';
 import { DynamoProfileStore } from './profileStore.ts';
+import { S3ReportStore } from './report.ts';
 
 /** The nightly job's stores, built from the process configuration. */
 export function nightlyDeps(): NightlyDeps {
@@ -16,6 +17,7 @@ export function nightlyDeps(): NightlyDeps {
     profiles: new DynamoProfileStore(documentClient(), cfg.appTable),
     population: new S3PopulationStore(s3Client(), cfg.reportsBucket),
     campaigns: new DynamoCampaignStore(documentClient(), cfg.appTable),
+    reports: new S3ReportStore(s3Client(), cfg.reportsBucket),
   };
 }
 

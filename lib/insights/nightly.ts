@@ -6,6 +6,7 @@ import type { VariantCounts } from './partial.ts';
 import { activePopulation, entriesOf, type PopulationStore } from './population.ts';
 import type { ProfileStore } from './profileStore.ts';
 import { applyDay, type CustomerSummary, summarize, withRfm } from './profiles.ts';
+import { buildReport, customersCsv, type ReportStore } from './report.ts';
 
 /** Customers read, updated and written per step of the reduce. */
 export const REDUCE_BATCH = 500;
@@ -17,6 +18,7 @@ export interface NightlyDeps {
   profiles: ProfileStore;
   population: PopulationStore;
   campaigns: CampaignStore;
+  reports: ReportStore;
 }
 
 /** What one nightly run for a day produced. */
@@ -95,7 +97,8 @@ export async function accumulateCampaigns(
 
 /**
  * One nightly run for a UTC day: map every shard (resumable by `runId`),
- * reduce into profiles, accumulate and learn from campaigns. Running a day again gives the
+ * reduce into profiles, accumulate and learn from campaigns, write the
+ * report under `reports/<day>/`. Running a day again gives the
  * same profiles (not doubled counts); a new run id re-reads every shard and
  * so picks up late events.
  *
@@ -116,6 +119,10 @@ export async function runNightly(
   });
   const summaries = await reduceDay(deps, mapped);
   const campaigns = await accumulateCampaigns(deps.campaigns, mapped);
+  await deps.reports.put(
+    buildReport(day, mapped.partial, summaries, campaigns),
+    customersCsv(summaries),
+  );
   return {
     day,
     runId,

@@ -143,7 +143,7 @@ describe('MuseStack (synthesized)', () => {
     template.hasOutput('EventsUrl', {});
   });
 
-  it('grants insights only GetItem on customer partitions of the app table', () => {
+  it('grants insights only GetItem on customer partitions and GetObject under reports/', () => {
     const statements = policyStatements('Insights');
 
     expect(statements).toEqual([
@@ -151,7 +151,9 @@ describe('MuseStack (synthesized)', () => {
         Action: 'dynamodb:GetItem',
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*'] } },
       }),
+      expect.objectContaining({ Action: 's3:GetObject' }),
     ]);
+    expect(JSON.stringify(statements[1]?.Resource)).toMatch(/\/reports\/\*"/);
     template.hasOutput('InsightsUrl', {});
   });
 

@@ -8,6 +8,7 @@ import { S3ShardStore } from '#lib/insights/mapDay.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
 import { S3PopulationStore } from '#lib/insights/population.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
+import { S3ReportStore } from '#lib/insights/report.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
@@ -43,6 +44,7 @@ beforeAll(async () => {
     profiles,
     population: new S3PopulationStore(testClients().s3, cfg.reportsBucket),
     campaigns: new DynamoCampaignStore(doc, cfg.appTable),
+    reports: new S3ReportStore(testClients().s3, cfg.reportsBucket),
   };
   for (let i = 0; i < events.length; i += 500)
     await ingestEntries(deps.events, events.slice(i, i + 500), clock);
@@ -113,6 +115,28 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(
       /npm run insights/,
     );
+  });
+
+  it('writes the same report on a re-run and serves it as JSON and CSV', async () => {
+    const day = DAYS[1] as string;
+    await runNightly(deps, day, nextRun());
+    const first = await (await fetch(`${bridge.url}/reports/${day}`)).text();
+
+    await runNightly(deps, day, nextRun());
+    const json = await fetch(`${bridge.url}/reports/${day}`);
+    const csv = await fetch(`${bridge.url}/reports/${day}?format=csv`);
+    const missing = await fetch(`${bridge.url}/reports/2001-01-01`);
+
+    expect(json.status).toBe(200);
+    const text = await json.text();
+    expect(text).toBe(first);
+    const report = JSON.parse(text);
+    expect(report.kpis.events).toBe(events.filter((e) => e.ts.startsWith(day)).length);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const rows = (await csv.text()).trim().split('\n');
+    expect(rows[0]).toMatch(/^customerId,segment,r,f,m,/);
+    expect(rows).toHaveLength(1 + report.kpis.activeCustomers);
+    expect(missing.status).toBe(404);
   });
 
   it('forgets an erased customer’s profile', async () => {

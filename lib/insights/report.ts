@@ -1,0 +1,212 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
+import { NotFoundError } from '../errors.ts';
+import type { EventType } from '../events/schema.ts';
+import type { CampaignLearning } from './campaigns.ts';
+import type { DayPartial } from './partial.ts';
+import type { CustomerSummary } from './profiles.ts';
+import { type Rate, type Segment, wilson } from './stats.ts';
+
+/** Items listed in the report's top lists. */
+export const REPORT_TOP_N = 10;
+
+/** `reports/<date>/summary.json`: the night's insight in machine form. */
+export interface DayReport {
+  day: string;
+  kpis: {
+    events: number;
+    activeCustomers: number;
+    revenue: number;
+    openRate: Rate;
+    clickRate: Rate;
+    /** purchases / views. */
+    conversionRate: Rate;
+  };
+  /** Events per type (the funnel). */
+  funnel: Partial<Record<EventType, number>>;
+  /** Active customers per RFM segment. */
+  segments: Partial<Record<Segment, number>>;
+  campaigns: CampaignLearning[];
+  topItems: Array<{ itemId: string; views: number; carts: number; purchases: number }>;
+  /** Most co-visited item pairs of the day (recommendation signal). */
+  coVisits: Array<{ a: string; b: string; count: number }>;
+}
+
+/**
+ * Builds the day's report from the merged partial, the summaries and the
+ * campaign learning. Deterministic: the same inputs give the same report
+ * (no timestamps of the run), so a re-run rewrites identical objects.
+ */
+export function buildReport(
+  day: string,
+  partial: DayPartial,
+  summaries: readonly CustomerSummary[],
+  campaigns: CampaignLearning[],
+): DayReport {
+  const funnel: Partial<Record<EventType, number>> = {};
+  let revenueCents = 0;
+  for (const c of Object.values(partial.customers)) {
+    for (const [type, n] of Object.entries(c.counts) as Array<[EventType, number]>) {
+      funnel[type] = (funnel[type] ?? 0) + n;
+    }
+    revenueCents += c.revenueCents;
+  }
+  const segments: Partial<Record<Segment, number>> = {};
+  for (const s of summaries) {
+    if (s.rfm) segments[s.rfm.segment] = (segments[s.rfm.segment] ?? 0) + 1;
+  }
+  const delivered = funnel.delivered ?? 0;
+  return {
+    day,
+    kpis: {
+      events: partial.events,
+      activeCustomers: summaries.length,
+      revenue: revenueCents / 100,
+      openRate: wilson(funnel.open ?? 0, delivered),
+      clickRate: wilson(funnel.click ?? 0, delivered),
+      conversionRate: wilson(funnel.purchase ?? 0, funnel.view ?? 0),
+    },
+    funnel,
+    segments,
+    campaigns,
+    topItems: Object.entries(partial.items)
+      .map(([itemId, c]) => ({ itemId, ...c }))
+      .sort(
+        (x, y) =>
+          y.purchases - x.purchases || y.views - x.views || x.itemId.localeCompare(y.itemId),
+      )
+      .slice(0, REPORT_TOP_N),
+    coVisits: Object.entries(partial.coVisits)
+      .map(([pair, count]) => {
+        const [a = '', b = ''] = pair.split('|');
+        return { a, b, count };
+      })
+      .sort((x, y) => y.count - x.count || x.a.localeCompare(y.a) || x.b.localeCompare(y.b))
+      .slice(0, REPORT_TOP_N),
+  };
+}
+
+/** Columns of `customers.csv`, in order. */
+export const CUSTOMER_CSV_COLUMNS = [
+  'customerId',
+  'segment',
+  'r',
+  'f',
+  'm',
+  'engagement',
+  'churnRisk',
+  'recencyDays',
+  'purchases90',
+  'revenue90',
+  'openRate90',
+  'clickRate90',
+  'bestHourUtc',
+  'preferredChannel',
+] as const;
+
+/** `customers.csv`: one row per active customer (ids are `[\w.:@+-]`, so no quoting is needed). */
+export function customersCsv(summaries: readonly CustomerSummary[]): string {
+  const rows = [...summaries]
+    .sort((a, b) => a.customerId.localeCompare(b.customerId))
+    .map((s) =>
+      [
+        s.customerId,
+        s.rfm?.segment ?? '',
+        s.rfm?.r ?? '',
+        s.rfm?.f ?? '',
+        s.rfm?.m ?? '',
+        s.engagement,
+        s.churnRisk,
+        s.recencyDays,
+        s.windows.d90.counts.purchase ?? 0,
+        s.windows.d90.revenue.toFixed(2),
+        s.rates.open.rate.toFixed(4),
+        s.rates.click.rate.toFixed(4),
+        s.bestHour ?? '',
+        s.preferredChannel ?? '',
+      ].join(','),
+    );
+  return `${[CUSTOMER_CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
+}
+
+/** S3 keys of a day's report. */
+export const reportKeys = (day: string) => ({
+  summary: `reports/${day}/summary.json`,
+  customers: `reports/${day}/customers.csv`,
+});
+/** S3 key of the pointer to the latest report. */
+export const LATEST_REPORT_KEY = 'reports/latest.json';
+
+/** Where reports live. One S3 implementation ({@link S3ReportStore}). */
+export interface ReportStore {
+  put(report: DayReport, customersCsv: string): Promise<void>;
+  getSummary(day: string): Promise<DayReport | undefined>;
+  getCustomersCsv(day: string): Promise<string | undefined>;
+  /** The day of the latest report written. */
+  latestDay(): Promise<string | undefined>;
+}
+
+/**
+ * {@link ReportStore} on the reports bucket: `reports/<date>/summary.json`,
+ * `reports/<date>/customers.csv` and `reports/latest.json` (moved forward
+ * only, so re-running an old day does not make it "latest").
+ */
+export class S3ReportStore implements ReportStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async put(report: DayReport, csv: string): Promise<void> {
+    const keys = reportKeys(report.day);
+    await putJson(this.s3, this.bucket, keys.summary, report);
+    await putText(this.s3, this.bucket, keys.customers, csv, 'text/csv; charset=utf-8');
+    const latest = await this.latestDay();
+    if (!latest || report.day >= latest)
+      await putJson(this.s3, this.bucket, LATEST_REPORT_KEY, { day: report.day });
+  }
+
+  getSummary(day: string): Promise<DayReport | undefined> {
+    return getJson<DayReport>(this.s3, this.bucket, reportKeys(day).summary);
+  }
+
+  getCustomersCsv(day: string): Promise<string | undefined> {
+    return getText(this.s3, this.bucket, reportKeys(day).customers);
+  }
+
+  async latestDay(): Promise<string | undefined> {
+    return (await getJson<{ day: string }>(this.s3, this.bucket, LATEST_REPORT_KEY))?.day;
+  }
+}
+
+/** A report as served: JSON summary or per-customer CSV. */
+export type ServedReport = { format: 'json'; body: DayReport } | { format: 'csv'; body: string };
+
+/**
+ * The report for `day` (`latest` resolves through the pointer) in the asked
+ * format; a 404 that says how reports are made when there is none.
+ *
+ * @example
+ * ```ts
+ * const served = await readReport(reports, 'latest', 'csv');
+ * ```
+ */
+export async function readReport(
+  reports: ReportStore,
+  asked: string,
+  format: 'json' | 'csv',
+): Promise<ServedReport> {
+  const day = asked === 'latest' ? await reports.latestDay() : asked;
+  if (day) {
+    if (format === 'csv') {
+      const body = await reports.getCustomersCsv(day);
+      if (body !== undefined) return { format, body };
+    } else {
+      const body = await reports.getSummary(day);
+      if (body) return { format, body };
+    }
+  }
+  throw new NotFoundError(
+    `No report for ${asked}: reports are written by the nightly job (locally: npm run insights -- --date YYYY-MM-DD).`,
+  );
+}
