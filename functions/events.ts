@@ -1,4 +1,4 @@
-import { documentClient } from '#lib/aws/clients.ts';
+import { documentClient, s3Client } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
 import { batchFormat, ingestBatch, ingestStatus } from '#lib/events/ingest.ts';
 import { CustomerId } from '#lib/events/schema.ts';
@@ -6,11 +6,16 @@ import { DynamoEventStore } from '#lib/events/store.ts';
 import { defineApi } from '#lib/http/api.ts';
 import { json } from '#lib/http/response.ts';
 import { validate } from '#lib/http/validation.ts';
+import { reportsEraser } from '#lib/insights/reportsEraser.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
 
 const cfg = config();
 const store = new DynamoEventStore(documentClient(), cfg.eventsTable);
-const erasers = [eventsEraser(store), profileEraser(documentClient(), cfg.appTable)];
+const erasers = [
+  eventsEraser(store),
+  profileEraser(documentClient(), cfg.appTable),
+  reportsEraser(s3Client(), cfg.reportsBucket),
+];
 
 /** `POST /events`: ingest engagement events; `DELETE /customers/{id}`: erase a customer. */
 export const api = defineApi([

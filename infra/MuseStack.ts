@@ -124,6 +124,24 @@ export class MuseStack extends Stack {
       }),
     );
 
+    // Erasure from stored reports and the nightly job's working files: only those prefixes.
+    events.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [reportsBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['reports/*', 'insights/*'] } },
+      }),
+    );
+    events.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [
+          reportsBucket.arnForObjects('reports/*'),
+          reportsBucket.arnForObjects('insights/*'),
+        ],
+      }),
+    );
+
     // insights reads one profile item or one report object per request: small and quick.
     const insights = new UrlFunction(this, 'Insights', {
       name: 'insights',

@@ -128,14 +128,20 @@ describe('MuseStack (synthesized)', () => {
     expect(JSON.stringify(statements[0]?.Resource)).toMatch(/\/models\/\*"/);
   });
 
-  it('grants events only batch reads/writes on its table, the customer index, and customer partitions of the app table', () => {
+  it('grants events only batch reads/writes on its table, the customer index, customer partitions of the app table, and the report prefixes it erases from', () => {
     const statements = policyStatements('Events');
 
     expect(statements.map((st) => [st.Action].flat().sort())).toEqual([
       ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
       ['dynamodb:Query'],
       ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
+      ['s3:ListBucket'],
+      ['s3:GetObject', 's3:PutObject'],
     ]);
+    expect(statements[3]).toMatchObject({
+      Condition: { StringLike: { 's3:prefix': ['reports/*', 'insights/*'] } },
+    });
+    expect(JSON.stringify(statements[4]?.Resource)).toMatch(/\/reports\/\*".*\/insights\/\*"/);
     expect(JSON.stringify(statements[1]?.Resource)).toMatch(/\/index\/byCustomer"/);
     expect(statements[2]).toMatchObject({
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*'] } },

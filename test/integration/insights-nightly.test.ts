@@ -9,6 +9,7 @@ import { runNightly } from '#lib/insights/nightly.ts';
 import { S3PopulationStore } from '#lib/insights/population.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { S3ReportStore } from '#lib/insights/report.ts';
+import { reportsEraser } from '#lib/insights/reportsEraser.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
@@ -139,15 +140,28 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(missing.status).toBe(404);
   });
 
-  it('forgets an erased customer’s profile', async () => {
-    const id = events[0]?.customerId as string;
+  it('erases a customer from the profile, the stored report and the next report', async () => {
+    const day = DAYS[1] as string;
+    await runNightly(deps, day, nextRun());
+    const csvOf = async () => (await fetch(`${bridge.url}/reports/${day}?format=csv`)).text();
+    const id = (await csvOf()).split('\n')[1]?.split(',')[0] as string;
     expect(await profiles.getSummary(id)).toBeDefined();
 
-    await eraseCustomer(id, [
+    const result = await eraseCustomer(id, [
       eventsEraser(deps.events),
       profileEraser(documentClient(), testConfig().appTable),
+      reportsEraser(testClients().s3, testConfig().reportsBucket),
     ]);
 
+    expect(result.removed.reportRows).toBeGreaterThanOrEqual(3); // csv row, population entry, shard partial
+    expect(await profiles.getSummary(id)).toBeUndefined();
+    expect(await csvOf()).not.toMatch(new RegExp(`^${id},`, 'm'));
+    const population = await deps.population.get(day);
+    expect(population?.some((e) => e.id === id)).toBe(false);
+
+    await runNightly(deps, day, nextRun());
+
+    expect(await csvOf()).not.toMatch(new RegExp(`^${id},`, 'm'));
     expect(await profiles.getSummary(id)).toBeUndefined();
   });
 });
