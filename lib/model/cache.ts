@@ -11,8 +11,9 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../async.ts';
+import { getText } from '../aws/s3json.ts';
 import {
   ChecksumMismatchError,
   InsufficientStorageError,
@@ -56,21 +57,6 @@ export interface CachedModel {
   reused: boolean;
 }
 
-async function getObjectText(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-): Promise<string | undefined> {
-  try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await out.Body?.transformToString();
-  } catch (error) {
-    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
-      return undefined;
-    throw error;
-  }
-}
-
 /** Reads the manifest of `version` (resolving `current` through its pointer). */
 export async function readManifest(
   loc: Pick<ModelLocation, 's3' | 'bucket' | 'id' | 'version'>,
@@ -78,7 +64,7 @@ export async function readManifest(
   let version = loc.version;
   const hint = `publish one with: npm run model:publish -- --dir <model dir> --id ${loc.id}`;
   if (version === 'current') {
-    const pointer = await getObjectText(loc.s3, loc.bucket, currentKey(loc.id));
+    const pointer = await getText(loc.s3, loc.bucket, currentKey(loc.id));
     if (!pointer) {
       throw new ModelNotPublishedError(
         `No model "${loc.id}" is published in s3://${loc.bucket}/${currentKey(loc.id)}; ${hint}.`,
@@ -87,7 +73,7 @@ export async function readManifest(
     version = CurrentPointer.parse(JSON.parse(pointer)).version;
   }
   const key = `${modelPrefix(loc.id, version)}manifest.json`;
-  const text = await getObjectText(loc.s3, loc.bucket, key);
+  const text = await getText(loc.s3, loc.bucket, key);
   if (!text) {
     throw new ModelNotPublishedError(
       `No manifest at s3://${loc.bucket}/${key}; ${hint} --version ${version}.`,
