@@ -7,7 +7,7 @@ import { defineApi } from '#lib/http/api.ts';
 import { json } from '#lib/http/response.ts';
 import { validate } from '#lib/http/validation.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
-import { readReport, S3ReportStore } from '#lib/insights/report.ts';
+import { REPORT_TYPES, readReport, reportFormat, S3ReportStore } from '#lib/insights/report.ts';
 
 const cfg = config();
 const profiles = new DynamoProfileStore(documentClient(), cfg.appTable);
@@ -20,7 +20,8 @@ const ReportDay = z.union([
 /**
  * `GET /insights/{customerId}`: the customer's latest insight summary.
  * `GET /reports/{date}` (or `latest`): the nightly report as JSON, or its
- * per-customer table with `Accept: text/csv` or `?format=csv`.
+ * per-customer table (`Accept: text/csv` or `?format=csv`), or the page
+ * (`Accept: text/html`, as browsers send, or `?format=html`).
  */
 export const api = defineApi([
   {
@@ -42,15 +43,18 @@ export const api = defineApi([
     path: '/reports/{date}',
     handle: async ({ params, headers, query }) => {
       const day = validate(ReportDay, params.date, 'date in the path');
-      const csv = query.get('format') === 'csv' || /\btext\/csv\b/.test(headers.accept ?? '');
-      const served = await readReport(reports, day, csv ? 'csv' : 'json');
-      return served.format === 'csv'
-        ? {
+      const served = await readReport(
+        reports,
+        day,
+        reportFormat(query.get('format'), headers.accept),
+      );
+      return served.format === 'json'
+        ? json(200, served.body)
+        : {
             statusCode: 200,
-            headers: { 'content-type': 'text/csv; charset=utf-8' },
+            headers: { 'content-type': REPORT_TYPES[served.format] },
             body: served.body,
-          }
-        : json(200, served.body);
+          };
     },
   },
 ]);

@@ -6,7 +6,8 @@ import type { VariantCounts } from './partial.ts';
 import { activePopulation, entriesOf, type PopulationStore } from './population.ts';
 import type { ProfileStore } from './profileStore.ts';
 import { applyDay, type CustomerSummary, summarize, withRfm } from './profiles.ts';
-import { buildReport, customersCsv, type ReportStore } from './report.ts';
+import { buildReport, customersCsv, type ReportStore, trendFor } from './report.ts';
+import { renderReportHtml, TREND_DAYS } from './reportHtml.ts';
 
 /** Customers read, updated and written per step of the reduce. */
 export const REDUCE_BATCH = 500;
@@ -119,10 +120,9 @@ export async function runNightly(
   });
   const summaries = await reduceDay(deps, mapped);
   const campaigns = await accumulateCampaigns(deps.campaigns, mapped);
-  await deps.reports.put(
-    buildReport(day, mapped.partial, summaries, campaigns),
-    customersCsv(summaries),
-  );
+  const report = buildReport(day, mapped.partial, summaries, campaigns);
+  const html = await renderReportHtml(report, await trendFor(deps.reports, report, TREND_DAYS));
+  await deps.reports.put(report, customersCsv(summaries), html);
   return {
     day,
     runId,

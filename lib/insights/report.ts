@@ -133,15 +133,17 @@ export function customersCsv(summaries: readonly CustomerSummary[]): string {
 export const reportKeys = (day: string) => ({
   summary: `reports/${day}/summary.json`,
   customers: `reports/${day}/customers.csv`,
+  html: `reports/${day}/report.html`,
 });
 /** S3 key of the pointer to the latest report. */
 export const LATEST_REPORT_KEY = 'reports/latest.json';
 
 /** Where reports live. One S3 implementation ({@link S3ReportStore}). */
 export interface ReportStore {
-  put(report: DayReport, customersCsv: string): Promise<void>;
+  put(report: DayReport, customersCsv: string, html: string): Promise<void>;
   getSummary(day: string): Promise<DayReport | undefined>;
   getCustomersCsv(day: string): Promise<string | undefined>;
+  getHtml(day: string): Promise<string | undefined>;
   /** The day of the latest report written. */
   latestDay(): Promise<string | undefined>;
 }
@@ -157,10 +159,11 @@ export class S3ReportStore implements ReportStore {
     private readonly bucket: string,
   ) {}
 
-  async put(report: DayReport, csv: string): Promise<void> {
+  async put(report: DayReport, csv: string, html: string): Promise<void> {
     const keys = reportKeys(report.day);
     await putJson(this.s3, this.bucket, keys.summary, report);
-    await putText(this.s3, this.bucket, keys.customers, csv, 'text/csv; charset=utf-8');
+    await putText(this.s3, this.bucket, keys.html, html, REPORT_TYPES.html);
+    await putText(this.s3, this.bucket, keys.customers, csv, REPORT_TYPES.csv);
     const latest = await this.latestDay();
     if (!latest || report.day >= latest)
       await putJson(this.s3, this.bucket, LATEST_REPORT_KEY, { day: report.day });
@@ -174,13 +177,19 @@ export class S3ReportStore implements ReportStore {
     return getText(this.s3, this.bucket, reportKeys(day).customers);
   }
 
+  getHtml(day: string): Promise<string | undefined> {
+    return getText(this.s3, this.bucket, reportKeys(day).html);
+  }
+
   async latestDay(): Promise<string | undefined> {
     return (await getJson<{ day: string }>(this.s3, this.bucket, LATEST_REPORT_KEY))?.day;
   }
 }
 
 /** A report as served: JSON summary or per-customer CSV. */
-export type ServedReport = { format: 'json'; body: DayReport } | { format: 'csv'; body: string };
+export type ServedReport =
+  | { format: 'json'; body: DayReport }
+  | { format: 'csv' | 'html'; body: string };
 
 /**
  * The report for `day` (`latest` resolves through the pointer) in the asked
@@ -194,12 +203,12 @@ export type ServedReport = { format: 'json'; body: DayReport } | { format: 'csv'
 export async function readReport(
   reports: ReportStore,
   asked: string,
-  format: 'json' | 'csv',
+  format: ServedReport['format'],
 ): Promise<ServedReport> {
   const day = asked === 'latest' ? await reports.latestDay() : asked;
   if (day) {
-    if (format === 'csv') {
-      const body = await reports.getCustomersCsv(day);
+    if (format !== 'json') {
+      const body = await (format === 'csv' ? reports.getCustomersCsv(day) : reports.getHtml(day));
       if (body !== undefined) return { format, body };
     } else {
       const body = await reports.getSummary(day);
@@ -209,4 +218,39 @@ export async function readReport(
   throw new NotFoundError(
     `No report for ${asked}: reports are written by the nightly job (locally: npm run insights -- --date YYYY-MM-DD).`,
   );
+}
+
+/** The engagement trend ending at `report`: earlier days from their stored reports. */
+export async function trendFor(
+  reports: ReportStore,
+  report: DayReport,
+  days: number,
+): Promise<Array<{ day: string; events: number; activeCustomers: number }>> {
+  const end = Date.parse(`${report.day}T00:00:00Z`);
+  const earlier = Array.from({ length: days - 1 }, (_, i) =>
+    new Date(end - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+  );
+  const stored = await Promise.all(earlier.map((d) => reports.getSummary(d)));
+  return [...stored.filter((r): r is DayReport => r !== undefined), report].map((r) => ({
+    day: r.day,
+    events: r.kpis.events,
+    activeCustomers: r.kpis.activeCustomers,
+  }));
+}
+
+/** Content types of the non-JSON report formats. */
+export const REPORT_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+} as const;
+
+/** The report format a request asks for: `?format=`, else the Accept header, else JSON. */
+export function reportFormat(
+  format: string | null,
+  accept: string | undefined,
+): ServedReport['format'] {
+  if (format === 'csv' || format === 'html' || format === 'json') return format;
+  if (/\btext\/html\b/.test(accept ?? '')) return 'html';
+  if (/\btext\/csv\b/.test(accept ?? '')) return 'csv';
+  return 'json';
 }

@@ -138,6 +138,9 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(rows[0]).toMatch(/^customerId,segment,r,f,m,/);
     expect(rows).toHaveLength(1 + report.kpis.activeCustomers);
     expect(missing.status).toBe(404);
+    const page = await fetch(`${bridge.url}/reports/latest`, { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<h1>Muse nightly report/);
   });
 
   it('erases a customer from the profile, the stored report and the next report', async () => {

@@ -1,0 +1,89 @@
+/**
+ * `npm run report:screenshot -- [--date YYYY-MM-DD|latest] [--out FILE.png]`:
+ * opens a nightly `report.html` in headless Chromium (Debian's `chromium`;
+ * `apt-get install chromium`, or set CHROMIUM) and saves a screenshot, to
+ * check that the page and its server-rendered charts display. Reads the
+ * report from a running `npm start`, or starts the local stack itself.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { s3Client } from '#lib/aws/clients.ts';
+import { config } from '#lib/config.ts';
+import { readReport, S3ReportStore } from '#lib/insights/report.ts';
+import { localSettings } from '#local/settings.ts';
+import { startLocalStack } from '#local/stack.ts';
+
+const { values } = parseArgs({ options: { date: { type: 'string' }, out: { type: 'string' } } });
+const asked = values.date ?? 'latest';
+if (asked !== 'latest' && !/^\d{4}-\d{2}-\d{2}$/.test(asked)) {
+  console.error('--date must be YYYY-MM-DD or latest');
+  process.exit(2);
+}
+const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  console.error(
+    `No Chromium at ${chromium}: apt-get install chromium (Debian), or set CHROMIUM=/path/to/chrome.`,
+  );
+  process.exit(2);
+}
+const settings = localSettings();
+
+async function fetchHtml(): Promise<string> {
+  const running = await fetch(
+    `http://127.0.0.1:${settings.port}/reports/${asked}?format=html`,
+  ).catch(() => undefined);
+  if (running?.ok) return running.text();
+  if (running)
+    throw new Error(`GET /reports/${asked} answered ${running.status}: ${await running.text()}`);
+  const stack = await startLocalStack({ dataDir: settings.dataDir });
+  Object.assign(process.env, stack.env);
+  try {
+    const served = await readReport(
+      new S3ReportStore(s3Client(), config().reportsBucket),
+      asked,
+      'html',
+    );
+    return served.body as string;
+  } finally {
+    await stack.emulators.stop();
+  }
+}
+
+try {
+  const html = await fetchHtml();
+  const dir = join(settings.dataDir, 'reports');
+  await mkdir(dir, { recursive: true });
+  const page = resolve(dir, `report-${asked}.html`);
+  const out = resolve(values.out ?? join(dir, `report-${asked}.png`));
+  await writeFile(page, html);
+  // The flags keep Chromium off the network: the page must need nothing outside itself.
+  const run = spawnSync(
+    chromium,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${join(dir, '.chromium-profile')}`,
+      '--window-size=1200,1700',
+      `--screenshot=${out}`,
+      `file://${page}`,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  if (!existsSync(out) || statSync(out).size === 0) {
+    throw new Error(`Chromium made no screenshot (exit ${run.status}): ${run.stderr.slice(-500)}`);
+  }
+  console.log(`Screenshot of ${page}: ${out} (${statSync(out).size} bytes)`);
+} catch (error) {
+  console.error(`Screenshot failed: ${(error as Error).message}`);
+  process.exit(1);
+}
