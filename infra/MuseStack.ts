@@ -4,7 +4,9 @@ import type { Construct } from 'constructs';
 import { CUSTOMER_PK_PREFIX } from '#lib/aws/appKeys.ts';
 import { ENV } from '#lib/envNames.ts';
 import { CUSTOMER_INDEX } from '#lib/events/keys.ts';
+import { INSIGHTS_NIGHTLY } from '#lib/jobs/schedules.ts';
 import { modelBundling } from './constructs/ModelRuntime.ts';
+import { NightlyInsights } from './constructs/NightlyInsights.ts';
 import { Storage } from './constructs/Storage.ts';
 import { UrlFunction } from './constructs/UrlFunction.ts';
 
@@ -23,6 +25,7 @@ export interface MuseStackProps extends StackProps {
 /** Everything Muse deploys: storage and the functions with their URLs. */
 export class MuseStack extends Stack {
   readonly storage: Storage;
+  readonly nightly: NightlyInsights;
 
   constructor(scope: Construct, id: string, props: MuseStackProps = {}) {
     super(scope, id, props);
@@ -167,5 +170,12 @@ export class MuseStack extends Stack {
         resources: [reportsBucket.arnForObjects('reports/*')],
       }),
     );
+
+    // The nightly job: Scheduler → Step Functions (map per shard, reduce), retries and a DLQ.
+    this.nightly = new NightlyInsights(this, 'NightlyInsights', {
+      storage: this.storage,
+      environment: storageEnv,
+      schedule: INSIGHTS_NIGHTLY,
+    });
   }
 }

@@ -17,3 +17,15 @@ export const HTTP_FUNCTIONS: Record<string, () => Promise<FunctionModule>> = {
   events: () => import('#functions/events.ts'),
   insights: () => import('#functions/insights.ts'),
 };
+
+/**
+ * Handlers started by a schedule rather than a URL (the nightly state
+ * machine's steps); `npm start` runs them through its local jobs.
+ */
+export const SCHEDULED_FUNCTIONS: Record<
+  string,
+  () => Promise<{ handler: (event: unknown) => Promise<unknown> }>
+> = {
+  'insights-map': () => import('#functions/insights-map.ts'),
+  'insights-reduce': () => import('#functions/insights-reduce.ts'),
+};

@@ -1,28 +1,35 @@
+import { mapLimit } from '#lib/async.ts';
 import { documentClient } from '#lib/aws/clients.ts';
-import { nightlyDeps, yesterday } from '#lib/insights/deps.ts';
-import { runNightly } from '#lib/insights/nightly.ts';
+import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import { INSIGHTS_NIGHTLY } from '#lib/jobs/schedules.ts';
 import type { LocalJob } from './scheduler.ts';
 import { sweepExpired } from './ttlSweep.ts';
 
 /**
  * The scheduled jobs `npm start` runs, on the same schedules as in AWS.
- * `insights-nightly` runs the nightly job in one process (map every shard,
- * reduce, learn); `ttl-sweep` is local only: it stands in for DynamoDB TTL,
+ * `insights-nightly` calls the state machine's handler modules in one process
+ * (map every shard, then reduce); `ttl-sweep` is local only: it stands in for DynamoDB TTL,
  * which dynalite does not implement.
  */
 export async function localJobs(): Promise<LocalJob[]> {
   return [
     {
       ...INSIGHTS_NIGHTLY,
+      // The same handler modules as the state machine: map every shard, then reduce.
       run: async () => {
-        const day = yesterday();
-        const { summaries, ...result } = await runNightly(
-          nightlyDeps(),
-          day,
-          `local-${Date.now()}`,
+        const [map, reduce] = await Promise.all([
+          import('#functions/insights-map.ts'),
+          import('#functions/insights-reduce.ts'),
+        ]);
+        const input = { scheduledTime: new Date().toISOString(), runId: `local-${Date.now()}` };
+        await mapLimit(
+          Array.from({ length: EVENT_SHARDS }, (_, shard) => shard),
+          4,
+          async (shard) => {
+            await map.handler({ run: input, shard });
+          },
         );
-        return { ...result, campaigns: result.campaigns.length };
+        return reduce.handler(input);
       },
     },
     {

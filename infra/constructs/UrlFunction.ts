@@ -20,16 +20,20 @@ export interface UrlFunctionProps {
   ephemeralStorageSize?: import('aws-cdk-lib').Size;
   /** Function URL invoke mode (streaming for generate). */
   invokeMode?: lambda.InvokeMode;
+  /** Give the function a URL (default true); scheduled steps have none. */
+  withUrl?: boolean;
 }
 
 /**
  * One Muse Lambda: `functions/<name>.ts` bundled by the local esbuild (no
- * Docker) for Node 22 on arm64, with its own log group and a function URL
- * that requires SigV4-signed (`AWS_IAM`) requests. Outputs the URL.
+ * Docker) for Node 22 on arm64, with its own log group and (unless
+ * `withUrl: false`) a function URL that requires SigV4-signed (`AWS_IAM`)
+ * requests, whose URL is a stack output.
  */
 export class UrlFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
-  readonly url: lambda.FunctionUrl;
+  /** The function URL (AWS_IAM), unless `withUrl` was false. */
+  readonly url: lambda.FunctionUrl | undefined;
 
   constructor(scope: Construct, id: string, props: UrlFunctionProps) {
     super(scope, id);
@@ -61,6 +65,10 @@ export class UrlFunction extends Construct {
         externalModules: ['@aws-sdk/*', ...(props.bundling?.externalModules ?? [])],
       },
     });
+    if (props.withUrl === false) {
+      this.url = undefined;
+      return;
+    }
     this.url = this.fn.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.AWS_IAM,
       ...(props.invokeMode ? { invokeMode: props.invokeMode } : {}),

@@ -101,23 +101,58 @@ export async function mapDay(
   const reused: number[] = [];
   const shards = Array.from({ length: EVENT_SHARDS }, (_, i) => i);
   await mapLimit(shards, options.concurrency ?? 4, async (shard) => {
-    const saved = await deps.shards.get(day, shard);
-    if (saved?.runId === options.runId) {
-      results[shard] = saved.partial;
-      reused.push(shard);
-      options.onShard?.(shard, true);
-      return;
-    }
-    const partial = await mapShard(deps.events, day, shard);
-    await deps.shards.put(day, shard, { runId: options.runId, partial });
+    const { partial, reused: wasReused } = await mapOneShard(deps, day, shard, options.runId);
     results[shard] = partial;
-    mapped.push(shard);
-    options.onShard?.(shard, false);
+    (wasReused ? reused : mapped).push(shard);
+    options.onShard?.(shard, wasReused);
   });
   return {
     day,
     partial: results.reduce(mergePartials, emptyPartial()),
     mapped: mapped.sort((a, b) => a - b),
     reused: reused.sort((a, b) => a - b),
+  };
+}
+
+/**
+ * Maps one shard for a run and saves its partial, unless this run already
+ * saved it (a retried or resumed run). The map Lambda in AWS is this call.
+ */
+export async function mapOneShard(
+  deps: { events: EventStore; shards: ShardStore },
+  day: string,
+  shard: number,
+  runId: string,
+): Promise<{ partial: DayPartial; reused: boolean }> {
+  const saved = await deps.shards.get(day, shard);
+  if (saved?.runId === runId) return { partial: saved.partial, reused: true };
+  const partial = await mapShard(deps.events, day, shard);
+  await deps.shards.put(day, shard, { runId, partial });
+  return { partial, reused: false };
+}
+
+/**
+ * The merged day from the shard partials a run saved (the reduce Lambda's
+ * input in AWS); refuses when a shard of this run is missing.
+ */
+export async function loadMappedDay(
+  shards: ShardStore,
+  day: string,
+  runId: string,
+): Promise<MappedDay> {
+  const saved = await Promise.all(
+    Array.from({ length: EVENT_SHARDS }, (_, shard) => shards.get(day, shard)),
+  );
+  const missing = saved.flatMap((s, shard) => (s?.runId === runId ? [] : [shard]));
+  if (missing.length > 0) {
+    throw new Error(
+      `Run ${runId} has not mapped shard(s) ${missing.join(', ')} of ${day}; map them first (the state machine retries), then reduce.`,
+    );
+  }
+  return {
+    day,
+    partial: saved.map((s) => (s as SavedShard).partial).reduce(mergePartials, emptyPartial()),
+    mapped: [],
+    reused: saved.map((_, shard) => shard),
   };
 }

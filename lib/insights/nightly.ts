@@ -118,6 +118,19 @@ export async function runNightly(
     runId,
     ...(onShard ? { onShard } : {}),
   });
+  return finishDay(deps, mapped, runId);
+}
+
+/**
+ * The steps after the map (the reduce Lambda in AWS): profiles, campaigns
+ * and the report for a mapped day.
+ */
+export async function finishDay(
+  deps: NightlyDeps,
+  mapped: MappedDay,
+  runId: string,
+): Promise<NightlyResult> {
+  const { day } = mapped;
   const summaries = await reduceDay(deps, mapped);
   const campaigns = await accumulateCampaigns(deps.campaigns, mapped);
   const report = buildReport(day, mapped.partial, summaries, campaigns);

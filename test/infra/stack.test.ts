@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MuseStack } from '#infra/MuseStack.ts';
-import { HTTP_FUNCTIONS } from '#local/functions.ts';
+import { HTTP_FUNCTIONS, SCHEDULED_FUNCTIONS } from '#local/functions.ts';
 
 let template: Template;
 
@@ -185,7 +185,50 @@ describe('MuseStack (synthesized)', () => {
       (f) => f.Properties.Description as string,
     );
 
-    expect(Object.keys(HTTP_FUNCTIONS).sort()).toEqual(handlers.sort());
+    expect([...Object.keys(HTTP_FUNCTIONS), ...Object.keys(SCHEDULED_FUNCTIONS)].sort()).toEqual(
+      handlers.sort(),
+    );
     expect(deployed).toHaveLength(handlers.length);
+    // Only the HTTP functions get a URL.
+    template.resourceCountIs('AWS::Lambda::Url', Object.keys(HTTP_FUNCTIONS).length);
+  });
+
+  it('runs the nightly job as Scheduler → Step Functions Map over 16 shards → reduce, with retries and a DLQ', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: Match.objectLike({
+        DeadLetterConfig: { Arn: Match.anyValue() },
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 3 }),
+        Input: Match.stringLikeRegexp('aws.scheduler.scheduled-time'),
+      }),
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0];
+    const definition = JSON.stringify(machine?.Properties.DefinitionString);
+    expect(definition).toMatch(/\\"Type\\":\\"Map\\"/);
+    expect(definition).toMatch(/MaxConcurrency\\":16/);
+    expect(definition).toMatch(/States.ALL/);
+  });
+
+  it('grants the map step Query on events and insights/ objects; reduce only customer/campaign items and report prefixes', () => {
+    const map = policyStatements('NightlyInsightsMap');
+    const reduce = policyStatements('NightlyInsightsReduce');
+
+    expect(map.map((st) => [st.Action].flat().sort())).toEqual([
+      ['dynamodb:Query'],
+      ['s3:GetObject', 's3:PutObject'],
+      ['s3:ListBucket'],
+    ]);
+    expect(reduce.map((st) => [st.Action].flat().sort())).toEqual([
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      ['s3:GetObject', 's3:PutObject'],
+      ['s3:ListBucket'],
+    ]);
+    expect(reduce[0]).toMatchObject({
+      Condition: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*', 'CAMPAIGN#*'] },
+      },
+    });
   });
 });

@@ -1,0 +1,169 @@
+import { Duration, TimeZone } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { CUSTOMER_PK_PREFIX } from '#lib/aws/appKeys.ts';
+import { EVENT_SHARDS } from '#lib/events/keys.ts';
+import { CAMPAIGN_PK_PREFIX } from '#lib/insights/campaignStore.ts';
+import type { ScheduleDefinition } from '#lib/jobs/schedules.ts';
+import type { Storage } from './Storage.ts';
+import { UrlFunction } from './UrlFunction.ts';
+
+/** Props for {@link NightlyInsights}. */
+export interface NightlyInsightsProps {
+  storage: Storage;
+  /** Environment every step needs (table and bucket names). */
+  environment: Record<string, string>;
+  schedule: ScheduleDefinition;
+}
+
+/** Retries of a step: Lambda throttles and transient failures, backing off. */
+const STEP_RETRY: sfn.RetryProps = {
+  errors: ['States.ALL'],
+  maxAttempts: 3,
+  interval: Duration.seconds(10),
+  backoffRate: 2,
+};
+
+/**
+ * The nightly insights job in AWS: EventBridge Scheduler starts a Step
+ * Functions state machine on the shared cron (in its time zone) with the
+ * scheduled time and its execution id as the run id; a Map state runs the map
+ * Lambda once per shard (16 in parallel), then the reduce Lambda finishes the
+ * day. Steps retry with backoff (a retried step resumes: same run id); a start
+ * that keeps failing lands in the dead-letter queue.
+ */
+export class NightlyInsights extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly deadLetters: sqs.Queue;
+  readonly mapFn: UrlFunction;
+  readonly reduceFn: UrlFunction;
+
+  constructor(scope: Construct, id: string, props: NightlyInsightsProps) {
+    super(scope, id);
+    // One shard of one day: a few 1 MB pages folded in memory; 1 GB and 5 min are generous.
+    this.mapFn = new UrlFunction(this, 'Map', {
+      name: 'insights-map',
+      description: 'Muse: nightly insights, map one shard',
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+      environment: props.environment,
+      withUrl: false,
+    });
+    // Reduce holds the day's active customers' profiles in batches of 500 and renders the report.
+    this.reduceFn = new UrlFunction(this, 'Reduce', {
+      name: 'insights-reduce',
+      description: 'Muse: nightly insights, reduce into profiles and the report',
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+      environment: props.environment,
+      withUrl: false,
+      bundling: { externalModules: ['canvas'] },
+    });
+    this.grantSteps(props.storage);
+
+    const shards = new sfn.Pass(this, 'Shards', {
+      result: sfn.Result.fromArray(Array.from({ length: EVENT_SHARDS }, (_, i) => i)),
+      resultPath: '$.shards',
+    });
+    const mapShard = new tasks.LambdaInvoke(this, 'MapShard', {
+      lambdaFunction: this.mapFn.fn,
+      payloadResponseOnly: true,
+    }).addRetry(STEP_RETRY);
+    const mapAll = new sfn.Map(this, 'MapShards', {
+      itemsPath: '$.shards',
+      maxConcurrency: EVENT_SHARDS,
+      itemSelector: { 'run.$': '$$.Execution.Input', 'shard.$': '$$.Map.Item.Value' },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(mapShard);
+    const reduce = new tasks.LambdaInvoke(this, 'ReduceDay', {
+      lambdaFunction: this.reduceFn.fn,
+      payload: sfn.TaskInput.fromJsonPathAt('$$.Execution.Input'),
+      payloadResponseOnly: true,
+    }).addRetry(STEP_RETRY);
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(shards.next(mapAll).next(reduce)),
+      timeout: Duration.hours(2),
+    });
+
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const cron = props.schedule.cron;
+    new Schedule(this, 'Schedule', {
+      description: `Muse: ${props.schedule.description}`,
+      schedule: ScheduleExpression.cron({
+        minute: cron.minute,
+        hour: cron.hour,
+        ...(cron.day ? { day: cron.day } : {}),
+        ...(cron.month ? { month: cron.month } : {}),
+        ...(cron.weekDay ? { weekDay: cron.weekDay } : {}),
+        timeZone: TimeZone.of(props.schedule.timeZone),
+      }),
+      target: new StepFunctionsStartExecution(this.stateMachine, {
+        input: ScheduleTargetInput.fromObject({
+          scheduledTime: ContextAttribute.scheduledTime,
+          runId: ContextAttribute.executionId,
+        }),
+        deadLetterQueue: this.deadLetters,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(6),
+      }),
+    });
+  }
+
+  /** Least privilege: map reads a day's shard and writes its partial; reduce writes profiles, campaigns and reports. */
+  private grantSteps(storage: Storage): void {
+    const { eventsTable, appTable, reportsBucket } = storage;
+    const list = (bucket: s3.IBucket, prefixes: string[]) =>
+      // ListBucket on the prefixes makes a missing key a 404 instead of a 403.
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': prefixes } },
+      });
+    this.mapFn.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [eventsTable.tableArn] }),
+    );
+    this.mapFn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [reportsBucket.arnForObjects('insights/*')],
+      }),
+    );
+    this.mapFn.fn.addToRolePolicy(list(reportsBucket, ['insights/*']));
+    this.reduceFn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+        resources: [appTable.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${CUSTOMER_PK_PREFIX}*`, `${CAMPAIGN_PK_PREFIX}*`],
+          },
+        },
+      }),
+    );
+    this.reduceFn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [
+          reportsBucket.arnForObjects('insights/*'),
+          reportsBucket.arnForObjects('reports/*'),
+        ],
+      }),
+    );
+    this.reduceFn.fn.addToRolePolicy(list(reportsBucket, ['insights/*', 'reports/*']));
+  }
+}

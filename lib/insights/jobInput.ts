@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { EVENT_SHARDS } from '../events/keys.ts';
+import { validate } from '../http/validation.ts';
+import { yesterday } from './deps.ts';
+
+/**
+ * Input of the nightly state machine and its Lambdas. EventBridge Scheduler
+ * sends `scheduledTime` and its execution id as `runId`; `day` overrides the
+ * day (re-running a past day). Retries of one execution share the run id,
+ * so they resume; a new execution re-reads every shard.
+ */
+export const NightlyInput = z.object({
+  day: z.iso.date({ error: 'must be a UTC day such as 2026-11-22' }).optional(),
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  runId: z
+    .string()
+    .regex(/^[\w.:-]{1,128}$/, { error: 'must be 1-128 characters of [A-Za-z0-9_.:-]' }),
+});
+
+/** Input of the map Lambda: the execution's input and one shard (the Map state's item selector). */
+export const MapShardInput = z.object({
+  run: NightlyInput,
+  shard: z
+    .int()
+    .min(0)
+    .max(EVENT_SHARDS - 1),
+});
+
+/** Parses a job input, failing with the field paths at fault. */
+export function parseJobInput<S extends z.ZodType>(schema: S, event: unknown): z.output<S> {
+  return validate(schema, event, 'nightly job input');
+}
+
+/** The day a run aggregates: `day` if given, else the UTC day before `scheduledTime` (or now). */
+export function dayOfRun(input: z.output<typeof NightlyInput>): string {
+  return input.day ?? yesterday(input.scheduledTime ? new Date(input.scheduledTime) : new Date());
+}

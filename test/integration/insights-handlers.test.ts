@@ -1,0 +1,58 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '#lib/aws/clients.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
+import { ingestEntries } from '#lib/events/ingest.ts';
+import { DynamoEventStore } from '#lib/events/store.ts';
+import { testConfig } from '#test/support/clients.ts';
+
+// A day no other test file writes to.
+const DAY = '2025-01-20';
+const options: SeedOptions = {
+  customers: 40,
+  days: 1,
+  events: 800,
+  seed: 31,
+  end: new Date('2025-01-21T00:00:00Z'),
+};
+const events = [...demoEvents(buildWorld(options), options)].map((e) => ({
+  ...e,
+  customerId: `sfn-${e.customerId}`,
+}));
+
+beforeAll(async () => {
+  const store = new DynamoEventStore(documentClient(), testConfig().eventsTable);
+  const clock = { now: new Date('2025-01-21T06:00:00Z'), retentionDays: 3650 };
+  for (let i = 0; i < events.length; i += 500)
+    await ingestEntries(store, events.slice(i, i + 500), clock);
+});
+
+describe('nightly state machine steps (the Lambda handlers) on dynalite + s3rver', () => {
+  it('maps each shard, then reduces the day of the scheduled time', async () => {
+    const map = await import('#functions/insights-map.ts');
+    const reduce = await import('#functions/insights-reduce.ts');
+    const input = { scheduledTime: '2025-01-21T02:30:00Z', runId: 'sched-exec-1' };
+
+    const mapped = await Promise.all(
+      Array.from({ length: 16 }, (_, shard) => map.handler({ run: input, shard })),
+    );
+    const reduced = await reduce.handler(input);
+
+    expect(mapped.reduce((sum, m) => sum + m.events, 0)).toBe(events.length);
+    expect(reduced).toMatchObject({ day: DAY, runId: 'sched-exec-1', events: events.length });
+    expect(reduced.customers).toBe(new Set(events.map((e) => e.customerId)).size);
+  });
+
+  it('refuses to reduce a run whose shards are not all mapped, naming them', async () => {
+    const reduce = await import('#functions/insights-reduce.ts');
+
+    await expect(reduce.handler({ day: DAY, runId: 'never-mapped' })).rejects.toThrow(
+      /has not mapped shard\(s\) 0, 1/,
+    );
+  });
+
+  it('rejects malformed input with the field at fault', async () => {
+    const map = await import('#functions/insights-map.ts');
+
+    await expect(map.handler({ run: { runId: 'x' }, shard: 16 })).rejects.toThrow(/shard/);
+  });
+});
