@@ -22,6 +22,8 @@ import { startS3rver } from '#local/emulators.ts';
 import { median, repeat, table } from './lib.ts';
 
 const NEW_TOKENS = 64;
+/** Greedy, one sequence: the same work as the bare loop. */
+const GREEDY = { n: 1, temperature: 0, topK: 0, topP: 1, seed: 1 } as const;
 const REPS = 5;
 /** Interleaved muse/bare decode runs per shape. */
 const SPEED_REPS = 8;
@@ -157,14 +159,7 @@ export async function runModelBench(shapes: ShapeName[]): Promise<Record<string,
           version: manifest.version,
           cacheDir,
         });
-        await loaded.model.generate(loaded.model.encode(PROMPT), {
-          n: 1,
-          maxNewTokens: 1,
-          temperature: 0,
-          topK: 0,
-          topP: 1,
-          seed: 1,
-        });
+        await loaded.model.generate(loaded.model.encode(PROMPT), { ...GREEDY, maxNewTokens: 1 });
         const ms = performance.now() - t0;
         await rm(cacheDir, { recursive: true, force: true });
         return { ms, fetchMs: loaded.fetchMs, model: loaded.model };
@@ -194,14 +189,7 @@ export async function runModelBench(shapes: ShapeName[]): Promise<Record<string,
       const promptTokens = model.encode(PROMPT);
       const firstToken = await repeat(REPS, 1, async () => {
         const t0 = performance.now();
-        await model.generate(promptTokens, {
-          n: 1,
-          maxNewTokens: 1,
-          temperature: 0,
-          topK: 0,
-          topP: 1,
-          seed: 1,
-        });
+        await model.generate(promptTokens, { ...GREEDY, maxNewTokens: 1 });
         return performance.now() - t0;
       });
       const coldMs = median(cold.map((c) => c.ms));
@@ -231,14 +219,7 @@ export async function runModelBench(shapes: ShapeName[]): Promise<Record<string,
       );
       const museRun = async () => {
         const t0 = performance.now();
-        const out = await model.generate(promptTokens, {
-          n: 1,
-          maxNewTokens: NEW_TOKENS,
-          temperature: 0,
-          topK: 0,
-          topP: 1,
-          seed: 1,
-        });
+        const out = await model.generate(promptTokens, { ...GREEDY, maxNewTokens: NEW_TOKENS });
         return (out.sequences[0]?.tokens.length ?? 0) / ((performance.now() - t0) / 1000);
       };
       const bareRun = async () => {

@@ -53,6 +53,37 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
+ * Runs `step` on what is still pending until nothing is, retrying with
+ * jittered backoff until the policy's deadline (measured from `started`).
+ * `step` returns what is still pending (e.g. unprocessed items); a thrown
+ * retryable error retries the same set, any other error stops at once and
+ * is returned with what was left.
+ */
+async function retryUntilDeadline<T>(
+  initial: T[],
+  policy: RetryPolicy,
+  started: number,
+  step: (pending: T[]) => Promise<T[]>,
+): Promise<{ left: T[]; fatal?: string; retried?: string }> {
+  let pending = initial;
+  let retried: string | undefined;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > 1) {
+      if (Date.now() - started >= policy.deadlineMs) break;
+      await (policy.sleep ?? sleep)(backoffMs(policy, attempt - 1));
+    }
+    try {
+      pending = await step(pending);
+    } catch (error) {
+      const name = (error as { name?: string }).name ?? 'Error';
+      if (!RETRYABLE.has(name)) return { left: pending, fatal: name };
+      retried = name;
+    }
+  }
+  return { left: pending, ...(retried ? { retried } : {}) };
+}
+
+/**
  * Applies puts and deletes with BatchWriteItem, 25 per call, several calls in
  * flight. `UnprocessedItems` and throttling errors are retried with
  * exponential backoff and full jitter until the policy's deadline; whatever
@@ -75,16 +106,12 @@ export async function batchWrite(
   const outcome: BatchWriteOutcome = { written: [], failed: [] };
   const indexed = ops.map((op, index) => ({ op, index }));
   await mapLimit(chunk(indexed, BATCH_WRITE_MAX), BATCH_CONCURRENCY, async (group) => {
-    let pending = group;
-    let lastReason = '';
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > 1) {
-        if (Date.now() - started >= policy.deadlineMs) break;
-        await (policy.sleep ?? sleep)(backoffMs(policy, attempt - 1));
-      }
-      let out: BatchWriteCommandOutput;
-      try {
-        out = await doc.send(
+    const { left, fatal, retried } = await retryUntilDeadline(
+      group,
+      policy,
+      started,
+      async (pending) => {
+        const out: BatchWriteCommandOutput = await doc.send(
           new BatchWriteCommand({
             RequestItems: {
               [table]: pending.map(({ op }) =>
@@ -95,26 +122,20 @@ export async function batchWrite(
             },
           }),
         );
-      } catch (error) {
-        const name = (error as { name?: string }).name ?? 'Error';
-        if (!RETRYABLE.has(name)) {
-          for (const { index } of pending) outcome.failed.push({ index, reason: name });
-          return;
-        }
-        lastReason = `${name} (retried until the ${policy.deadlineMs} ms deadline)`;
-        continue;
-      }
-      const unprocessed = new Set(
-        (out.UnprocessedItems?.[table] ?? []).map((r) =>
-          keyOf((r.PutRequest?.Item ?? r.DeleteRequest?.Key) as TableKey),
-        ),
-      );
-      for (const item of pending)
-        if (!unprocessed.has(keyOf(opKey(item.op)))) outcome.written.push(item.index);
-      pending = pending.filter((item) => unprocessed.has(keyOf(opKey(item.op))));
-      lastReason = `unprocessed by DynamoDB (throttled; retried until the ${policy.deadlineMs} ms deadline)`;
-    }
-    for (const { index } of pending) outcome.failed.push({ index, reason: lastReason });
+        const unprocessed = new Set(
+          (out.UnprocessedItems?.[table] ?? []).map((r) =>
+            keyOf((r.PutRequest?.Item ?? r.DeleteRequest?.Key) as TableKey),
+          ),
+        );
+        for (const item of pending)
+          if (!unprocessed.has(keyOf(opKey(item.op)))) outcome.written.push(item.index);
+        return pending.filter((item) => unprocessed.has(keyOf(opKey(item.op))));
+      },
+    );
+    const reason =
+      fatal ??
+      `${retried ?? 'unprocessed by DynamoDB'} (throttled; retried until the ${policy.deadlineMs} ms deadline)`;
+    for (const { index } of left) outcome.failed.push({ index, reason });
   });
   outcome.written.sort((a, b) => a - b);
   outcome.failed.sort((a, b) => a.index - b.index);
@@ -144,33 +165,22 @@ export async function batchGet(
   const unknown = new Set<string>();
   const distinct = [...new Map(keys.map((k) => [keyOf(k), { pk: k.pk, sk: k.sk }])).values()];
   await mapLimit(chunk(distinct, BATCH_GET_MAX), BATCH_CONCURRENCY, async (group) => {
-    let pending = group;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > 1) {
-        if (Date.now() - started >= policy.deadlineMs) break;
-        await (policy.sleep ?? sleep)(backoffMs(policy, attempt - 1));
-      }
-      let out: BatchGetCommandOutput;
-      try {
-        out = await doc.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [table]: {
-                Keys: pending,
-                ...(options.projection ? { ProjectionExpression: options.projection } : {}),
-                ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
-              },
+    const { left } = await retryUntilDeadline(group, policy, started, async (pending) => {
+      const out: BatchGetCommandOutput = await doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [table]: {
+              Keys: pending,
+              ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+              ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
             },
-          }),
-        );
-      } catch (error) {
-        if (!RETRYABLE.has((error as { name?: string }).name ?? '')) break;
-        continue;
-      }
+          },
+        }),
+      );
       items.push(...((out.Responses?.[table] ?? []) as Array<Record<string, unknown>>));
-      pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as TableKey[];
-    }
-    for (const key of pending) unknown.add(keyOf(key));
+      return (out.UnprocessedKeys?.[table]?.Keys ?? []) as TableKey[];
+    });
+    for (const key of left) unknown.add(keyOf(key));
   });
   return { items, unknown };
 }

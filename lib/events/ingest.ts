@@ -1,3 +1,4 @@
+import { tableKeyString } from '../aws/batch.ts';
 import {
   BatchTooLargeError,
   type FieldIssue,
@@ -149,7 +150,6 @@ export async function ingestEntries(
   clock: EventClock,
   parseErrors: readonly BatchItemError[] = [],
 ): Promise<IngestResult> {
-  const options = clock;
   const errors = [...parseErrors];
   const invalid = new Set(errors.map((e) => e.index));
   const valid: Array<{ index: number; item: StoredEvent }> = [];
@@ -157,7 +157,7 @@ export async function ingestEntries(
   let duplicates = 0;
   entries.forEach((entry, index) => {
     if (invalid.has(index)) return;
-    const check = checkEvent(entry, options);
+    const check = checkEvent(entry, clock);
     if (!check.ok) {
       errors.push({
         index,
@@ -167,10 +167,10 @@ export async function ingestEntries(
       return;
     }
     const item = toStoredEvent(check.event, {
-      receivedAt: options.now,
-      retentionDays: options.retentionDays,
+      receivedAt: clock.now,
+      retentionDays: clock.retentionDays,
     });
-    const key = `${item.pk}\u0000${item.sk}`;
+    const key = tableKeyString(item);
     if (seen.has(key)) {
       duplicates++;
       return;

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { EventType } from '../events/schema.ts';
 import type { CampaignLearning } from './campaigns.ts';
 import type { DayPartial } from './partial.ts';
@@ -250,6 +250,11 @@ export function reportFormat(
   accept: string | undefined,
 ): ServedReport['format'] {
   if (format === 'csv' || format === 'html' || format === 'json') return format;
+  if (format !== null) {
+    throw new ValidationError(`format=${format} is not offered; use json, csv or html.`, {
+      issues: [{ path: 'format', message: 'must be json, csv or html' }],
+    });
+  }
   if (/\btext\/html\b/.test(accept ?? '')) return 'html';
   if (/\btext\/csv\b/.test(accept ?? '')) return 'csv';
   return 'json';

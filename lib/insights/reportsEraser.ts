@@ -46,7 +46,9 @@ export function reportsEraser(s3: S3Client, bucket: string): CustomerDataEraser 
         removed += lines.length - kept.length;
         await putText(s3, bucket, key, kept.join('\n'), 'text/csv; charset=utf-8');
       });
-      const populations = await keysUnder(s3, bucket, 'insights/', '/population.json');
+      // One listing of the job's working files serves both kinds.
+      const working = await keysUnder(s3, bucket, 'insights/', '.json');
+      const populations = working.filter((k) => k.endsWith('/population.json'));
       await mapLimit(populations, ERASE_CONCURRENCY, async (key) => {
         const entries = await getJson<PopulationEntry[]>(s3, bucket, key);
         const kept = (entries ?? []).filter((e) => e.id !== customerId);
@@ -54,9 +56,8 @@ export function reportsEraser(s3: S3Client, bucket: string): CustomerDataEraser 
         removed += entries.length - kept.length;
         await putJson(s3, bucket, key, kept);
       });
-      const shards = await keysUnder(s3, bucket, 'insights/', '.json');
       await mapLimit(
-        shards.filter((k) => k.includes('/shards/')),
+        working.filter((k) => k.includes('/shards/')),
         ERASE_CONCURRENCY,
         async (key) => {
           const saved = await getJson<SavedShard>(s3, bucket, key);

@@ -127,6 +127,7 @@ describe('nightly insights job on dynalite + s3rver', () => {
     const json = await fetch(`${bridge.url}/reports/${day}`);
     const csv = await fetch(`${bridge.url}/reports/${day}?format=csv`);
     const missing = await fetch(`${bridge.url}/reports/2001-01-01`);
+    const badFormat = await fetch(`${bridge.url}/reports/${day}?format=xml`);
 
     expect(json.status).toBe(200);
     const text = await json.text();
@@ -138,6 +139,7 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(rows[0]).toMatch(/^customerId,segment,r,f,m,/);
     expect(rows).toHaveLength(1 + report.kpis.activeCustomers);
     expect(missing.status).toBe(404);
+    expect(badFormat.status).toBe(400);
     const page = await fetch(`${bridge.url}/reports/latest`, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toMatch(/<h1>Muse nightly report/);
