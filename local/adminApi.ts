@@ -1,19 +1,39 @@
+import { z } from 'zod';
+import { CatalogItem } from '#lib/catalog/schema.ts';
+import type { CatalogStore } from '#lib/catalog/store.ts';
+import { CATALOG_WRITE_CHUNK } from '#lib/catalog/store.ts';
 import { NotFoundError } from '#lib/errors.ts';
 import { defineApi } from '#lib/http/api.ts';
+import { readJson } from '#lib/http/body.ts';
 import { json } from '#lib/http/response.ts';
 import type { Scheduler } from './scheduler.ts';
 
+const CatalogUpload = z.strictObject({ items: z.array(CatalogItem).max(CATALOG_WRITE_CHUNK) });
+
 /**
- * Local-only routes under `/_local/` (never deployed): list jobs and run one
- * now. `npm run job` uses them to run a job inside the running `npm start`,
- * which owns the emulators' data directory.
+ * Local-only routes under `/_local/` (never deployed): list jobs, run one
+ * now, write catalog items. `npm run job`, `npm run catalog:load` and
+ * `npm run seed` use them to work inside the running `npm start`, which owns
+ * the emulators' data directory.
  */
-export function adminApi(scheduler: Scheduler) {
+export function adminApi(scheduler: Scheduler, catalog: Pick<CatalogStore, 'putItems'>) {
   return defineApi([
     {
       method: 'GET',
       path: '/_local/jobs',
       handle: async () => json(200, { jobs: scheduler.nextRuns() }),
+    },
+    {
+      method: 'POST',
+      path: '/_local/catalog',
+      handle: async (request) => {
+        const { items } = readJson(request, CatalogUpload, {
+          maxBytes: 16 * 1024 * 1024,
+          what: 'catalog upload',
+        });
+        await catalog.putItems(items);
+        return json(200, { written: items.length });
+      },
     },
     {
       method: 'POST',

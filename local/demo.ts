@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#lib/aws/clients.ts';
+import { type CatalogStore, DynamoCatalogStore, writeCatalog } from '#lib/catalog/store.ts';
 import { config } from '#lib/config.ts';
 import { type DemoLoadResult, type EventSink, loadDemoData } from '#lib/demo/load.ts';
 import type { DemoWorld, SeedOptions } from '#lib/demo/seed.ts';
@@ -34,6 +35,26 @@ export function httpSink(baseUrl: string): EventSink {
       throw new Error(`POST /events answered ${res.status}: ${body.error?.message ?? ''}`);
     }
     return body;
+  };
+}
+
+/** Where a catalog is written: the app table in process, or a running `npm start`. */
+export function catalogWriter(baseUrl?: string): Pick<CatalogStore, 'putItems'> {
+  if (!baseUrl) return new DynamoCatalogStore(documentClient(), config().appTable);
+  return {
+    async putItems(items) {
+      const res = await fetch(`${baseUrl}/_local/catalog`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items }),
+      });
+      if (!res.ok) {
+        const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+        throw new Error(
+          `POST /_local/catalog answered ${res.status}: ${body.error?.message ?? ''}`,
+        );
+      }
+    },
   };
 }
 
@@ -71,5 +92,6 @@ export async function seedFirstStart(dataDir: string, end: Date): Promise<DemoLo
   const options: SeedOptions = { ...FIRST_START_SEED, end };
   const result = await loadDemoData(inProcessSink(), options);
   await writeDemoWorld(dataDir, result.world, options);
+  await writeCatalog(catalogWriter(), result.world.catalog);
   return result;
 }

@@ -13,7 +13,7 @@ import { parseConfig } from '#lib/config.ts';
 import { ENV } from '#lib/envNames.ts';
 import { adminApi } from './adminApi.ts';
 import { startBridge } from './bridge.ts';
-import { eventsTableEmpty, FIRST_START_SEED, seedFirstStart } from './demo.ts';
+import { catalogWriter, eventsTableEmpty, FIRST_START_SEED, seedFirstStart } from './demo.ts';
 import { DataDirInUseError } from './emulators.ts';
 import { HTTP_FUNCTIONS } from './functions.ts';
 import { localJobs } from './jobs.ts';
@@ -61,7 +61,7 @@ if (await eventsTableEmpty()) {
 }
 
 const scheduler = startScheduler(await localJobs());
-const admin = adminApi(scheduler);
+const admin = adminApi(scheduler, catalogWriter());
 let bridge: Awaited<ReturnType<typeof startBridge>>;
 try {
   bridge = await startBridge({

@@ -7,6 +7,8 @@
  * machine. The events are ordinary `EngagementEvent`s and are stored through
  * the same ingestion code as any client's.
  */
+
+import type { CatalogItem } from '../catalog/schema.ts';
 import type { Channel, EngagementEvent, EventType } from '../events/schema.ts';
 import { SeededRandom } from '../random.ts';
 
@@ -19,17 +21,6 @@ export interface SeedOptions {
   seed: number;
   /** Events fall in the `days` days before this instant (exclusive). */
   end: Date;
-}
-
-/** A catalog item, in the format `npm run catalog:load` accepts. */
-export interface CatalogItem {
-  id: string;
-  title: string;
-  description: string;
-  category: string;
-  price: number;
-  tags: string[];
-  available: boolean;
 }
 
 /** A demo customer and the hidden traits that drive their behaviour. */
@@ -183,7 +174,7 @@ function buildCatalog(rng: SeededRandom, customers: number): CatalogItem[] {
       items.push({
         id: `item-${category.slice(0, 3).toLowerCase()}-${String(i + 1).padStart(3, '0')}`,
         title,
-        description: `${title}: ${features.join(', ')}. A ${category.toLowerCase()} favourite.`,
+        description: `${title}: ${features.join(', ')}. One of our best-loved ${category.toLowerCase()} picks.`,
         category,
         price: Math.max(3, price),
         tags: [category.toLowerCase(), ...features],

@@ -3,7 +3,7 @@ import { mapLimit } from '../async.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
 import { EVENT_SHARDS } from '../events/keys.ts';
 import type { EventStore } from '../events/store.ts';
-import { type DayPartial, emptyPartial, mapEvents, mergePartials } from './partial.ts';
+import { DayMapper, type DayPartial, emptyPartial, mergePartials } from './partial.ts';
 
 /** A shard's saved partial and the run that produced it. */
 export interface SavedShard {
@@ -46,16 +46,17 @@ export class S3ShardStore implements ShardStore {
 
 /**
  * Maps one day's shard: reads it page by page (Query, ≤ 1 MB a page) and
- * folds the events into a partial, never holding more than a page of events.
+ * folds the events into a partial, holding no more than a page of events
+ * (plus each customer's item touches, for co-visitation sessions).
  */
 export async function mapShard(
   events: EventStore,
   day: string,
   shard: number,
 ): Promise<DayPartial> {
-  let partial = emptyPartial();
-  for await (const page of events.shardPages(day, shard)) partial = mapEvents(page, partial);
-  return partial;
+  const mapper = new DayMapper();
+  for await (const page of events.shardPages(day, shard)) mapper.add(page);
+  return mapper.finish();
 }
 
 /** Options of {@link mapDay}. */

@@ -100,12 +100,19 @@ const add = (record: Record<string, number>, key: string, n = 1) => {
   record[key] = (record[key] ?? 0) + n;
 };
 
+/** A customer's item touch (a view or a purchase) at a time, for sessions. */
+interface Touch {
+  at: number;
+  itemId: string;
+}
+
 /**
- * Co-visitation pairs of one customer's views: items viewed within
- * {@link SESSION_WINDOW_MS} of the previous view form one session.
+ * Co-visitation pairs of one customer's touches: items viewed or bought
+ * within {@link SESSION_WINDOW_MS} of the previous touch form one session,
+ * and each pair of distinct items in a session counts once.
  */
-function addCoVisits(views: Array<{ at: number; itemId: string }>, into: Record<string, number>) {
-  views.sort((a, b) => a.at - b.at || a.itemId.localeCompare(b.itemId));
+function addCoVisits(touches: Touch[], into: Record<string, number>) {
+  touches.sort((a, b) => a.at - b.at || a.itemId.localeCompare(b.itemId));
   let session = new Set<string>();
   let last = Number.NEGATIVE_INFINITY;
   const flush = () => {
@@ -113,81 +120,110 @@ function addCoVisits(views: Array<{ at: number; itemId: string }>, into: Record<
     for (let i = 0; i < items.length; i++)
       for (let j = i + 1; j < items.length; j++) add(into, `${items[i]}|${items[j]}`);
   };
-  for (const view of views) {
-    if (view.at - last > SESSION_WINDOW_MS) {
+  for (const touch of touches) {
+    if (touch.at - last > SESSION_WINDOW_MS) {
       flush();
       session = new Set();
     }
-    session.add(view.itemId);
-    last = view.at;
+    session.add(touch.itemId);
+    last = touch.at;
   }
   flush();
 }
 
 /**
- * Folds events into a partial. The events must be customer-complete (all of
- * a customer's events of the day, as one shard is), because co-visitation
- * sessions are built per customer.
+ * Folds events into a partial page by page. Sessions are built per customer
+ * across every page added, so a session split by a page boundary still
+ * counts whole; {@link DayMapper.finish} closes them. The events added must
+ * together be customer-complete (all of a customer's events of the day, as
+ * one shard is).
  *
  * @example
  * ```ts
- * let partial = emptyPartial();
- * for await (const page of store.shardPages(day, shard)) partial = mapEvents(page, partial);
+ * const mapper = new DayMapper();
+ * for await (const page of store.shardPages(day, shard)) mapper.add(page);
+ * const partial = mapper.finish();
  * ```
  */
-export function mapEvents(
-  events: Iterable<EngagementEvent>,
-  into: DayPartial = emptyPartial(),
-): DayPartial {
-  const views = new Map<string, Array<{ at: number; itemId: string }>>();
-  for (const e of events) {
-    into.events++;
-    const c = entry(into.customers, e.customerId, () => customerDay(e.ts));
-    add(c.counts, e.type);
-    if (e.ts < c.firstTs) c.firstTs = e.ts;
-    if (e.ts > c.lastTs) c.lastTs = e.ts;
-    const at = new Date(e.ts);
-    if (ENGAGEMENT.has(e.type) && e.channel) add(c.channels, e.channel);
-    if (e.type === 'open' || e.type === 'click') {
-      c.hours[at.getUTCHours()] = (c.hours[at.getUTCHours()] ?? 0) + 1;
-      c.weekdays[at.getUTCDay()] = (c.weekdays[at.getUTCDay()] ?? 0) + 1;
-    }
-    const cents = Math.round((e.value ?? 0) * 100);
-    if (e.type === 'purchase') c.revenueCents += cents;
-    if (e.itemId) {
-      const ci = entry(c.items, e.itemId, () => ({ views: 0, purchases: 0 }));
-      const item = entry(into.items, e.itemId, () => ({ views: 0, carts: 0, purchases: 0 }));
-      if (e.type === 'view') {
-        ci.views++;
-        item.views++;
-        const list = views.get(e.customerId) ?? [];
-        list.push({ at: at.getTime(), itemId: e.itemId });
-        views.set(e.customerId, list);
-      } else if (e.type === 'add_to_cart') item.carts++;
-      else if (e.type === 'purchase') {
-        ci.purchases++;
-        item.purchases++;
+export class DayMapper {
+  private readonly partial = emptyPartial();
+  private readonly touches = new Map<string, Touch[]>();
+
+  /** Folds `events` in. */
+  add(events: Iterable<EngagementEvent>): this {
+    const into = this.partial;
+    for (const e of events) {
+      into.events++;
+      const c = entry(into.customers, e.customerId, () => customerDay(e.ts));
+      add(c.counts, e.type);
+      if (e.ts < c.firstTs) c.firstTs = e.ts;
+      if (e.ts > c.lastTs) c.lastTs = e.ts;
+      const at = new Date(e.ts);
+      if (ENGAGEMENT.has(e.type) && e.channel) add(c.channels, e.channel);
+      if (e.type === 'open' || e.type === 'click') {
+        c.hours[at.getUTCHours()] = (c.hours[at.getUTCHours()] ?? 0) + 1;
+        c.weekdays[at.getUTCDay()] = (c.weekdays[at.getUTCDay()] ?? 0) + 1;
+      }
+      const cents = Math.round((e.value ?? 0) * 100);
+      if (e.type === 'purchase') c.revenueCents += cents;
+      if (e.itemId) this.addItem(c, e, e.itemId, at.getTime());
+      if (e.campaignId && e.variantId) {
+        const v = entry(into.variants, `${e.campaignId}|${e.variantId}`, () => ({
+          delivered: 0,
+          opens: 0,
+          clicks: 0,
+          conversions: 0,
+          revenueCents: 0,
+        }));
+        if (e.type === 'delivered') v.delivered++;
+        else if (e.type === 'open') v.opens++;
+        else if (e.type === 'click') v.clicks++;
+        else if (e.type === 'purchase') {
+          v.conversions++;
+          v.revenueCents += cents;
+        }
       }
     }
-    if (e.campaignId && e.variantId) {
-      const v = entry(into.variants, `${e.campaignId}|${e.variantId}`, () => ({
-        delivered: 0,
-        opens: 0,
-        clicks: 0,
-        conversions: 0,
-        revenueCents: 0,
-      }));
-      if (e.type === 'delivered') v.delivered++;
-      else if (e.type === 'open') v.opens++;
-      else if (e.type === 'click') v.clicks++;
-      else if (e.type === 'purchase') {
-        v.conversions++;
-        v.revenueCents += cents;
-      }
+    return this;
+  }
+
+  private addItem(c: CustomerDay, e: EngagementEvent, itemId: string, at: number) {
+    const ci = entry(c.items, itemId, () => ({ views: 0, purchases: 0 }));
+    const item = entry(this.partial.items, itemId, () => ({ views: 0, carts: 0, purchases: 0 }));
+    if (e.type === 'view') {
+      ci.views++;
+      item.views++;
+    } else if (e.type === 'add_to_cart') item.carts++;
+    else if (e.type === 'purchase') {
+      ci.purchases++;
+      item.purchases++;
+    }
+    if (e.type === 'view' || e.type === 'purchase') {
+      const touches = this.touches.get(e.customerId);
+      if (touches) touches.push({ at, itemId: itemId });
+      else this.touches.set(e.customerId, [{ at, itemId: itemId }]);
     }
   }
-  for (const list of views.values()) addCoVisits(list, into.coVisits);
-  return into;
+
+  /** Closes every customer's sessions and returns the partial (call once). */
+  finish(): DayPartial {
+    for (const touches of this.touches.values()) addCoVisits(touches, this.partial.coVisits);
+    this.touches.clear();
+    return this.partial;
+  }
+}
+
+/**
+ * Folds customer-complete events into a partial in one call (see
+ * {@link DayMapper} for page-by-page input).
+ *
+ * @example
+ * ```ts
+ * const partial = mapEvents(eventsOfOneShard);
+ * ```
+ */
+export function mapEvents(events: Iterable<EngagementEvent>): DayPartial {
+  return new DayMapper().add(events).finish();
 }
 
 function sumRecords(a: Record<string, number>, b: Record<string, number>): Record<string, number> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
-import { emptyPartial, mapEvents, mergePartials } from '#lib/insights/partial.ts';
+import { DayMapper, emptyPartial, mapEvents, mergePartials } from '#lib/insights/partial.ts';
 import { SeededRandom } from '#lib/random.ts';
 
 const options: SeedOptions = {
@@ -100,5 +100,22 @@ describe('map/merge of a day’s events', () => {
       lastTs: '2026-11-23T21:00:00.000Z',
     });
     expect(p.items.b).toEqual({ views: 1, carts: 0, purchases: 1 });
+  });
+
+  it('builds sessions across pages, and a purchase joins the session like a view', () => {
+    const e = (n: number, type: EngagementEvent['type'], minute: number, itemId: string) =>
+      ({
+        eventId: `e${n}`,
+        customerId: 'c1',
+        type,
+        itemId,
+        ts: new Date(Date.UTC(2026, 10, 23, 10, minute)).toISOString(),
+      }) as EngagementEvent;
+    const events = [e(1, 'view', 0, 'x'), e(2, 'purchase', 10, 'y'), e(3, 'view', 20, 'z')];
+
+    const paged = new DayMapper().add(events.slice(0, 1)).add(events.slice(1)).finish();
+
+    expect(paged).toEqual(mapEvents(events));
+    expect(paged.coVisits).toEqual({ 'x|y': 1, 'x|z': 1, 'y|z': 1 });
   });
 });
