@@ -21,5 +21,9 @@ export async function handler(event: unknown) {
     events: result.events,
     customers: result.customers,
     campaigns: result.campaigns.length,
+    signals: {
+      itemsWithNeighbours: Object.keys(result.signals.neighbours).length,
+      trending: result.signals.trending.length,
+    },
   };
 }

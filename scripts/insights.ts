@@ -85,6 +85,12 @@ try {
       `  ${c.campaignId}: ${c.variants.map((v) => `${v.variantId} CTR ${(v.clickRate.rate * 100).toFixed(1)} % of ${v.delivered} (P best ${v.probabilityBest.toFixed(2)})`).join('; ')}${c.winner ? ` → winner ${c.winner}` : ''}`,
     );
   }
+  const { signals } = result;
+  console.log(
+    `  signals over ${signals.daysWithData} day(s): neighbours for ${Object.keys(signals.neighbours).length} items, ` +
+      `${signals.trending.length} trending (top: ${signals.trending[0]?.itemId ?? 'none'}), ` +
+      `popular in ${Object.keys(signals.popularByCategory).length} categories.`,
+  );
   const sample =
     result.summaries.find((s) => s.rfm?.segment === 'champions') ?? result.summaries[0];
   if (sample) console.log(`  e.g. ${sample.customerId}: ${sample.text}`);

@@ -13,6 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CUSTOMER_PK_PREFIX } from '#lib/aws/appKeys.ts';
+import { CATALOG_PK } from '#lib/catalog/store.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import { CAMPAIGN_PK_PREFIX } from '#lib/insights/campaignStore.ts';
 import type { ScheduleDefinition } from '#lib/jobs/schedules.ts';
@@ -124,7 +125,10 @@ export class NightlyInsights extends Construct {
     });
   }
 
-  /** Least privilege: map reads a day's shard and writes its partial; reduce writes profiles, campaigns and reports. */
+  /**
+   * Least privilege: map reads a day's shard and writes its partial; reduce
+   * writes profiles, campaigns, signals and reports and reads the catalog.
+   */
   private grantSteps(storage: Storage): void {
     const { eventsTable, appTable, reportsBucket } = storage;
     const list = (bucket: s3.IBucket, prefixes: string[]) =>
@@ -155,15 +159,24 @@ export class NightlyInsights extends Construct {
         },
       }),
     );
+    // The recommendation signals read the catalog categories of the window's items.
+    this.reduceFn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [appTable.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CATALOG_PK] } },
+      }),
+    );
     this.reduceFn.fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:PutObject'],
         resources: [
           reportsBucket.arnForObjects('insights/*'),
           reportsBucket.arnForObjects('reports/*'),
+          reportsBucket.arnForObjects('signals/*'),
         ],
       }),
     );
-    this.reduceFn.fn.addToRolePolicy(list(reportsBucket, ['insights/*', 'reports/*']));
+    this.reduceFn.fn.addToRolePolicy(list(reportsBucket, ['insights/*', 'reports/*', 'signals/*']));
   }
 }

@@ -1,4 +1,5 @@
 import { documentClient, s3Client } from '../aws/clients.ts';
+import { DynamoCatalogStore } from '../catalog/store.ts';
 import { config } from '../config.ts';
 import { DynamoEventStore } from '../events/store.ts';
 import { DynamoCampaignStore } from './campaignStore.ts';
@@ -7,6 +8,7 @@ import type { NightlyDeps } from './nightly.ts';
 import { S3PopulationStore } from './population.ts';
 import { DynamoProfileStore } from './profileStore.ts';
 import { S3ReportStore } from './report.ts';
+import { S3SignalStore } from './signals.ts';
 
 /** The nightly job's stores, built from the process configuration. */
 export function nightlyDeps(): NightlyDeps {
@@ -18,6 +20,8 @@ export function nightlyDeps(): NightlyDeps {
     population: new S3PopulationStore(s3Client(), cfg.reportsBucket),
     campaigns: new DynamoCampaignStore(documentClient(), cfg.appTable),
     reports: new S3ReportStore(s3Client(), cfg.reportsBucket),
+    signals: new S3SignalStore(s3Client(), cfg.reportsBucket),
+    catalog: new DynamoCatalogStore(documentClient(), cfg.appTable),
   };
 }
 

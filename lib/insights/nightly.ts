@@ -1,3 +1,4 @@
+import type { CatalogStore } from '../catalog/store.ts';
 import type { EventStore } from '../events/store.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
@@ -8,6 +9,12 @@ import type { ProfileStore } from './profileStore.ts';
 import { applyDay, type CustomerSummary, summarize, withRfm } from './profiles.ts';
 import { buildReport, customersCsv, type ReportStore, trendFor } from './report.ts';
 import { renderReportHtml, TREND_DAYS } from './reportHtml.ts';
+import {
+  itemDayOf,
+  type RecommendationSignals,
+  type SignalStore,
+  updateSignals,
+} from './signals.ts';
 
 /** Customers read, updated and written per step of the reduce. */
 export const REDUCE_BATCH = 500;
@@ -20,6 +27,9 @@ export interface NightlyDeps {
   population: PopulationStore;
   campaigns: CampaignStore;
   reports: ReportStore;
+  signals: SignalStore;
+  /** Catalog categories of the items in the signals. */
+  catalog: Pick<CatalogStore, 'getItems'>;
 }
 
 /** What one nightly run for a day produced. */
@@ -33,6 +43,8 @@ export interface NightlyResult {
   campaigns: CampaignLearning[];
   /** The day's active customers' summaries, RFM scored over that population. */
   summaries: CustomerSummary[];
+  /** The recommendation signals as of the day. */
+  signals: RecommendationSignals;
 }
 
 /**
@@ -98,8 +110,8 @@ export async function accumulateCampaigns(
 
 /**
  * One nightly run for a UTC day: map every shard (resumable by `runId`),
- * reduce into profiles, accumulate and learn from campaigns, write the
- * report under `reports/<day>/`. Running a day again gives the
+ * reduce into profiles, accumulate and learn from campaigns, rebuild the
+ * recommendation signals, write the report under `reports/<day>/`. Running a day again gives the
  * same profiles (not doubled counts); a new run id re-reads every shard and
  * so picks up late events.
  *
@@ -133,6 +145,7 @@ export async function finishDay(
   const { day } = mapped;
   const summaries = await reduceDay(deps, mapped);
   const campaigns = await accumulateCampaigns(deps.campaigns, mapped);
+  const signals = await updateSignals(deps.signals, deps.catalog, itemDayOf(day, mapped.partial));
   const report = buildReport(day, mapped.partial, summaries, campaigns);
   const html = await renderReportHtml(report, await trendFor(deps.reports, report, TREND_DAYS));
   await deps.reports.put(report, customersCsv(summaries), html);
@@ -144,5 +157,6 @@ export async function finishDay(
     shards: { mapped: mapped.mapped, reused: mapped.reused },
     campaigns,
     summaries,
+    signals,
   };
 }

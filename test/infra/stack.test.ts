@@ -211,7 +211,7 @@ describe('MuseStack (synthesized)', () => {
     expect(definition).toMatch(/States.ALL/);
   });
 
-  it('grants the map step Query on events and insights/ objects; reduce only customer/campaign items and report prefixes', () => {
+  it('grants the map step Query on events and insights/ objects; reduce only customer/campaign items, catalog reads and report/signal prefixes', () => {
     const map = policyStatements('NightlyInsightsMap');
     const reduce = policyStatements('NightlyInsightsReduce');
 
@@ -222,6 +222,7 @@ describe('MuseStack (synthesized)', () => {
     ]);
     expect(reduce.map((st) => [st.Action].flat().sort())).toEqual([
       ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      ['dynamodb:BatchGetItem'],
       ['s3:GetObject', 's3:PutObject'],
       ['s3:ListBucket'],
     ]);
@@ -230,5 +231,9 @@ describe('MuseStack (synthesized)', () => {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*', 'CAMPAIGN#*'] },
       },
     });
+    expect(reduce[1]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CATALOG'] } },
+    });
+    expect(JSON.stringify(reduce[2]?.Resource)).toContain('/signals/*');
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
+import { DynamoCatalogStore, writeCatalog } from '#lib/catalog/store.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
@@ -10,6 +11,7 @@ import { S3PopulationStore } from '#lib/insights/population.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { S3ReportStore } from '#lib/insights/report.ts';
 import { reportsEraser } from '#lib/insights/reportsEraser.ts';
+import { S3SignalStore } from '#lib/insights/signals.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
@@ -46,7 +48,10 @@ beforeAll(async () => {
     population: new S3PopulationStore(testClients().s3, cfg.reportsBucket),
     campaigns: new DynamoCampaignStore(doc, cfg.appTable),
     reports: new S3ReportStore(testClients().s3, cfg.reportsBucket),
+    signals: new S3SignalStore(testClients().s3, cfg.reportsBucket),
+    catalog: new DynamoCatalogStore(doc, cfg.appTable),
   };
+  await writeCatalog(deps.catalog as DynamoCatalogStore, buildWorld(options).catalog);
   for (let i = 0; i < events.length; i += 500)
     await ingestEntries(deps.events, events.slice(i, i + 500), clock);
   bridge = await startBridge({
@@ -71,6 +76,7 @@ describe('nightly insights job on dynalite + s3rver', () => {
 
     expect(day1.events + day2.events).toBe(events.length);
     expect(again.summaries).toEqual(day2.summaries);
+    expect(again.signals).toEqual(day2.signals);
     expect(await summariesOf(ids)).toEqual(before);
     const someone = before.find((s) => s?.windows.d7.activeDays === 2);
     expect(someone?.text).toMatch(/^Active on 2 of the last 30 days/);
@@ -102,6 +108,24 @@ describe('nightly insights job on dynalite + s3rver', () => {
       expect(c.variants.reduce((sum, v) => sum + v.delivered, 0)).toBe(delivered(c.campaignId));
       for (const v of c.variants) expect(v.clickRate.trials).toBe(v.delivered);
     }
+  });
+
+  it('keeps recommendation signals over both days: co-visits summed, categories from the catalog', async () => {
+    const day1 = await runNightly(deps, DAYS[0] as string, nextRun());
+    const day2 = await runNightly(deps, DAYS[1] as string, nextRun());
+    const sessions = (signals: typeof day1.signals) =>
+      Object.values(signals.neighbours)
+        .flat()
+        .reduce((sum, n) => sum + n.sessions, 0);
+    const catalog = new Map(buildWorld(options).catalog.map((i) => [i.id, i.category]));
+
+    expect(day2.signals.daysWithData).toBe(2);
+    expect(sessions(day2.signals)).toBeGreaterThan(sessions(day1.signals));
+    for (const [category, items] of Object.entries(day2.signals.popularByCategory)) {
+      for (const p of items) expect(catalog.get(p.itemId)).toBe(category);
+    }
+    const stored = await deps.signals.getSignals(DAYS[1]);
+    expect(stored).toEqual(day2.signals);
   });
 
   it('serves a summary at GET /insights/{customerId}, and a 404 that says how to compute one', async () => {

@@ -1,0 +1,269 @@
+/**
+ * Recommendation signals the nightly job keeps across days for
+ * "Recommendations": co-visitation neighbours per item, popularity (overall
+ * and per category) and trending items. Each night stores the day's item
+ * activity (no customer ids) and rebuilds the signals from the last
+ * {@link SIGNAL_WINDOW_DAYS} days: O(items active in the window), never
+ * O(all history), and re-running a day replaces that day's contribution.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { getJson, putJson } from '../aws/s3json.ts';
+import type { CatalogItem } from '../catalog/schema.ts';
+import type { DayPartial, ItemCounts } from './partial.ts';
+
+/** Days of item activity the signals are built from. */
+export const SIGNAL_WINDOW_DAYS = 28;
+/** Days that count as "recent" for trending (the rest of the window is the baseline). */
+export const TRENDING_RECENT_DAYS = 7;
+/** Half-life of an interaction's weight in popularity and co-visitation, in days. */
+export const SIGNAL_HALF_LIFE_DAYS = 14;
+/** Neighbours kept per item. */
+export const NEIGHBOURS_PER_ITEM = 20;
+/** Items kept per popularity list and in the trending list. */
+export const SIGNAL_LIST_SIZE = 20;
+/** Weighted recent interactions an item needs before it can trend. */
+export const TRENDING_MIN_RECENT = 5;
+/** Weight of a view, an add-to-cart and a purchase in an item's interaction score. */
+export const INTERACTION_WEIGHTS = { views: 1, carts: 3, purchases: 5 } as const;
+
+/** One day's item activity, as stored for the window (no customer ids). */
+export interface ItemDay {
+  day: string;
+  items: Record<string, ItemCounts>;
+  /** Co-visited pairs `<a>|<b>` (a < b) and how many sessions held both. */
+  coVisits: Record<string, number>;
+}
+
+/** An item co-visited with another. */
+export interface Neighbour {
+  itemId: string;
+  /** Sessions in the window that held both items. */
+  sessions: number;
+  /** The same, each session weighted by its age (half-life {@link SIGNAL_HALF_LIFE_DAYS}). */
+  score: number;
+}
+
+/** An item's popularity: its age-weighted interaction score. */
+export interface Popular {
+  itemId: string;
+  score: number;
+}
+
+/** An item whose recent interactions rose above its baseline. */
+export interface Trending {
+  itemId: string;
+  /** Weighted interactions per day in the last {@link TRENDING_RECENT_DAYS} days. */
+  recentPerDay: number;
+  /** Weighted interactions per day in the rest of the window. */
+  baselinePerDay: number;
+  /** `(recentPerDay + 1) / (baselinePerDay + 1)`: the +1 keeps one-off spikes of rare items modest. */
+  lift: number;
+}
+
+/** The signals as of a day. */
+export interface RecommendationSignals {
+  day: string;
+  windowDays: number;
+  /** Days of the window that had stored activity. */
+  daysWithData: number;
+  /** Per item, its top co-visited items (best first). */
+  neighbours: Record<string, Neighbour[]>;
+  popular: Popular[];
+  /** Per catalog category, its most popular items (items not in the catalog are left out). */
+  popularByCategory: Record<string, Popular[]>;
+  trending: Trending[];
+}
+
+/** The item activity of a mapped day. */
+export const itemDayOf = (day: string, partial: DayPartial): ItemDay => ({
+  day,
+  items: partial.items,
+  coVisits: partial.coVisits,
+});
+
+/** An item's weighted interactions (see {@link INTERACTION_WEIGHTS}). */
+export const interactions = (c: ItemCounts) =>
+  c.views * INTERACTION_WEIGHTS.views +
+  c.carts * INTERACTION_WEIGHTS.carts +
+  c.purchases * INTERACTION_WEIGHTS.purchases;
+
+const byScore = <T extends { score: number; itemId: string }>(a: T, b: T) =>
+  b.score - a.score || a.itemId.localeCompare(b.itemId);
+
+/** The UTC days of the window ending at `day` (oldest first). */
+export function windowDays(day: string, length = SIGNAL_WINDOW_DAYS): string[] {
+  const end = Date.parse(`${day}T00:00:00Z`);
+  return Array.from({ length }, (_, i) =>
+    new Date(end - (length - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+  );
+}
+
+/**
+ * Builds the signals as of `day` from the window's item days (any order;
+ * days outside the window are ignored) and the catalog categories of the
+ * items. Pure and deterministic.
+ */
+export function buildSignals(
+  day: string,
+  days: readonly ItemDay[],
+  categoryOf: (itemId: string) => string | undefined,
+): RecommendationSignals {
+  const window = windowDays(day);
+  const ageOf = new Map(window.map((d, i) => [d, window.length - 1 - i]));
+  const popularity = new Map<string, number>();
+  const recent = new Map<string, number>();
+  const baseline = new Map<string, number>();
+  const pairs = new Map<string, { sessions: number; score: number }>();
+  let daysWithData = 0;
+  for (const itemDay of days) {
+    const age = ageOf.get(itemDay.day);
+    if (age === undefined) continue;
+    daysWithData++;
+    const weight = 0.5 ** (age / SIGNAL_HALF_LIFE_DAYS);
+    const bucket = age < TRENDING_RECENT_DAYS ? recent : baseline;
+    for (const [id, counts] of Object.entries(itemDay.items)) {
+      const n = interactions(counts);
+      popularity.set(id, (popularity.get(id) ?? 0) + n * weight);
+      bucket.set(id, (bucket.get(id) ?? 0) + n);
+    }
+    for (const [pair, sessions] of Object.entries(itemDay.coVisits)) {
+      const p = pairs.get(pair) ?? { sessions: 0, score: 0 };
+      p.sessions += sessions;
+      p.score += sessions * weight;
+      pairs.set(pair, p);
+    }
+  }
+
+  const lists = new Map<string, Neighbour[]>();
+  const link = (from: string, to: string, p: { sessions: number; score: number }) => {
+    const list = lists.get(from) ?? [];
+    list.push({ itemId: to, sessions: p.sessions, score: p.score });
+    lists.set(from, list);
+  };
+  for (const [pair, p] of pairs) {
+    const [a = '', b = ''] = pair.split('|');
+    link(a, b, p);
+    link(b, a, p);
+  }
+  const neighbours: Record<string, Neighbour[]> = {};
+  for (const id of [...lists.keys()].sort()) {
+    neighbours[id] = (lists.get(id) ?? []).sort(byScore).slice(0, NEIGHBOURS_PER_ITEM);
+  }
+
+  const ranked = [...popularity].map(([itemId, score]) => ({ itemId, score })).sort(byScore);
+  const popularByCategory: Record<string, Popular[]> = {};
+  for (const p of ranked) {
+    const category = categoryOf(p.itemId);
+    if (category === undefined) continue;
+    const list = (popularByCategory[category] ??= []);
+    if (list.length < SIGNAL_LIST_SIZE) list.push(p);
+  }
+
+  const recentDays = Math.min(TRENDING_RECENT_DAYS, window.length);
+  const baselineDays = Math.max(1, window.length - recentDays);
+  const trending = [...recent]
+    .filter(([, n]) => n >= TRENDING_MIN_RECENT)
+    .map(([itemId, n]) => {
+      const recentPerDay = n / recentDays;
+      const baselinePerDay = (baseline.get(itemId) ?? 0) / baselineDays;
+      return {
+        itemId,
+        recentPerDay,
+        baselinePerDay,
+        lift: (recentPerDay + 1) / (baselinePerDay + 1),
+      };
+    })
+    .filter((t) => t.lift > 1)
+    .sort((a, b) => b.lift - a.lift || a.itemId.localeCompare(b.itemId))
+    .slice(0, SIGNAL_LIST_SIZE);
+
+  return {
+    day,
+    windowDays: window.length,
+    daysWithData,
+    neighbours,
+    popular: ranked.slice(0, SIGNAL_LIST_SIZE),
+    popularByCategory,
+    trending,
+  };
+}
+
+/**
+ * Where item days and signals live. One S3 implementation
+ * ({@link S3SignalStore}); the nightly job writes, recommendations read.
+ */
+export interface SignalStore {
+  getItemDay(day: string): Promise<ItemDay | undefined>;
+  putItemDay(itemDay: ItemDay): Promise<void>;
+  /** Writes the signals of a day; they become the latest unless a later day's exist. */
+  putSignals(signals: RecommendationSignals): Promise<void>;
+  /** The signals of a day, or the latest when no day is given. */
+  getSignals(day?: string): Promise<RecommendationSignals | undefined>;
+}
+
+/** S3 keys of the signal objects (in the reports bucket; they name no customer). */
+export const signalKeys = {
+  itemDay: (day: string) => `signals/days/${day}.json`,
+  signals: (day: string) => `signals/${day}.json`,
+  latest: 'signals/latest.json',
+} as const;
+
+/**
+ * {@link SignalStore} on S3: `signals/days/<day>.json`, `signals/<day>.json`
+ * and the pointer `signals/latest.json` (moved forward only, so re-running
+ * an old day does not make its signals the latest).
+ */
+export class S3SignalStore implements SignalStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  getItemDay(day: string): Promise<ItemDay | undefined> {
+    return getJson<ItemDay>(this.s3, this.bucket, signalKeys.itemDay(day));
+  }
+
+  putItemDay(itemDay: ItemDay): Promise<void> {
+    return putJson(this.s3, this.bucket, signalKeys.itemDay(itemDay.day), itemDay);
+  }
+
+  async putSignals(signals: RecommendationSignals): Promise<void> {
+    await putJson(this.s3, this.bucket, signalKeys.signals(signals.day), signals);
+    const latest = await getJson<{ day: string }>(this.s3, this.bucket, signalKeys.latest);
+    if (!latest || signals.day >= latest.day) {
+      await putJson(this.s3, this.bucket, signalKeys.latest, { day: signals.day });
+    }
+  }
+
+  async getSignals(day?: string): Promise<RecommendationSignals | undefined> {
+    const which =
+      day ?? (await getJson<{ day: string }>(this.s3, this.bucket, signalKeys.latest))?.day;
+    return which === undefined
+      ? undefined
+      : getJson<RecommendationSignals>(this.s3, this.bucket, signalKeys.signals(which));
+  }
+}
+
+/**
+ * The nightly step: stores the day's item activity, reads the window's
+ * other days and the catalog categories of the items in it, and writes the
+ * signals as of the day.
+ */
+export async function updateSignals(
+  store: SignalStore,
+  catalog: { getItems(ids: readonly string[]): Promise<Map<string, CatalogItem>> },
+  today: ItemDay,
+): Promise<RecommendationSignals> {
+  await store.putItemDay(today);
+  const others = await Promise.all(
+    windowDays(today.day)
+      .slice(0, -1)
+      .map((d) => store.getItemDay(d)),
+  );
+  const days = [...others.filter((d): d is ItemDay => d !== undefined), today];
+  const ids = [...new Set(days.flatMap((d) => Object.keys(d.items)))];
+  const items = await catalog.getItems(ids);
+  const signals = buildSignals(today.day, days, (id) => items.get(id)?.category);
+  await store.putSignals(signals);
+  return signals;
+}
