@@ -1,4 +1,6 @@
 /** Small helpers shared by the benchmarks (not part of `npm test`). */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** Median of a list of numbers. */
 export function median(values: number[]): number {
@@ -31,4 +33,40 @@ export function table(rows: Array<Record<string, string | number>>): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map((r) => line(cols.map((c) => cell(r[c])))),
   ].join('\n');
+}
+
+/** Runs a Node child process to completion, collecting its output. */
+export function runChild(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ stdout, stderr, code }));
+  });
+}
+
+/**
+ * Peak RSS of this process in MB. On Linux, VmHWM of this address space:
+ * getrusage's maxRSS carries the high-water mark from before exec, so a child
+ * forked from the (large) benchmark process would report the parent's size.
+ */
+export function peakRssMb(): number {
+  let status = '';
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    // Not Linux: fall back to getrusage.
+  }
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+  return Math.round((hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) / 1024);
 }

@@ -6,7 +6,6 @@
  *  2. cold start to first token vs one plain GetObject + session creation; warm start;
  *  3. peak RSS of the generate path (separate process).
  */
-import { spawn } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,7 @@ import type { ShapeName } from '#lib/model/builder/gpt2.ts';
 import { loadModel, sessionOptions } from '#lib/model/loadModel.ts';
 import { publishModel } from '#lib/model/publish.ts';
 import { startS3rver } from '#local/emulators.ts';
-import { median, repeat, table } from './lib.ts';
+import { median, repeat, runChild, table } from './lib.ts';
 
 const NEW_TOKENS = 64;
 /** Greedy, one sequence: the same work as the bare loop. */
@@ -28,7 +27,8 @@ const REPS = 5;
 /** Interleaved muse/bare decode runs per shape. */
 const SPEED_REPS = 8;
 const PROMPT = 'Subject: Your spring trail gear is here. Hi Sam, the new Trail Runner 2 is';
-const BUCKET = 'bench-models';
+/** Bucket the benchmarks publish their models to. */
+export const BUCKET = 'bench-models';
 
 /** Builds (once, cached under .data/bench-models) a model of `shape`. */
 export async function benchModelDir(shape: ShapeName): Promise<string> {
@@ -101,7 +101,8 @@ async function bareGreedy(
   return tokens;
 }
 
-async function publishTo(s3: S3Client, dir: string, shape: string) {
+/** Publishes a bench model to the bench bucket. */
+export async function publishTo(s3: S3Client, dir: string, shape: string) {
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined);
   return publishModel({
     s3,
@@ -110,23 +111,6 @@ async function publishTo(s3: S3Client, dir: string, shape: string) {
     id: `bench/${shape}`,
     source: `built:${shape}`,
     randomWeights: true,
-  });
-}
-
-/** Runs a Node child process to completion, collecting its output. */
-function runChild(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', () => resolve({ stdout, stderr }));
   });
 }
 

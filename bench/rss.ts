@@ -4,33 +4,17 @@
  * parent published it; args: endpoint bucket id version); this process
  * fetches, verifies, loads and generates.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createS3Client } from '#lib/aws/clients.ts';
 import { cacheModel } from '#lib/model/cache.ts';
 import { loadModel } from '#lib/model/loadModel.ts';
+import { peakRssMb } from './lib.ts';
 
 const [endpoint, bucket, id, version] = process.argv.slice(2) as [string, string, string, string];
 
-/**
- * Peak RSS of this process in MB. On Linux, VmHWM of this address space:
- * getrusage's maxRSS carries the high-water mark from before exec, so a child
- * forked from the (large) benchmark process would report the parent's size.
- */
-const mb = () => {
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(
-    (() => {
-      try {
-        return readFileSync('/proc/self/status', 'utf8');
-      } catch {
-        return '';
-      }
-    })(),
-  );
-  return Math.round((hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) / 1024);
-};
+const mb = peakRssMb;
 const s3 = createS3Client({
   region: 'us-east-1',
   local: { s3Endpoint: endpoint, dynamoEndpoint: endpoint },

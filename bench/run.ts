@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --suites model,events] [--shapes gpt2,distilgpt2]`: runs
+ * `npm run bench [-- --suites model,events,insights,copy] [--shapes gpt2,distilgpt2]`: runs
  * the benchmarks side by side, prints tables with ratios and writes JSON
  * under bench/results/.
  */
@@ -9,10 +9,12 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ShapeName } from '#lib/model/builder/gpt2.ts';
+import { runCopyBench } from './copy.ts';
 import { runEventsBench } from './events.ts';
+import { runInsightsBench } from './insights.ts';
 import { runModelBench } from './model.ts';
 
-const SUITES = ['model', 'events'] as const;
+const SUITES = ['model', 'events', 'insights', 'copy'] as const;
 const { values } = parseArgs({
   options: {
     shapes: { type: 'string', default: 'distilgpt2,gpt2' },
@@ -30,6 +32,8 @@ const started = new Date();
 const results: Record<string, unknown> = {};
 if (suites.includes('model')) results.model = await runModelBench(shapes);
 if (suites.includes('events')) results.events = await runEventsBench();
+if (suites.includes('insights')) results.insights = await runInsightsBench();
+if (suites.includes('copy')) results.copy = await runCopyBench();
 await mkdir('bench/results', { recursive: true });
 const file = `bench/results/bench-${started.toISOString().replace(/[:.]/g, '-')}.json`;
 await writeFile(

@@ -1,7 +1,10 @@
 import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { CUSTOMER_PK_PREFIX } from '#lib/aws/appKeys.ts';
+import { CATALOG_PK } from '#lib/catalog/store.ts';
+import { EXEMPLARS_PK, VARIANT_PK_PREFIX } from '#lib/copy/variants.ts';
 import { ENV } from '#lib/envNames.ts';
 import { CUSTOMER_INDEX } from '#lib/events/keys.ts';
 import { INSIGHTS_NIGHTLY } from '#lib/jobs/schedules.ts';
@@ -80,12 +83,36 @@ export class MuseStack extends Stack {
         [ENV.modelCacheDir]: '/tmp/models',
       },
       bundling: modelBundling(),
+      // stream: true sends tokens as they are generated (awslambda.streamifyResponse).
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });
     // Read-only, and only the models/ prefix: never reports, never writes.
     generate.fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
         resources: [modelBucket.arnForObjects('models/*')],
+      }),
+    );
+    // Personalisation reads one customer's profile, the catalog items it names and
+    // the exemplars of a kind; every returned variant is registered for learning.
+    generate.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        resources: [appTable.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${CUSTOMER_PK_PREFIX}*`, CATALOG_PK, EXEMPLARS_PK],
+          },
+        },
+      }),
+    );
+    generate.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchWriteItem'],
+        resources: [appTable.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${VARIANT_PK_PREFIX}*`] },
+        },
       }),
     );
 

@@ -54,3 +54,57 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor((policy.random ?? Math.random)() * ceiling);
 }
+
+/**
+ * A one-consumer queue read with `for await`: a producer pushes values (or
+ * closes it, or fails it) while the consumer drains them as they arrive.
+ *
+ * @example
+ * ```ts
+ * const q = new AsyncQueue<string>();
+ * q.push('a'); q.close();
+ * for await (const v of q) console.log(v);
+ * ```
+ */
+export class AsyncQueue<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private waiting?: () => void;
+  private closed = false;
+  private failure: { error: unknown } | undefined;
+
+  push(value: T): void {
+    this.items.push(value);
+    this.wake();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  fail(error: unknown): void {
+    this.failure = { error };
+    this.wake();
+  }
+
+  private wake(): void {
+    const resume = this.waiting;
+    this.waiting = undefined;
+    resume?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const next = this.items.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (this.failure) throw this.failure.error;
+      if (this.closed) return;
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+      });
+    }
+  }
+}

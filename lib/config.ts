@@ -37,6 +37,30 @@ const configSchema = z.object({
     .min(1, { error: 'must be at least 1 day' })
     .max(3650, { error: 'must be at most 3650 days' })
     .default(400),
+  [ENV.copyBlocklist]: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((w) => w.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  [ENV.exemplarCacheSeconds]: z.coerce
+    .number({ error: 'must be a whole number of seconds' })
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(300),
+  [ENV.lambdaGbSecondUsd]: z.coerce
+    .number({ error: 'must be a price in USD, e.g. 0.0000133334' })
+    .min(0)
+    .default(0.0000133334),
+  [ENV.lambdaMemoryMb]: z.coerce
+    .number({ error: 'must be a whole number of MB' })
+    .int()
+    .min(128)
+    .default(3008),
   [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   [ENV.region]: z.string().min(1).default('us-east-1'),
 });
@@ -57,6 +81,14 @@ export interface Config {
   model: { id?: string; version: string; cacheDir: string };
   /** Engagement events: how long they are kept. */
   events: { retentionDays: number };
+  /** Copywriting: extra blocked phrases (lower case) and what a call costs. */
+  copy: {
+    blocklist: string[];
+    gbSecondUsd: number;
+    memoryMb: number;
+    /** How long a container reuses a kind's exemplars (they change nightly). */
+    exemplarCacheMs: number;
+  };
   /** Minimum log level. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Emulator endpoints; present only when running locally. */
@@ -107,6 +139,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     region: e[ENV.region],
     logLevel: e[ENV.logLevel],
     events: { retentionDays: e[ENV.eventRetentionDays] },
+    copy: {
+      blocklist: e[ENV.copyBlocklist],
+      gbSecondUsd: e[ENV.lambdaGbSecondUsd],
+      memoryMb: e[ENV.lambdaMemoryMb],
+      exemplarCacheMs: e[ENV.exemplarCacheSeconds] * 1000,
+    },
     model: {
       ...(e[ENV.modelId] ? { id: e[ENV.modelId] } : {}),
       version: e[ENV.modelVersion],

@@ -26,6 +26,14 @@ export const ENV = {
   modelCacheDir: 'MUSE_MODEL_CACHE_DIR',
   /** Days engagement events are kept (DynamoDB TTL); older events are rejected. Default 400. */
   eventRetentionDays: 'MUSE_EVENT_RETENTION_DAYS',
+  /** Extra blocked words/phrases for generated copy, comma-separated (added to the built-in list). */
+  copyBlocklist: 'MUSE_COPY_BLOCKLIST',
+  /** Seconds a generate container reuses a kind's exemplars before reading them again (default 300). */
+  exemplarCacheSeconds: 'MUSE_EXEMPLAR_CACHE_SECONDS',
+  /** Lambda price per GB-second in USD for cost estimates (default: arm64, us-east-1). */
+  lambdaGbSecondUsd: 'MUSE_LAMBDA_GB_SECOND_USD',
+  /** Lambda memory in MB; Lambda sets it, local mode uses the generate function's 3008. */
+  lambdaMemoryMb: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
   /** Log level: debug, info, warn or error. */
   logLevel: 'MUSE_LOG_LEVEL',
   /** AWS region; Lambda sets it, local mode defaults it. */

@@ -1,22 +1,34 @@
 import { z } from 'zod';
 import { CatalogItem } from '#lib/catalog/schema.ts';
-import type { CatalogStore } from '#lib/catalog/store.ts';
 import { CATALOG_WRITE_CHUNK } from '#lib/catalog/store.ts';
+import { COPY_KINDS } from '#lib/copy/kinds.ts';
 import { NotFoundError } from '#lib/errors.ts';
 import { defineApi } from '#lib/http/api.ts';
 import { readJson } from '#lib/http/body.ts';
 import { json } from '#lib/http/response.ts';
+import type { WorldWriter } from './demo.ts';
 import type { Scheduler } from './scheduler.ts';
 
+const VariantUpload = z.strictObject({
+  variants: z
+    .array(
+      z.strictObject({
+        variantId: z.string().min(1).max(128),
+        kind: z.enum(COPY_KINDS),
+        text: z.string().min(1).max(4000),
+      }),
+    )
+    .max(CATALOG_WRITE_CHUNK),
+});
 const CatalogUpload = z.strictObject({ items: z.array(CatalogItem).max(CATALOG_WRITE_CHUNK) });
 
 /**
  * Local-only routes under `/_local/` (never deployed): list jobs, run one
- * now, write catalog items. `npm run job`, `npm run catalog:load` and
+ * now, write catalog items, register copy variants. `npm run job`, `npm run catalog:load` and
  * `npm run seed` use them to work inside the running `npm start`, which owns
  * the emulators' data directory.
  */
-export function adminApi(scheduler: Scheduler, catalog: Pick<CatalogStore, 'putItems'>) {
+export function adminApi(scheduler: Scheduler, world: WorldWriter) {
   return defineApi([
     {
       method: 'GET',
@@ -31,8 +43,20 @@ export function adminApi(scheduler: Scheduler, catalog: Pick<CatalogStore, 'putI
           maxBytes: 16 * 1024 * 1024,
           what: 'catalog upload',
         });
-        await catalog.putItems(items);
+        await world.putItems(items);
         return json(200, { written: items.length });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_local/variants',
+      handle: async (request) => {
+        const { variants } = readJson(request, VariantUpload, {
+          maxBytes: 4 * 1024 * 1024,
+          what: 'variant registration',
+        });
+        await world.register(variants);
+        return json(200, { registered: variants.length });
       },
     },
     {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { AppError, NotFoundError, PayloadTooLargeError } from '#lib/errors.ts';
-import { type RouteSpec, routeMatcher, type UrlHandler } from '#lib/http/api.ts';
+import { type RouteSpec, routeMatcher } from '#lib/http/api.ts';
 import { errorResponse, type HttpResult } from '#lib/http/response.ts';
 import type { FunctionModule } from './functions.ts';
 
@@ -178,7 +178,7 @@ async function collectRoutes(functions: BridgeOptions['functions']): Promise<Bri
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const routes = await collectRoutes(options.functions);
   const match = routeMatcher(routes);
-  const handlers = new Map<string, UrlHandler>();
+  const modules = new Map<string, FunctionModule>();
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
@@ -197,14 +197,25 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         route ??
         routes.find((r) => allowed.includes(r.method) && match(r.method, path).route === r);
       if (!owner) throw new NotFoundError(`No function serves ${path}.`);
-      let handler = handlers.get(owner.functionName);
-      if (!handler) {
-        handler = (await owner.load()).handler;
-        handlers.set(owner.functionName, handler);
+      let mod = modules.get(owner.functionName);
+      if (!mod) {
+        mod = await owner.load();
+        modules.set(owner.functionName, mod);
       }
       const event = toFunctionUrlEvent(req, body, requestId);
-      const result = await handler(event, lambdaContext(owner.functionName, requestId, 30_000));
-      writeResult(res, result);
+      const context = lambdaContext(owner.functionName, requestId, 30_000);
+      if (mod.invokeMode === 'RESPONSE_STREAM') {
+        // As a RESPONSE_STREAM function URL: chunks reach the client as they are written.
+        await mod.api.streamHandler(
+          event,
+          {
+            start: (statusCode, headers) => res.writeHead(statusCode, headers),
+            write: (chunk) => res.write(chunk),
+            end: () => res.end(),
+          },
+          context,
+        );
+      } else writeResult(res, await mod.handler(event, context));
     } catch (error) {
       const response = errorResponse(error, requestId);
       if (!res.headersSent) {

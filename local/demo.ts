@@ -4,6 +4,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#lib/aws/clients.ts';
 import { type CatalogStore, DynamoCatalogStore, writeCatalog } from '#lib/catalog/store.ts';
 import { config } from '#lib/config.ts';
+import { DynamoVariantStore, type VariantStore } from '#lib/copy/variants.ts';
 import { type DemoLoadResult, type EventSink, loadDemoData } from '#lib/demo/load.ts';
 import type { DemoWorld, SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
@@ -38,24 +39,57 @@ export function httpSink(baseUrl: string): EventSink {
   };
 }
 
-/** Where a catalog is written: the app table in process, or a running `npm start`. */
-export function catalogWriter(baseUrl?: string): Pick<CatalogStore, 'putItems'> {
-  if (!baseUrl) return new DynamoCatalogStore(documentClient(), config().appTable);
+/** Writes catalog items and registers copy variants: what the demo and `catalog:load` store. */
+export interface WorldWriter {
+  putItems: CatalogStore['putItems'];
+  register: VariantStore['register'];
+}
+
+async function postLocal(baseUrl: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) {
+    const answer = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+    throw new Error(`POST ${path} answered ${res.status}: ${answer.error?.message ?? ''}`);
+  }
+}
+
+/** Where the world is written: the app table in process, or a running `npm start` (which owns it). */
+export function worldWriter(baseUrl?: string): WorldWriter {
+  if (!baseUrl) {
+    const catalog = new DynamoCatalogStore(documentClient(), config().appTable);
+    const variants = new DynamoVariantStore(documentClient(), config().appTable);
+    return {
+      putItems: (items) => catalog.putItems(items),
+      register: (list) => variants.register(list),
+    };
+  }
   return {
-    async putItems(items) {
-      const res = await fetch(`${baseUrl}/_local/catalog`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ items }),
-      });
-      if (!res.ok) {
-        const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-        throw new Error(
-          `POST /_local/catalog answered ${res.status}: ${body.error?.message ?? ''}`,
-        );
-      }
-    },
+    putItems: (items) => postLocal(baseUrl, '/_local/catalog', { items }),
+    register: (variants) => postLocal(baseUrl, '/_local/variants', { variants }),
   };
+}
+
+/**
+ * Stores the demo world in the app table: its catalog, and its campaigns'
+ * copy variants registered like `POST /generate`'s (email campaigns as
+ * email subjects, SMS as SMS), so the nightly job can learn exemplars from
+ * them.
+ */
+export async function storeDemoWorld(writer: WorldWriter, world: DemoWorld): Promise<void> {
+  await writeCatalog(writer, world.catalog);
+  await writer.register(
+    world.campaigns.flatMap((c) =>
+      c.variants.map((v) => ({
+        variantId: v.variantId,
+        kind: c.channel === 'sms' ? ('sms' as const) : ('email_subject' as const),
+        text: v.copy,
+      })),
+    ),
+  );
 }
 
 /**
@@ -92,6 +126,6 @@ export async function seedFirstStart(dataDir: string, end: Date): Promise<DemoLo
   const options: SeedOptions = { ...FIRST_START_SEED, end };
   const result = await loadDemoData(inProcessSink(), options);
   await writeDemoWorld(dataDir, result.world, options);
-  await writeCatalog(catalogWriter(), result.world.catalog);
+  await storeDemoWorld(worldWriter(), result.world);
   return result;
 }

@@ -1,9 +1,11 @@
-import type { RouteSpec, UrlHandler } from '#lib/http/api.ts';
+import type { Api, UrlHandler } from '#lib/http/api.ts';
 
 /** What every HTTP function module in `functions/` exports. */
 export interface FunctionModule {
   handler: UrlHandler;
-  api: { routes: RouteSpec[] };
+  api: Api;
+  /** `RESPONSE_STREAM` for a function whose URL streams (the bridge streams it too). */
+  invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM';
 }
 
 /**

@@ -13,7 +13,7 @@ import { parseConfig } from '#lib/config.ts';
 import { ENV } from '#lib/envNames.ts';
 import { adminApi } from './adminApi.ts';
 import { startBridge } from './bridge.ts';
-import { catalogWriter, eventsTableEmpty, FIRST_START_SEED, seedFirstStart } from './demo.ts';
+import { eventsTableEmpty, FIRST_START_SEED, seedFirstStart, worldWriter } from './demo.ts';
 import { DataDirInUseError } from './emulators.ts';
 import { HTTP_FUNCTIONS } from './functions.ts';
 import { localJobs } from './jobs.ts';
@@ -61,7 +61,7 @@ if (await eventsTableEmpty()) {
 }
 
 const scheduler = startScheduler(await localJobs());
-const admin = adminApi(scheduler, catalogWriter());
+const admin = adminApi(scheduler, worldWriter());
 let bridge: Awaited<ReturnType<typeof startBridge>>;
 try {
   bridge = await startBridge({
@@ -98,6 +98,7 @@ const lines = [
   'Try:',
   `  curl -s ${base}/health`,
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"prompt":"Our spring sale starts","max_new_tokens":30,"n":2,"seed":1}'`,
+  `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","product":{"name":"Trail Runner 2","features":["light","grippy"]},"customerId":"cust-00003","n":2,"seed":1}'`,
   `  curl -s ${base}/events -H 'content-type: application/json' -d '[{"eventId":"e-1","customerId":"c-demo","type":"open","ts":"'$(date -u +%FT%TZ)'","channel":"email"}]'`,
   `  curl -s -X DELETE ${base}/customers/c-demo`,
   '',

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { catalogFormat, parseCatalog } from '#lib/catalog/parse.ts';
 import { writeCatalog } from '#lib/catalog/store.ts';
 import { progressBar } from '#lib/cli/progress.ts';
-import { catalogWriter } from '#local/demo.ts';
+import { worldWriter } from '#local/demo.ts';
 import { localSettings } from '#local/settings.ts';
 import { startLocalStack } from '#local/stack.ts';
 
@@ -76,7 +76,7 @@ if (stack) Object.assign(process.env, stack.env);
 const bar = progressBar({ label: 'items', total: items.length, unit: 'count' });
 let code = 0;
 try {
-  await writeCatalog(catalogWriter(running ? bridgeUrl : undefined), items, (n) => bar.update(n));
+  await writeCatalog(worldWriter(running ? bridgeUrl : undefined), items, (n) => bar.update(n));
   bar.done(`${items.length} items written ${running ? `via ${bridgeUrl}` : 'to the local stack'}`);
 } catch (error) {
   console.error(`Loading failed: ${(error as Error).message}`);

@@ -10,11 +10,16 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { writeCatalog } from '#lib/catalog/store.ts';
 import { progressBar } from '#lib/cli/progress.ts';
 import { loadDemoData } from '#lib/demo/load.ts';
 import type { SeedOptions } from '#lib/demo/seed.ts';
-import { catalogWriter, httpSink, inProcessSink, writeDemoWorld } from '#local/demo.ts';
+import {
+  httpSink,
+  inProcessSink,
+  storeDemoWorld,
+  worldWriter,
+  writeDemoWorld,
+} from '#local/demo.ts';
 import { localSettings } from '#local/settings.ts';
 import { startLocalStack } from '#local/stack.ts';
 
@@ -85,13 +90,13 @@ try {
   );
   bar.done();
   const dir = await writeDemoWorld(settings.dataDir, result.world, options);
-  await writeCatalog(catalogWriter(running ? bridgeUrl : undefined), result.world.catalog);
+  await storeDemoWorld(worldWriter(running ? bridgeUrl : undefined), result.world);
   console.log(
     `accepted ${result.accepted}, duplicates ${result.duplicates}, rejected ${result.rejected}, failed ${result.failed} ` +
       `in ${(result.elapsedMs / 1000).toFixed(1)} s (${Math.round(result.events / (result.elapsedMs / 1000))} events/s)`,
   );
   console.log(
-    `catalog (${result.world.catalog.length} items, loaded into the app table), campaigns and customers written to ${dir}/`,
+    `catalog (${result.world.catalog.length} items, loaded into the app table with the campaigns' copy variants), campaigns and customers written to ${dir}/`,
   );
   if (result.failed > 0) code = 1;
 } catch (error) {

@@ -14,6 +14,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CUSTOMER_PK_PREFIX } from '#lib/aws/appKeys.ts';
 import { CATALOG_PK } from '#lib/catalog/store.ts';
+import { EXEMPLARS_PK, VARIANT_PK_PREFIX } from '#lib/copy/variants.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import { CAMPAIGN_PK_PREFIX } from '#lib/insights/campaignStore.ts';
 import type { ScheduleDefinition } from '#lib/jobs/schedules.ts';
@@ -159,12 +160,25 @@ export class NightlyInsights extends Construct {
         },
       }),
     );
-    // The recommendation signals read the catalog categories of the window's items.
+    // Read-only: catalog categories for the recommendation signals, registered
+    // copy variants for the exemplars.
     this.reduceFn.fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:BatchGetItem'],
         resources: [appTable.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CATALOG_PK] } },
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [CATALOG_PK, `${VARIANT_PK_PREFIX}*`],
+          },
+        },
+      }),
+    );
+    // Each kind's exemplars: one item per kind in the EXEMPLARS partition.
+    this.reduceFn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [appTable.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [EXEMPLARS_PK] } },
       }),
     );
     this.reduceFn.fn.addToRolePolicy(

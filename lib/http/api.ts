@@ -1,6 +1,12 @@
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
-import { errorResponse, type HttpResult } from './response.ts';
+import {
+  errorResponse,
+  type HttpResult,
+  isStream,
+  type ResponseSink,
+  type RouteResult,
+} from './response.ts';
 
 /** HTTP methods Muse routes. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -29,7 +35,7 @@ export interface HttpRequest {
 export interface Route {
   method: Method;
   path: string;
-  handle: (request: HttpRequest) => Promise<HttpResult>;
+  handle: (request: HttpRequest) => Promise<RouteResult>;
 }
 
 /** What a route table exposes to the local bridge: where it listens. */
@@ -40,6 +46,22 @@ export interface RouteSpec {
 
 /** A Lambda function-URL handler. */
 export type UrlHandler = (event: LambdaFunctionURLEvent, context?: Context) => Promise<HttpResult>;
+
+/** A function-URL handler that writes its response to a sink as it is produced. */
+export type StreamingUrlHandler = (
+  event: LambdaFunctionURLEvent,
+  sink: ResponseSink,
+  context?: Context,
+) => Promise<void>;
+
+/** What {@link defineApi} builds. */
+export interface Api {
+  /** Buffered handler (a streamed result is collected into one body). */
+  handler: UrlHandler;
+  /** Streaming handler, for a function URL in `RESPONSE_STREAM` invoke mode. */
+  streamHandler: StreamingUrlHandler;
+  routes: RouteSpec[];
+}
 
 /** The outcome of matching a method and path against a route table. */
 export interface RouteMatch<R> {
@@ -117,10 +139,13 @@ function lowerCaseHeaders(headers: LambdaFunctionURLEvent['headers']): Record<st
  * export const handler = api.handler;
  * ```
  */
-export function defineApi(routes: Route[]): { handler: UrlHandler; routes: RouteSpec[] } {
+export function defineApi(routes: Route[]): Api {
   const specs = routes.map(({ method, path }) => ({ method, path }));
   const match = routeMatcher(routes);
-  const handler: UrlHandler = async (event, context) => {
+  const dispatch = async (
+    event: LambdaFunctionURLEvent,
+    context?: Context,
+  ): Promise<RouteResult & { requestId: string }> => {
     const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
     try {
       const method = event.requestContext.http.method.toUpperCase();
@@ -135,7 +160,7 @@ export function defineApi(routes: Route[]): { handler: UrlHandler; routes: Route
       const body = event.body
         ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
         : Buffer.alloc(0);
-      return await route.handle({
+      const result = await route.handle({
         method,
         path,
         params,
@@ -145,9 +170,36 @@ export function defineApi(routes: Route[]): { handler: UrlHandler; routes: Route
         requestId,
         event,
       });
+      return { ...result, requestId };
     } catch (error) {
-      return errorResponse(error, requestId);
+      return { ...errorResponse(error, requestId), requestId };
     }
   };
-  return { handler, routes: specs };
+  const handler: UrlHandler = async (event, context) => {
+    const { requestId, ...result } = await dispatch(event, context);
+    if (!isStream(result)) return result;
+    let body = '';
+    try {
+      for await (const chunk of result.stream) body += chunk;
+    } catch (error) {
+      body += `${errorResponse(error, requestId).body}\n`;
+    }
+    return { statusCode: result.statusCode, headers: result.headers, body };
+  };
+  const streamHandler: StreamingUrlHandler = async (event, sink, context) => {
+    const { requestId, ...result } = await dispatch(event, context);
+    sink.start(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+    if (!isStream(result)) {
+      if (result.body) sink.write(result.body);
+    } else {
+      try {
+        for await (const chunk of result.stream) sink.write(chunk);
+      } catch (error) {
+        // Headers are gone: the error travels as the stream's last line.
+        sink.write(`${errorResponse(error, requestId).body}\n`);
+      }
+    }
+    sink.end();
+  };
+  return { handler, streamHandler, routes: specs };
 }

@@ -5,6 +5,26 @@ import { logger } from '../log.ts';
 /** The structured result every Muse handler returns (function URL, payload 2.0). */
 export type HttpResult = Exclude<LambdaFunctionURLResult, string>;
 
+/** A streamed response: status and headers first, then chunks as they are produced. */
+export interface StreamResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  stream: AsyncIterable<string>;
+}
+
+/** What a route returns: a whole response or a stream. */
+export type RouteResult = HttpResult | StreamResult;
+
+/** True for a {@link StreamResult}. */
+export const isStream = (result: RouteResult): result is StreamResult => 'stream' in result;
+
+/** Where a streamed response goes: Lambda's response stream, or the local bridge's HTTP response. */
+export interface ResponseSink {
+  start(statusCode: number, headers: Record<string, string>): void;
+  write(chunk: string): void;
+  end(): void;
+}
+
 /** Builds a JSON response with `content-type: application/json`. */
 export function json(
   statusCode: number,

@@ -1,6 +1,7 @@
 import { documentClient, s3Client } from '../aws/clients.ts';
 import { DynamoCatalogStore } from '../catalog/store.ts';
 import { config } from '../config.ts';
+import { DynamoVariantStore } from '../copy/variants.ts';
 import { DynamoEventStore } from '../events/store.ts';
 import { DynamoCampaignStore } from './campaignStore.ts';
 import { S3ShardStore } from './mapDay.ts';
@@ -22,6 +23,7 @@ export function nightlyDeps(): NightlyDeps {
     reports: new S3ReportStore(s3Client(), cfg.reportsBucket),
     signals: new S3SignalStore(s3Client(), cfg.reportsBucket),
     catalog: new DynamoCatalogStore(documentClient(), cfg.appTable),
+    variants: new DynamoVariantStore(documentClient(), cfg.appTable),
   };
 }
 

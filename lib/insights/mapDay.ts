@@ -3,7 +3,7 @@ import { mapLimit } from '../async.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
 import { EVENT_SHARDS } from '../events/keys.ts';
 import type { EventStore } from '../events/store.ts';
-import { DayMapper, type DayPartial, emptyPartial, mergePartials } from './partial.ts';
+import { DayMapper, type DayPartial, emptyPartial, mergeInto } from './partial.ts';
 
 /** A shard's saved partial and the run that produced it. */
 export interface SavedShard {
@@ -97,19 +97,21 @@ export async function mapDay(
   day: string,
   options: MapDayOptions,
 ): Promise<MappedDay> {
-  const results: DayPartial[] = new Array(EVENT_SHARDS);
+  // Each shard's partial is folded in as it completes, so at most
+  // `concurrency` shard partials are alive next to the accumulator.
+  const merged = emptyPartial();
   const mapped: number[] = [];
   const reused: number[] = [];
   const shards = Array.from({ length: EVENT_SHARDS }, (_, i) => i);
   await mapLimit(shards, options.concurrency ?? 4, async (shard) => {
     const { partial, reused: wasReused } = await mapOneShard(deps, day, shard, options.runId);
-    results[shard] = partial;
+    mergeInto(merged, partial);
     (wasReused ? reused : mapped).push(shard);
     options.onShard?.(shard, wasReused);
   });
   return {
     day,
-    partial: results.reduce(mergePartials, emptyPartial()),
+    partial: merged,
     mapped: mapped.sort((a, b) => a - b),
     reused: reused.sort((a, b) => a - b),
   };
@@ -152,7 +154,7 @@ export async function loadMappedDay(
   }
   return {
     day,
-    partial: saved.map((s) => (s as SavedShard).partial).reduce(mergePartials, emptyPartial()),
+    partial: saved.reduce((acc, s) => mergeInto(acc, (s as SavedShard).partial), emptyPartial()),
     mapped: [],
     reused: saved.map((_, shard) => shard),
   };

@@ -1,4 +1,5 @@
 import type { CatalogStore } from '../catalog/store.ts';
+import { updateExemplars, type VariantStore } from '../copy/variants.ts';
 import type { EventStore } from '../events/store.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
@@ -30,6 +31,8 @@ export interface NightlyDeps {
   signals: SignalStore;
   /** Catalog categories of the items in the signals. */
   catalog: Pick<CatalogStore, 'getItems'>;
+  /** Registered copy variants and the exemplars learned from them. */
+  variants: VariantStore;
 }
 
 /** What one nightly run for a day produced. */
@@ -110,7 +113,8 @@ export async function accumulateCampaigns(
 
 /**
  * One nightly run for a UTC day: map every shard (resumable by `runId`),
- * reduce into profiles, accumulate and learn from campaigns, rebuild the
+ * reduce into profiles, accumulate and learn from campaigns (updating the
+ * copy exemplars of each kind), rebuild the
  * recommendation signals, write the report under `reports/<day>/`. Running a day again gives the
  * same profiles (not doubled counts); a new run id re-reads every shard and
  * so picks up late events.
@@ -145,6 +149,7 @@ export async function finishDay(
   const { day } = mapped;
   const summaries = await reduceDay(deps, mapped);
   const campaigns = await accumulateCampaigns(deps.campaigns, mapped);
+  await updateExemplars(deps.variants, campaigns);
   const signals = await updateSignals(deps.signals, deps.catalog, itemDayOf(day, mapped.partial));
   const report = buildReport(day, mapped.partial, summaries, campaigns);
   const html = await renderReportHtml(report, await trendFor(deps.reports, report, TREND_DAYS));

@@ -287,3 +287,34 @@ export function mergePartials(a: DayPartial, b: DayPartial): DayPartial {
     coVisits: sumRecords(a.coVisits, b.coVisits),
   };
 }
+
+function addInto(target: Record<string, number>, source: Record<string, number>): void {
+  for (const [k, v] of Object.entries(source)) target[k] = (target[k] ?? 0) + v;
+}
+
+function addNestedInto<T extends object>(target: Record<string, T>, source: Record<string, T>) {
+  for (const [k, v] of Object.entries(source)) {
+    const mine = target[k];
+    if (mine) addInto(mine as Record<string, number>, v as Record<string, number>);
+    else target[k] = { ...v };
+  }
+}
+
+/**
+ * Merges `source` into `target` in place (same result as
+ * {@link mergePartials}, without copying `target`): how the job folds many
+ * shard partials into one while holding only the accumulator. `source` is
+ * not modified, but `target` may share nested objects with it afterwards,
+ * so drop `source` after merging.
+ */
+export function mergeInto(target: DayPartial, source: DayPartial): DayPartial {
+  target.events += source.events;
+  for (const [id, c] of Object.entries(source.customers)) {
+    const mine = target.customers[id];
+    target.customers[id] = mine ? mergeCustomer(mine, c) : c;
+  }
+  addNestedInto(target.variants, source.variants);
+  addNestedInto(target.items, source.items);
+  addInto(target.coVisits, source.coVisits);
+  return target;
+}

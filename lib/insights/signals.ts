@@ -155,8 +155,9 @@ export function buildSignals(
   for (const p of ranked) {
     const category = categoryOf(p.itemId);
     if (category === undefined) continue;
-    const list = (popularByCategory[category] ??= []);
+    const list = popularByCategory[category] ?? [];
     if (list.length < SIGNAL_LIST_SIZE) list.push(p);
+    popularByCategory[category] = list;
   }
 
   const recentDays = Math.min(TRENDING_RECENT_DAYS, window.length);

@@ -28,6 +28,9 @@ export interface Tokenizer {
 
 type Feeds = Record<string, ort.Tensor>;
 
+/** Continuation tokens scored per forward pass (bounds the logits buffer to ~50 MB on GPT-2). */
+export const SCORE_BATCH_TOKENS = 256;
+
 const int64 = (values: number[] | BigInt64Array, dims: number[]) =>
   new ort.Tensor(
     'int64',
@@ -109,6 +112,91 @@ export class OrtGpt2Model implements TextModel {
     }
   }
 
+  /** Runs the prompt once (batch 1, empty cache): its logits and KV cache. */
+  private prefill(promptTokens: number[]): Promise<InferenceSession.ReturnType> {
+    const P = promptTokens.length;
+    const feeds: Feeds = {
+      input_ids: int64(promptTokens, [1, P]),
+      attention_mask: int64(new Array(P).fill(1), [1, P]),
+      position_ids: int64(
+        promptTokens.map((_, i) => i),
+        [1, P],
+      ),
+    };
+    this.emptyPast(feeds);
+    return this.run(feeds, false);
+  }
+
+  /**
+   * Scores continuations of one prompt. The prompt is prefilled once; its
+   * KV cache is tiled to a batch of continuations, right-padded (padding
+   * comes after every real token, so causal attention never sees it) and
+   * run in one forward per batch of at most {@link SCORE_BATCH_TOKENS}
+   * tokens, which bounds the logits buffer.
+   *
+   * @example
+   * ```ts
+   * const [lp] = await model.scoreContinuations(model.encode('Hi'), [model.encode(' there')]);
+   * ```
+   */
+  async scoreContinuations(promptTokens: number[], continuations: number[][]): Promise<number[][]> {
+    const P = promptTokens.length;
+    if (P === 0) throw new RangeError('The prompt must contain at least one token.');
+    const longest = Math.max(0, ...continuations.map((c) => c.length));
+    if (P + longest > this.maxContext) {
+      throw new RangeError(
+        `Prompt (${P} tokens) + continuation (${longest}) exceeds the model's ${this.maxContext}-token context.`,
+      );
+    }
+    const V = this.dims.vocabSize;
+    const prompt = await this.prefill(promptTokens);
+    const first = ((prompt.logits as ort.Tensor).data as Float32Array).subarray((P - 1) * V, P * V);
+    const scores: number[][] = continuations.map((c) =>
+      c.length > 0 ? [logProb(first, c[0] as number)] : [],
+    );
+    // Continuations of one token need nothing beyond the prompt's logits.
+    const rest = continuations.flatMap((c, index) => (c.length > 1 ? [index] : []));
+    let start = 0;
+    while (start < rest.length) {
+      const L =
+        Math.max(...rest.slice(start).map((i) => (continuations[i] as number[]).length)) - 1;
+      const rows = Math.max(1, Math.floor(SCORE_BATCH_TOKENS / Math.max(1, L)));
+      const batch = rest.slice(start, start + rows);
+      start += batch.length;
+      const width = Math.max(...batch.map((i) => (continuations[i] as number[]).length)) - 1;
+      const ids: number[] = [];
+      const mask: number[] = [];
+      for (const i of batch) {
+        const c = continuations[i] as number[];
+        // Feed tokens 0..len-2; token j+1 is predicted at position j.
+        for (let j = 0; j < width; j++)
+          ids.push(j < c.length - 1 ? (c[j] as number) : this.dims.eosTokenId);
+        for (let j = 0; j < P; j++) mask.push(1);
+        for (let j = 0; j < width; j++) mask.push(j < c.length - 1 ? 1 : 0);
+      }
+      const feeds: Feeds = {
+        input_ids: int64(ids, [batch.length, width]),
+        attention_mask: int64(mask, [batch.length, P + width]),
+        position_ids: int64(
+          batch.flatMap(() => Array.from({ length: width }, (_, j) => P + j)),
+          [batch.length, width],
+        ),
+      };
+      this.tilePast(prompt, batch.length, feeds);
+      const out = await this.run(feeds, true);
+      const logits = (out.logits as ort.Tensor).data as Float32Array;
+      batch.forEach((i, r) => {
+        const c = continuations[i] as number[];
+        const row = scores[i] as number[];
+        for (let j = 0; j < c.length - 1; j++) {
+          const at = (r * width + j) * V;
+          row.push(logProb(logits.subarray(at, at + V), c[j + 1] as number));
+        }
+      });
+    }
+    return scores;
+  }
+
   private carryPast(outputs: InferenceSession.ReturnType, feeds: Feeds): void {
     for (let i = 0; i < this.dims.nLayer; i++) {
       feeds[`past_key_values.${i}.key`] = outputs[`present.${i}.key`] as ort.Tensor;
@@ -135,16 +223,8 @@ export class OrtGpt2Model implements TextModel {
     }
     const V = this.dims.vocabSize;
     const started = performance.now();
-    const feeds: Feeds = {
-      input_ids: int64(promptTokens, [1, P]),
-      attention_mask: int64(new Array(P).fill(1), [1, P]),
-      position_ids: int64(
-        promptTokens.map((_, i) => i),
-        [1, P],
-      ),
-    };
-    this.emptyPast(feeds);
-    let outputs = await this.run(feeds, false);
+    const feeds: Feeds = {};
+    let outputs = await this.prefill(promptTokens);
     const prefillMs = performance.now() - started;
 
     const rngs = Array.from({ length: n }, (_, r) => new SeededRandom(options.seed + r * 7919));
@@ -172,9 +252,10 @@ export class OrtGpt2Model implements TextModel {
           continue;
         }
         seq.tokens.push(token);
-        seq.logprobs.push(logProb(logits, token));
+        const lp = logProb(logits, token);
+        seq.logprobs.push(lp);
         next[r] = token;
-        options.onToken?.(r, token);
+        options.onToken?.(r, token, lp);
       }
       steps = step + 1;
       if (finished.every(Boolean) || step === maxNewTokens - 1) break;

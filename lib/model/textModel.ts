@@ -22,8 +22,8 @@ export interface SamplingOptions {
   topP: number;
   /** Seed of the sampler: same prompt, parameters and seed → same tokens. */
   seed: number;
-  /** Called for each new token of each sequence as it is produced. */
-  onToken?: (sequence: number, tokenId: number) => void;
+  /** Called for each new token of each sequence as it is produced, with its log-probability. */
+  onToken?: (sequence: number, tokenId: number, logprob: number) => void;
 }
 
 /** One sampled continuation. */
@@ -56,6 +56,12 @@ export interface TextModel {
   encode(text: string): number[];
   decode(tokens: number[]): string;
   generate(promptTokens: number[], options: SamplingOptions): Promise<GenerationResult>;
+  /**
+   * Log-probability of every token of each continuation given the prompt
+   * (teacher forcing). The prompt is run once and its KV cache reused for
+   * all continuations, which are scored together in batches.
+   */
+  scoreContinuations(promptTokens: number[], continuations: number[][]): Promise<number[][]>;
   /** Releases the runtime session (memory and threads); the model is unusable after. */
   dispose(): Promise<void>;
 }

@@ -120,12 +120,33 @@ describe('MuseStack (synthesized)', () => {
     for (const st of statements) expect(JSON.stringify(st.Resource)).not.toBe('"*"');
   });
 
-  it('grants generate only GetObject under models/', () => {
+  it('grants generate GetObject under models/, reads of profiles, catalog and exemplars, and writes of variants only', () => {
     const statements = policyStatements('Generate');
 
-    expect(statements).toHaveLength(1);
-    expect(statements[0]?.Action).toBe('s3:GetObject');
+    expect(statements.map((st) => [st.Action].flat().sort())).toEqual([
+      ['s3:GetObject'],
+      ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+      ['dynamodb:BatchWriteItem'],
+    ]);
     expect(JSON.stringify(statements[0]?.Resource)).toMatch(/\/models\/\*"/);
+    expect(statements[1]).toMatchObject({
+      Condition: {
+        'ForAllValues:StringLike': {
+          'dynamodb:LeadingKeys': ['CUSTOMER#*', 'CATALOG', 'EXEMPLARS'],
+        },
+      },
+    });
+    expect(statements[2]).toMatchObject({
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['VARIANT#*'] } },
+    });
+  });
+
+  it('streams the generate URL (RESPONSE_STREAM) and keeps the others buffered', () => {
+    const urls = Object.values(template.findResources('AWS::Lambda::Url'));
+    const streaming = urls.filter((u) => u.Properties.InvokeMode === 'RESPONSE_STREAM');
+
+    expect(streaming).toHaveLength(1);
+    expect(JSON.stringify(streaming[0]?.Properties.TargetFunctionArn)).toContain('Generate');
   });
 
   it('grants events only batch reads/writes on its table, the customer index, customer partitions of the app table, and the report prefixes it erases from', () => {
@@ -223,6 +244,7 @@ describe('MuseStack (synthesized)', () => {
     expect(reduce.map((st) => [st.Action].flat().sort())).toEqual([
       ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
       ['dynamodb:BatchGetItem'],
+      ['dynamodb:GetItem', 'dynamodb:PutItem'],
       ['s3:GetObject', 's3:PutObject'],
       ['s3:ListBucket'],
     ]);
@@ -232,8 +254,13 @@ describe('MuseStack (synthesized)', () => {
       },
     });
     expect(reduce[1]).toMatchObject({
-      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CATALOG'] } },
+      Condition: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CATALOG', 'VARIANT#*'] },
+      },
     });
-    expect(JSON.stringify(reduce[2]?.Resource)).toContain('/signals/*');
+    expect(reduce[2]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['EXEMPLARS'] } },
+    });
+    expect(JSON.stringify(reduce[3]?.Resource)).toContain('/signals/*');
   });
 });

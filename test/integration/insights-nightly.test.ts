@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
 import { DynamoCatalogStore, writeCatalog } from '#lib/catalog/store.ts';
+import { DynamoVariantStore } from '#lib/copy/variants.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
@@ -50,6 +51,7 @@ beforeAll(async () => {
     reports: new S3ReportStore(testClients().s3, cfg.reportsBucket),
     signals: new S3SignalStore(testClients().s3, cfg.reportsBucket),
     catalog: new DynamoCatalogStore(doc, cfg.appTable),
+    variants: new DynamoVariantStore(doc, cfg.appTable),
   };
   await writeCatalog(deps.catalog as DynamoCatalogStore, buildWorld(options).catalog);
   for (let i = 0; i < events.length; i += 500)

@@ -1,6 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { buildModel } from '#lib/model/builder/buildModel.ts';
 import type { Manifest } from '#lib/model/manifest.ts';
 import { publishModel } from '#lib/model/publish.ts';
@@ -30,4 +31,50 @@ export async function publishTinyModel(idPrefix = 'test/tiny'): Promise<Manifest
     source: 'built:tiny',
     randomWeights: true,
   });
+}
+
+/**
+ * Log-probabilities of `tokens[from..]` computed independently of Muse's
+ * model code: one ONNX Runtime session over the whole sequence (no KV
+ * cache reuse), log-softmax written out here.
+ */
+export async function fullSequenceLogprobs(tokens: number[], from: number): Promise<number[]> {
+  const dir = await tinyModelDir();
+  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<
+    string,
+    number
+  >;
+  const session = await ort.InferenceSession.create(join(dir, 'onnx/model_quantized.onnx'));
+  const T = tokens.length;
+  const ids = (values: number[]) =>
+    new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), [1, T]);
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: ids(tokens),
+    attention_mask: ids(tokens.map(() => 1)),
+    position_ids: ids(tokens.map((_, i) => i)),
+  };
+  const nHead = config.n_head as number;
+  const headDim = (config.n_embd as number) / nHead;
+  for (let i = 0; i < (config.n_layer as number); i++) {
+    for (const kind of ['key', 'value']) {
+      feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [
+        1,
+        nHead,
+        0,
+        headDim,
+      ]);
+    }
+  }
+  const out = await session.run(feeds);
+  const logits = out.logits?.data as Float32Array;
+  const V = config.vocab_size as number;
+  const result: number[] = [];
+  for (let t = from; t < T; t++) {
+    const row = Array.from(logits.subarray((t - 1) * V, t * V));
+    const max = Math.max(...row);
+    const logSum = Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0)) + max;
+    result.push((row[tokens[t] as number] as number) - logSum);
+  }
+  await session.release();
+  return result;
 }

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
-import { DayMapper, emptyPartial, mapEvents, mergePartials } from '#lib/insights/partial.ts';
+import {
+  DayMapper,
+  emptyPartial,
+  mapEvents,
+  mergeInto,
+  mergePartials,
+} from '#lib/insights/partial.ts';
 import { SeededRandom } from '#lib/random.ts';
 
 const options: SeedOptions = {
@@ -38,7 +44,7 @@ function shuffle<T>(items: T[], rng: SeededRandom): T[] {
 }
 
 describe('map/merge of a day’s events', () => {
-  it('merging the maps of random customer splits, in random order, equals mapping everything', () => {
+  it('merging the maps of random customer splits, in random order (pure or in place), equals mapping everything', () => {
     const whole = mapEvents(events);
     for (let trial = 0; trial < 20; trial++) {
       const rng = new SeededRandom(trial);
@@ -47,8 +53,10 @@ describe('map/merge of a day’s events', () => {
       );
 
       const merged = parts.reduce(mergePartials, emptyPartial());
+      const inPlace = parts.reduce(mergeInto, emptyPartial());
 
       expect(merged).toEqual(whole);
+      expect(inPlace).toEqual(whole);
     }
   });
 

@@ -1,0 +1,109 @@
+/**
+ * Child process of the insights benchmark, so each measurement has its own
+ * peak RSS. Talks to the parent's emulators through the MUSE_* environment.
+ * `tsx bench/insightsChild.ts <raw|job|cpu> <day> <runId>` prints one JSON line:
+ * - raw: parallel paginated Query of the day's 16 shard partitions (the same
+ *   concurrency as the job's map stage), items counted and dropped;
+ * - job: the nightly job (map with saved partials, then profiles, campaigns,
+ *   signals, report), timing the map stage and the rest;
+ * - cpu: the aggregation alone: the day's events read into memory first
+ *   (untimed), then the same map, merge and reduce computations with no I/O.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '#lib/async.ts';
+import { documentClient } from '#lib/aws/clients.ts';
+import { config } from '#lib/config.ts';
+import { dayShardKey, EVENT_SHARDS, type StoredEvent } from '#lib/events/keys.ts';
+import { learnCampaigns } from '#lib/insights/campaigns.ts';
+import { nightlyDeps } from '#lib/insights/deps.ts';
+import { mapDay } from '#lib/insights/mapDay.ts';
+import { finishDay } from '#lib/insights/nightly.ts';
+import { emptyPartial, mapEvents, mergePartials } from '#lib/insights/partial.ts';
+import { applyDay, summarize, withRfm } from '#lib/insights/profiles.ts';
+import { buildReport, customersCsv } from '#lib/insights/report.ts';
+import { renderReportHtml } from '#lib/insights/reportHtml.ts';
+import { buildSignals, itemDayOf } from '#lib/insights/signals.ts';
+import { peakRssMb } from './lib.ts';
+
+/** Shards read at once: the job's map-stage default. */
+export const SHARD_CONCURRENCY = 4;
+
+const [mode, day = '', runId = 'bench'] = process.argv.slice(2);
+const shards = Array.from({ length: EVENT_SHARDS }, (_, i) => i);
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function raw() {
+  const doc = documentClient();
+  const t0 = performance.now();
+  let total = 0;
+  await mapLimit(shards, SHARD_CONCURRENCY, async (shard) => {
+    const pages = paginateQuery(
+      { client: doc },
+      {
+        TableName: config().eventsTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': dayShardKey(day, shard) },
+      },
+    );
+    for await (const page of pages) total += page.Items?.length ?? 0;
+  });
+  return { ms: performance.now() - t0, events: total };
+}
+
+async function job() {
+  const deps = nightlyDeps();
+  const cpu0 = cpuMs();
+  const t0 = performance.now();
+  const mapped = await mapDay(deps, day, { runId, concurrency: SHARD_CONCURRENCY });
+  const t1 = performance.now();
+  const mapPeakRssMb = peakRssMb();
+  const result = await finishDay(deps, mapped, runId);
+  const t2 = performance.now();
+  return {
+    ms: t2 - t0,
+    mapMs: t1 - t0,
+    restMs: t2 - t1,
+    mapPeakRssMb,
+    processCpuMs: cpuMs() - cpu0,
+    events: result.events,
+    customers: result.customers,
+  };
+}
+
+async function cpu() {
+  const { events } = nightlyDeps();
+  const byShard: StoredEvent[][] = [];
+  await mapLimit(shards, SHARD_CONCURRENCY, async (shard) => {
+    const list: StoredEvent[] = [];
+    for await (const page of events.shardPages(day, shard)) list.push(...page);
+    byShard[shard] = list;
+  });
+  const t0 = performance.now();
+  const partial = byShard.map((list) => mapEvents(list)).reduce(mergePartials, emptyPartial());
+  const tMap = performance.now();
+  const plain = Object.entries(partial.customers).map(([id, c]) =>
+    summarize(applyDay(undefined, id, day, c), day),
+  );
+  const summaries = withRfm(plain);
+  const report = buildReport(day, partial, summaries, learnCampaigns(partial.variants));
+  customersCsv(summaries);
+  buildSignals(day, [itemDayOf(day, partial)], () => undefined);
+  await renderReportHtml(report, []);
+  const t1 = performance.now();
+  return { ms: t1 - t0, mapMs: tMap - t0, events: partial.events };
+}
+
+const modes: Record<string, () => Promise<Record<string, number>>> = { raw, job, cpu };
+const run = modes[mode ?? ''];
+if (!run || !/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+  console.error('usage: tsx bench/insightsChild.ts <raw|job|cpu> <yyyy-mm-dd> [runId]');
+  process.exit(2);
+}
+const result = await run();
+console.log(JSON.stringify({ ...result, peakRssMb: peakRssMb() }));
+process.exit(0);

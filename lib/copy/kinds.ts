@@ -1,0 +1,61 @@
+/**
+ * The kinds of marketing copy Muse writes, with each kind's hard limits and
+ * generation defaults. GPT-2 continues documents; it does not follow
+ * instructions, so each kind's prompt (see `prompt.ts`) is the beginning of
+ * a real document of that kind, ending where the copy starts.
+ */
+
+/** Kinds of copy. */
+export const COPY_KINDS = [
+  'ad',
+  'email_subject',
+  'email',
+  'sms',
+  'social',
+  'product_description',
+] as const;
+
+/** A kind of copy. */
+export type CopyKind = (typeof COPY_KINDS)[number];
+
+/** What a kind allows and how it is generated. */
+export interface KindSpec {
+  /** Hard limit in characters (a longer text is never returned). */
+  maxChars: number;
+  /** Length the copy should reach to use its space well (for `length_fit`). */
+  targetChars: number;
+  /** One line only (subjects, headlines, SMS). */
+  singleLine: boolean;
+  /** Default `max_new_tokens` (about 4 characters per token, with room to trim). */
+  maxNewTokens: number;
+  /** The label under which past winners of this kind are quoted in the prompt. */
+  label: string;
+}
+
+/** Per-kind limits: SMS ≤ 160 (one GSM segment), email subject ≤ 60, ad headline ≤ 90, social post ≤ 280. */
+export const KINDS: Record<CopyKind, KindSpec> = {
+  ad: { maxChars: 90, targetChars: 60, singleLine: true, maxNewTokens: 32, label: 'Headline' },
+  email_subject: {
+    maxChars: 60,
+    targetChars: 40,
+    singleLine: true,
+    maxNewTokens: 24,
+    label: 'Subject',
+  },
+  email: {
+    maxChars: 2000,
+    targetChars: 600,
+    singleLine: false,
+    maxNewTokens: 160,
+    label: 'Email',
+  },
+  sms: { maxChars: 160, targetChars: 120, singleLine: true, maxNewTokens: 48, label: 'SMS' },
+  social: { maxChars: 280, targetChars: 180, singleLine: false, maxNewTokens: 72, label: 'Post' },
+  product_description: {
+    maxChars: 1000,
+    targetChars: 400,
+    singleLine: false,
+    maxNewTokens: 128,
+    label: 'Description',
+  },
+};

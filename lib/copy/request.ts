@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { CustomerId } from '../events/schema.ts';
+import { COPY_KINDS } from './kinds.ts';
+
+/** Limits of a copy request. */
+export const COPY_LIMITS = {
+  n: 8,
+  candidates: 32,
+  maxNewTokens: 256,
+  /** `candidates × max_new_tokens` per request: bounds the work one call can ask for. */
+  tokenBudget: 4096,
+  shortText: 200,
+  longText: 1000,
+  listItems: 20,
+} as const;
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(max, {
+      error: `must be at most ${max} characters`,
+    });
+const list = (max: number) =>
+  z.array(text(max)).max(COPY_LIMITS.listItems, {
+    error: `must have at most ${COPY_LIMITS.listItems} entries`,
+  });
+
+/** The product the copy is about. */
+export const Product = z.strictObject({
+  name: text(COPY_LIMITS.shortText),
+  description: text(COPY_LIMITS.longText).optional(),
+  features: list(COPY_LIMITS.shortText).default([]),
+  price: z.number().min(0, { error: 'must be ≥ 0' }).optional(),
+  url: z.url({ error: 'must be an absolute URL' }).max(500).optional(),
+});
+
+/**
+ * `POST /generate` for marketing copy. Strict: unknown fields are a 400
+ * naming the field.
+ */
+export const CopyRequest = z
+  .strictObject({
+    kind: z.enum(COPY_KINDS, { error: `must be one of ${COPY_KINDS.join(', ')}` }),
+    product: Product,
+    audience: text(COPY_LIMITS.shortText).optional(),
+    customerId: CustomerId.optional(),
+    tone: text(60).optional(),
+    keywords: list(60).default([]),
+    mustInclude: list(60).default([]),
+    avoid: list(60).default([]),
+    language: z
+      .literal('en', { error: 'only en is supported (GPT-2 is an English model)' })
+      .default('en'),
+    n: z.int().min(1).max(COPY_LIMITS.n).default(3),
+    candidates: z.int().min(1).max(COPY_LIMITS.candidates).default(8),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
+    max_new_tokens: z.int().min(1).max(COPY_LIMITS.maxNewTokens).optional(),
+    temperature: z.number().min(0).max(2).default(0.9),
+    top_k: z.int().min(0).max(1000).default(50),
+    top_p: z.number().gt(0).max(1).default(0.95),
+    stream: z.boolean().default(false),
+  })
+  .refine((r) => r.candidates >= r.n, {
+    path: ['candidates'],
+    error: 'must be at least n (the best n of the candidates are returned)',
+  });
+
+/** A validated copy request (defaults applied). */
+export type CopyRequest = z.output<typeof CopyRequest>;

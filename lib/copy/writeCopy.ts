@@ -1,0 +1,404 @@
+/**
+ * Best-of-N copywriting: builds the prompt (personalised from the
+ * customer's profile, with past winners as exemplars), samples `candidates`
+ * continuations that share one prefill, post-processes and scores each,
+ * vetoes any that break a hard constraint, drops near-duplicates and
+ * returns the best `n` with their scores, ids and the call's cost.
+ */
+import type { CatalogStore } from '../catalog/store.ts';
+import { UnprocessableError, ValidationError } from '../errors.ts';
+import { RANDOM_WEIGHTS_NOTICE } from '../generate/rawGenerate.ts';
+import type { ProfileStore } from '../insights/profileStore.ts';
+import { logger } from '../log.ts';
+import type { ModelInfo, TextModel } from '../model/textModel.ts';
+import { type AudienceFacts, audienceFacts, audienceLine } from './audience.ts';
+import { type CopyKind, KINDS } from './kinds.ts';
+import { buildPrompt, EXEMPLARS_PER_PROMPT } from './prompt.ts';
+import {
+  blockedPhrases,
+  type CopyScores,
+  coverage,
+  DEFAULT_BLOCKLIST,
+  lengthFit,
+  NEAR_DUPLICATE,
+  postProcess,
+  rankScore,
+  repetition,
+  similarity,
+} from './quality.ts';
+import { COPY_LIMITS, type CopyRequest } from './request.ts';
+import { type VariantStore, variantIdOf } from './variants.ts';
+
+/** What {@link writeCopy} needs. */
+export interface CopyDeps {
+  model: TextModel;
+  profiles: Pick<ProfileStore, 'getSummary'>;
+  catalog: Pick<CatalogStore, 'getItems'>;
+  variants: Pick<VariantStore, 'register'>;
+  /** Past winners of a kind, best first (cached by the caller). */
+  exemplars: (kind: CopyKind) => Promise<string[]>;
+  /** Blocked phrases beyond the built-in list (lower case). */
+  blocklist: readonly string[];
+  cost: { gbSecondUsd: number; memoryMb: number };
+}
+
+/** One returned variant. */
+export interface CopyVariant {
+  variantId: string;
+  text: string;
+  chars: number;
+  tokens: number;
+  scores: CopyScores;
+  /** Index of the candidate it came from (for reproducing it). */
+  candidate: number;
+  /** `mustInclude`, product name and keywords not in the text. */
+  missing: string[];
+}
+
+/** Why candidates were not returned, by reason. */
+export interface Rejections {
+  empty: number;
+  too_long: number;
+  blocked: number;
+  near_duplicate: number;
+  /** Blocked phrases that were hit, with counts. */
+  blocked_phrases: Record<string, number>;
+}
+
+/** The response of a copy request. */
+export interface CopyResponse {
+  kind: CopyKind;
+  variants: CopyVariant[];
+  candidates: { sampled: number; passed: number; rejected: Rejections };
+  prompt: string;
+  personalization?: { customerId: string; found: boolean; facts?: AudienceFacts };
+  exemplars: string[];
+  limits: { max_chars: number; target_chars: number };
+  model: Pick<ModelInfo, 'id' | 'version' | 'sha256' | 'random_weights'>;
+  random_weights: boolean;
+  seed: number;
+  parameters: {
+    n: number;
+    candidates: number;
+    max_new_tokens: number;
+    temperature: number;
+    top_k: number;
+    top_p: number;
+  };
+  usage: { prompt_tokens: number; completion_tokens: number; scored_tokens: number };
+  timings: {
+    load_ms: number;
+    context_ms: number;
+    generate_ms: number;
+    score_ms: number;
+    total_ms: number;
+  };
+  /** Estimated Lambda cost of this call: memory × wall time × price (requests and data transfer not included). */
+  cost: { usd: number; gb_seconds: number; memory_mb: number; usd_per_gb_second: number };
+  warnings: string[];
+  notice?: string;
+}
+
+/** Streaming events, one JSON object per line. */
+export type CopyStreamEvent =
+  | { event: 'start'; candidates: number; prompt_tokens: number; seed: number }
+  /** New text of the leading candidate. */
+  | { event: 'token'; candidate: number; text: string }
+  /** The lead changed: the new leader's text so far. */
+  | { event: 'leader'; candidate: number; text: string };
+
+/** Options of {@link writeCopy}. */
+export interface WriteCopyOptions {
+  /** Time spent waiting for the model before this call (cold start). */
+  loadMs: number;
+  onEvent?: (event: CopyStreamEvent) => void;
+}
+
+/** Mean log-prob margin a candidate needs to take the lead in a stream (avoids flip-flopping). */
+const LEAD_MARGIN = 0.05;
+
+/** Tracks the best-so-far candidate by mean token log-prob and emits its text. */
+class LeaderStream {
+  private readonly tokens: number[][];
+  private readonly sums: number[];
+  private readonly sent: string[];
+  private leader = -1;
+
+  constructor(
+    private readonly model: TextModel,
+    n: number,
+    private readonly emit: (event: CopyStreamEvent) => void,
+  ) {
+    this.tokens = Array.from({ length: n }, () => []);
+    this.sums = new Array(n).fill(0);
+    this.sent = new Array(n).fill('');
+  }
+
+  private mean(r: number): number {
+    const n = this.tokens[r]?.length ?? 0;
+    return n === 0 ? Number.NEGATIVE_INFINITY : (this.sums[r] as number) / n;
+  }
+
+  onToken(r: number, token: number, logprob: number): void {
+    (this.tokens[r] as number[]).push(token);
+    this.sums[r] = (this.sums[r] as number) + logprob;
+    if (
+      this.leader < 0 ||
+      (r !== this.leader && this.mean(r) > this.mean(this.leader) + LEAD_MARGIN)
+    ) {
+      this.leader = r;
+      const text = this.model.decode(this.tokens[r] as number[]);
+      this.sent[r] = text;
+      this.emit({ event: 'leader', candidate: r, text });
+    } else if (r === this.leader) {
+      const text = this.model.decode(this.tokens[r] as number[]);
+      const delta = text.slice((this.sent[r] as string).length);
+      if (delta && text.startsWith(this.sent[r] as string)) {
+        this.sent[r] = text;
+        this.emit({ event: 'token', candidate: r, text: delta });
+      }
+    }
+  }
+}
+
+async function personalise(
+  deps: CopyDeps,
+  request: CopyRequest,
+  warnings: string[],
+): Promise<{ audience?: string; personalization?: CopyResponse['personalization'] }> {
+  if (!request.customerId) return request.audience ? { audience: request.audience } : {};
+  const summary = await deps.profiles.getSummary(request.customerId);
+  if (!summary) {
+    warnings.push(
+      `No profile for customer ${request.customerId} yet (the nightly job writes one after their first events); the copy is not personalised.`,
+    );
+    return {
+      ...(request.audience ? { audience: request.audience } : {}),
+      personalization: { customerId: request.customerId, found: false },
+    };
+  }
+  const items = await deps.catalog.getItems(summary.topItems.map((i) => i.itemId));
+  const facts = audienceFacts(summary, items);
+  return {
+    audience: audienceLine(facts, request.audience),
+    personalization: { customerId: request.customerId, found: true, facts },
+  };
+}
+
+/** Says which hard constraints failed, for the 422. */
+function explainRejections(r: Rejections, spec: { maxChars: number }, sampled: number): string {
+  const reasons = [
+    r.empty ? `${r.empty} had no words left after trimming to complete text` : '',
+    r.too_long ? `${r.too_long} were longer than ${spec.maxChars} characters` : '',
+    r.blocked
+      ? `${r.blocked} contained blocked phrases (${Object.keys(r.blocked_phrases)
+          .map((p) => `"${p}"`)
+          .join(', ')})`
+      : '',
+  ].filter(Boolean);
+  return `None of the ${sampled} candidates met the hard constraints: ${reasons.join('; ')}. Try more candidates, a different seed, fewer avoid terms, or a larger max_new_tokens.`;
+}
+
+/**
+ * Writes copy for a validated request.
+ *
+ * @example
+ * ```ts
+ * const out = await writeCopy(deps, CopyRequest.parse({ kind: 'sms', product: { name: 'Trail Runner' }, seed: 1 }), { loadMs: 0 });
+ * ```
+ */
+export async function writeCopy(
+  deps: CopyDeps,
+  request: CopyRequest,
+  options: WriteCopyOptions,
+): Promise<CopyResponse> {
+  const started = performance.now();
+  const { model } = deps;
+  const spec = KINDS[request.kind];
+  const maxNewTokens = request.max_new_tokens ?? spec.maxNewTokens;
+  if (request.candidates * maxNewTokens > COPY_LIMITS.tokenBudget) {
+    throw new ValidationError(
+      `candidates × max_new_tokens = ${request.candidates} × ${maxNewTokens} exceeds the per-request budget of ${COPY_LIMITS.tokenBudget} tokens.`,
+      {
+        issues: [
+          {
+            path: 'candidates',
+            message: `at most ${Math.floor(COPY_LIMITS.tokenBudget / maxNewTokens)} with max_new_tokens ${maxNewTokens}`,
+          },
+        ],
+      },
+    );
+  }
+  const warnings: string[] = [];
+  const [{ audience, personalization }, exemplars] = await Promise.all([
+    personalise(deps, request, warnings),
+    deps.exemplars(request.kind).then((all) => all.slice(0, EXEMPLARS_PER_PROMPT)),
+  ]);
+  const prompt = buildPrompt(request, { ...(audience ? { audience } : {}), exemplars });
+  const promptTokens = model.encode(prompt);
+  if (promptTokens.length + maxNewTokens > model.maxContext) {
+    throw new ValidationError(
+      `The prompt (${promptTokens.length} tokens from the product facts and audience) + max_new_tokens (${maxNewTokens}) exceeds the model's ${model.maxContext}-token context; shorten the description or features.`,
+    );
+  }
+  const contextMs = performance.now() - started;
+
+  const seed = request.seed ?? Math.floor(Math.random() * 2 ** 31);
+  options.onEvent?.({
+    event: 'start',
+    candidates: request.candidates,
+    prompt_tokens: promptTokens.length,
+    seed,
+  });
+  const leader = options.onEvent
+    ? new LeaderStream(model, request.candidates, options.onEvent)
+    : undefined;
+  const genStarted = performance.now();
+  const generated = await model.generate(promptTokens, {
+    n: request.candidates,
+    maxNewTokens,
+    temperature: request.temperature,
+    topK: request.top_k,
+    topP: request.top_p,
+    seed,
+    ...(leader ? { onToken: (r, t, lp) => leader.onToken(r, t, lp) } : {}),
+  });
+  const generateMs = performance.now() - genStarted;
+
+  // Post-process and apply the hard constraints.
+  const blocklist = [
+    ...DEFAULT_BLOCKLIST,
+    ...deps.blocklist,
+    ...request.avoid.map((a) => a.toLowerCase()),
+  ];
+  const rejected: Rejections = {
+    empty: 0,
+    too_long: 0,
+    blocked: 0,
+    near_duplicate: 0,
+    blocked_phrases: {},
+  };
+  const passing: Array<{ candidate: number; text: string }> = [];
+  generated.sequences.forEach((sequence, candidate) => {
+    const text = postProcess(model.decode(sequence.tokens), request.kind, spec);
+    if (!/[\p{L}\p{N}]/u.test(text)) rejected.empty++;
+    else if (text.length > spec.maxChars) rejected.too_long++;
+    else {
+      const hits = blockedPhrases(text, blocklist);
+      if (hits.length > 0) {
+        rejected.blocked++;
+        for (const h of hits) rejected.blocked_phrases[h] = (rejected.blocked_phrases[h] ?? 0) + 1;
+      } else passing.push({ candidate, text });
+    }
+  });
+
+  // Fluency of the exact text returned, from the model's logits given the prompt.
+  const scoreStarted = performance.now();
+  const joiner = /\s$/.test(prompt) ? '' : ' ';
+  const scoredTokens = passing.map((p) => model.encode(joiner + p.text));
+  const logprobs = await model.scoreContinuations(promptTokens, scoredTokens);
+  const terms = [request.product.name, ...request.mustInclude, ...request.keywords];
+  const ranked = passing
+    .map((p, i) => {
+      const lp = logprobs[i] as number[];
+      const fluency = lp.reduce((a, b) => a + b, 0) / Math.max(1, lp.length);
+      const cov = coverage(p.text, terms);
+      const base = {
+        fluency,
+        coverage: cov.score,
+        length_fit: lengthFit(p.text, spec),
+        repetition: repetition(p.text),
+      };
+      return {
+        ...p,
+        tokens: lp.length,
+        missing: cov.missing,
+        scores: { ...base, safety: 'pass' as const, total: rankScore(base) },
+      };
+    })
+    .sort((a, b) => b.scores.total - a.scores.total || a.candidate - b.candidate);
+  const kept: typeof ranked = [];
+  for (const r of ranked) {
+    if (kept.some((k) => similarity(k.text, r.text) >= NEAR_DUPLICATE)) rejected.near_duplicate++;
+    else kept.push(r);
+  }
+  const scoreMs = performance.now() - scoreStarted;
+  if (kept.length === 0) {
+    throw new UnprocessableError(explainRejections(rejected, spec, request.candidates));
+  }
+  const best = kept.slice(0, request.n);
+  if (best.length < request.n) {
+    warnings.push(
+      `Only ${best.length} of the ${request.candidates} candidates passed the checks and were distinct; asked for ${request.n}. Raise candidates for more.`,
+    );
+  }
+  const variants: CopyVariant[] = best.map((b) => ({
+    variantId: variantIdOf(b.text, model.info.sha256),
+    text: b.text,
+    chars: b.text.length,
+    tokens: b.tokens,
+    scores: b.scores,
+    candidate: b.candidate,
+    missing: b.missing,
+  }));
+  try {
+    await deps.variants.register(
+      variants.map((v) => ({ variantId: v.variantId, kind: request.kind, text: v.text })),
+    );
+  } catch (error) {
+    // The copy is still good; only its credit in later exemplars is at stake.
+    logger.warn('could not register variants', { error: error as Error });
+    warnings.push(
+      'The variants could not be registered for learning this time; their ids still work in events.',
+    );
+  }
+
+  const totalMs = performance.now() - started;
+  const gbSeconds = (deps.cost.memoryMb / 1024) * ((totalMs + options.loadMs) / 1000);
+  const completion = generated.sequences.reduce((s, q) => s + q.tokens.length, 0);
+  return {
+    kind: request.kind,
+    variants,
+    candidates: { sampled: request.candidates, passed: passing.length, rejected },
+    prompt,
+    ...(personalization ? { personalization } : {}),
+    exemplars,
+    limits: { max_chars: spec.maxChars, target_chars: spec.targetChars },
+    model: {
+      id: model.info.id,
+      version: model.info.version,
+      sha256: model.info.sha256,
+      random_weights: model.info.random_weights,
+    },
+    random_weights: model.info.random_weights,
+    seed,
+    parameters: {
+      n: request.n,
+      candidates: request.candidates,
+      max_new_tokens: maxNewTokens,
+      temperature: request.temperature,
+      top_k: request.top_k,
+      top_p: request.top_p,
+    },
+    usage: {
+      prompt_tokens: promptTokens.length,
+      completion_tokens: completion,
+      scored_tokens: scoredTokens.reduce((s, t) => s + t.length, 0),
+    },
+    timings: {
+      load_ms: Math.round(options.loadMs),
+      context_ms: Math.round(contextMs),
+      generate_ms: Math.round(generateMs),
+      score_ms: Math.round(scoreMs),
+      total_ms: Math.round(totalMs),
+    },
+    cost: {
+      usd: Number((gbSeconds * deps.cost.gbSecondUsd).toPrecision(3)),
+      gb_seconds: Number(gbSeconds.toFixed(4)),
+      memory_mb: deps.cost.memoryMb,
+      usd_per_gb_second: deps.cost.gbSecondUsd,
+    },
+    warnings,
+    ...(model.info.random_weights ? { notice: RANDOM_WEIGHTS_NOTICE } : {}),
+  };
+}

@@ -1,0 +1,258 @@
+import { join } from 'node:path';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '#lib/aws/clients.ts';
+import { DynamoCatalogStore } from '#lib/catalog/store.ts';
+import { COPY_KINDS, KINDS } from '#lib/copy/kinds.ts';
+import { DynamoVariantStore, variantIdOf } from '#lib/copy/variants.ts';
+import type { CopyResponse } from '#lib/copy/writeCopy.ts';
+import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
+import type { CustomerSummary, ProfileState } from '#lib/insights/profiles.ts';
+import { type Bridge, startBridge } from '#local/bridge.ts';
+import { testConfig } from '#test/support/clients.ts';
+import { fullSequenceLogprobs, publishTinyModel, tinyModelDir } from '#test/support/tinyModel.ts';
+
+let bridge: Bridge;
+
+beforeAll(async () => {
+  const manifest = await publishTinyModel('test/copy');
+  process.env.MUSE_MODEL_ID = manifest.id;
+  process.env.MUSE_MODEL_CACHE_DIR = `${process.env.TMPDIR ?? '/tmp'}/muse-copy-test-${Date.now()}`;
+  // Read exemplars on every call, so the exemplar test sees what it stores.
+  process.env.MUSE_EXEMPLAR_CACHE_SECONDS = '0';
+  bridge = await startBridge({
+    port: 0,
+    functions: { generate: () => import('#functions/generate.ts') },
+  });
+});
+afterAll(async () => {
+  await bridge?.close();
+});
+
+type Body = CopyResponse & { error?: { message: string; issues?: Array<{ path: string }> } };
+
+const post = async (body: unknown) => {
+  const res = await fetch(`${bridge.url}/generate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Body };
+};
+
+const product = {
+  name: 'Trail Runner 2',
+  description: 'A light trail shoe with a grippy sole.',
+  features: ['breathable mesh', 'recycled sole'],
+  price: 89,
+};
+
+describe('POST /generate copy (tiny random-weight model)', () => {
+  it.each(COPY_KINDS)(
+    '%s: variants within the kind’s hard limits, or a 422 that says why',
+    async (kind) => {
+      const { status, body } = await post({ kind, product, n: 2, candidates: 6, seed: 11 });
+
+      expect([200, 422]).toContain(status);
+      if (status === 422) {
+        expect(body.error?.message).toMatch(/None of the 6 candidates met the hard constraints/);
+        return;
+      }
+      expect(body.variants.length).toBeGreaterThan(0);
+      for (const v of body.variants) {
+        expect(v.text.length).toBeLessThanOrEqual(KINDS[kind].maxChars);
+        expect(v.text).toMatch(/[\p{L}\p{N}]/u);
+        if (KINDS[kind].singleLine) expect(v.text).not.toContain('\n');
+        expect(v.scores.safety).toBe('pass');
+        expect(v.variantId).toBe(variantIdOf(v.text, body.model.sha256));
+      }
+      expect(body.random_weights).toBe(true);
+      expect(body.notice).toMatch(/RANDOM weights/);
+      expect(body.cost.usd).toBeGreaterThan(0);
+      expect(body.parameters).toMatchObject({ n: 2, candidates: 6 });
+    },
+  );
+
+  it('computes fluency as the mean log-prob of the returned text, equal to an independent full-sequence computation', async () => {
+    const { body } = await post({ kind: 'sms', product, n: 2, candidates: 4, seed: 5 });
+    const dir = await tinyModelDir();
+    env.allowRemoteModels = false;
+    env.localModelPath = `${join(dir, '..')}/`;
+    const tokenizer = await AutoTokenizer.from_pretrained('model');
+    const encode = (t: string) => tokenizer.encode(t, { add_special_tokens: false });
+
+    for (const v of body.variants) {
+      const prompt = encode(body.prompt);
+      const text = encode(` ${v.text}`);
+      const lp = await fullSequenceLogprobs([...prompt, ...text], prompt.length);
+      const mean = lp.reduce((a, b) => a + b, 0) / lp.length;
+
+      expect(v.tokens).toBe(text.length);
+      // The q8 model quantizes activations per call (dynamic ranges): a cached
+      // forward over the text and one over the whole sequence differ by ~1e-4.
+      expect(Math.abs(v.scores.fluency - mean)).toBeLessThan(1e-3);
+      expect(v.scores.fluency).not.toBe(0);
+    }
+  });
+
+  it('gives the same variants for the same request and seed', async () => {
+    const request = { kind: 'email_subject', product, n: 3, candidates: 8, seed: 99 };
+
+    const a = await post(request);
+    const b = await post(request);
+
+    expect(a.status).toBe(200);
+    expect(b.body.variants).toEqual(a.body.variants);
+    expect(b.body.seed).toBe(99);
+  });
+
+  it('vetoes a candidate holding an avoided word; with nothing left, a 422 names the phrase', async () => {
+    const base = { kind: 'social', product, n: 1, candidates: 1, seed: 3 };
+    const first = await post(base);
+    expect(first.status).toBe(200);
+    const word = first.body.variants[0]?.text.match(/\p{L}{3,}/u)?.[0] as string;
+
+    const vetoed = await post({ ...base, avoid: [word] });
+
+    expect(vetoed.status).toBe(422);
+    expect(vetoed.body.error?.message).toContain(`"${word.toLowerCase()}"`);
+  });
+
+  it('scores coverage of the product name, mustInclude and keywords', async () => {
+    const { body } = await post({
+      kind: 'product_description',
+      product,
+      mustInclude: ['zzzqqq'],
+      keywords: ['trail'],
+      n: 1,
+      candidates: 3,
+      seed: 8,
+    });
+
+    const v = body.variants[0];
+    expect(v?.missing).toContain('zzzqqq');
+    const terms = ['Trail Runner 2', 'zzzqqq', 'trail'];
+    expect(v?.scores.coverage).toBeCloseTo(
+      (terms.length - (v?.missing.length ?? 0)) / terms.length,
+      10,
+    );
+  });
+
+  it('streams the leading candidate’s tokens and ends with the same result as a plain call', async () => {
+    const request = { kind: 'ad', product, n: 2, candidates: 4, seed: 21 };
+    const plain = await post(request);
+
+    const res = await fetch(`${bridge.url}/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...request, stream: true }),
+    });
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string } & Body);
+
+    expect(res.headers.get('content-type')).toMatch(/ndjson/);
+    expect(lines[0]).toMatchObject({ event: 'start', candidates: 4, seed: 21 });
+    expect(lines.some((l) => l.event === 'token' || l.event === 'leader')).toBe(true);
+    const last = lines.at(-1) as Body & { event: string };
+    expect(last.event).toBe('result');
+    expect(last.variants).toEqual(plain.body.variants);
+    expect(last.prompt).toBe(plain.body.prompt);
+  });
+
+  it('personalises the prompt from the customer’s profile (asserted on the prompt)', async () => {
+    const cfg = testConfig();
+    const doc = documentClient();
+    await new DynamoCatalogStore(doc, cfg.appTable).putItems([
+      {
+        id: 'p-tent',
+        title: 'Ridge Tent',
+        description: '',
+        category: 'Outdoor',
+        price: 200,
+        tags: [],
+        available: true,
+      },
+      {
+        id: 'p-mug',
+        title: 'Camp Mug',
+        description: '',
+        category: 'Kitchen',
+        price: 9,
+        tags: [],
+        available: true,
+      },
+    ]);
+    const summary = {
+      customerId: 'copy-c1',
+      asOf: '2026-11-22',
+      engagement: 72,
+      preferredChannel: 'email',
+      topItems: [
+        { itemId: 'p-tent', views: 5, purchases: 1 },
+        { itemId: 'p-mug', views: 2, purchases: 0 },
+      ],
+    } as unknown as CustomerSummary;
+    await new DynamoProfileStore(doc, cfg.appTable).putProfiles([
+      { state: { customerId: 'copy-c1' } as ProfileState, summary },
+    ]);
+    const request = { kind: 'email', product, n: 1, candidates: 2, seed: 4, max_new_tokens: 40 };
+
+    const plain = await post(request);
+    const personal = await post({ ...request, customerId: 'copy-c1' });
+    const unknown = await post({ ...request, customerId: 'copy-nobody' });
+
+    expect(personal.body.prompt).not.toBe(plain.body.prompt);
+    expect(personal.body.prompt).toContain(
+      'Audience: a highly engaged shopper, who loves Outdoor and Kitchen, recently looked at Ridge Tent and Camp Mug, prefers email',
+    );
+    expect(personal.body.personalization).toMatchObject({ customerId: 'copy-c1', found: true });
+    expect(unknown.body.prompt).toBe(plain.body.prompt);
+    expect(unknown.body.warnings[0]).toMatch(/No profile for customer copy-nobody/);
+  });
+
+  it('quotes up to 2 stored exemplars of the same kind in the prompt', async () => {
+    const store = new DynamoVariantStore(documentClient(), testConfig().appTable);
+    const record = (variantId: string, text: string, clickRate: number) => ({
+      variantId,
+      kind: 'email_subject' as const,
+      text,
+      campaignId: 'c',
+      delivered: 500,
+      clickRate,
+      conversionRate: 0,
+    });
+    await store.putExemplars('email_subject', [
+      record('v-1', 'Your trail season starts now', 0.09),
+      record('v-2', 'New: lighter, grippier, faster', 0.07),
+      record('v-3', 'Third best', 0.05),
+    ]);
+
+    const { body } = await post({ kind: 'email_subject', product, n: 1, candidates: 2, seed: 1 });
+
+    expect(body.exemplars).toEqual([
+      'Your trail season starts now',
+      'New: lighter, grippier, faster',
+    ]);
+    expect(body.prompt).toContain(
+      'Best-performing subject lines so far:\nSubject: Your trail season starts now\nSubject: New: lighter, grippier, faster\nSubject:',
+    );
+    expect(body.prompt).not.toContain('Third best');
+  });
+
+  it.each([
+    [{ kind: 'poem', product }, 'kind'],
+    [{ kind: 'sms', product: { name: '' } }, 'product.name'],
+    [{ kind: 'sms', product, n: 4, candidates: 2 }, 'candidates'],
+    [{ kind: 'sms', product, candidates: 32, max_new_tokens: 256 }, 'candidates'],
+    [{ kind: 'sms', product, tone: 'warm', colour: 'red' }, ''],
+    [{ kind: 'sms', product: { ...product, sku: 1 } }, 'product'],
+    [{ kind: 'sms', product, language: 'fr' }, 'language'],
+  ])('rejects %j with a 400 naming %s', async (request, path) => {
+    const { status, body } = await post(request);
+
+    expect(status).toBe(400);
+    expect(body.error?.issues?.map((i) => i.path)).toContain(path);
+  });
+});
