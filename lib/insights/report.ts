@@ -1,11 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
-import type { EventType } from '../events/schema.ts';
+import { EVENT_TYPES, type EventType } from '../events/schema.ts';
 import type { CampaignLearning } from './campaigns.ts';
 import type { DayPartial } from './partial.ts';
 import type { CustomerSummary } from './profiles.ts';
-import { type Rate, type Segment, wilson } from './stats.ts';
+import { type Rate, SEGMENTS, type Segment, wilson } from './stats.ts';
 
 /** Items listed in the report's top lists. */
 export const REPORT_TOP_N = 10;
@@ -66,8 +66,8 @@ export function buildReport(
       clickRate: wilson(funnel.click ?? 0, delivered),
       conversionRate: wilson(funnel.purchase ?? 0, funnel.view ?? 0),
     },
-    funnel,
-    segments,
+    funnel: inOrder(EVENT_TYPES, funnel),
+    segments: inOrder(SEGMENTS, segments),
     campaigns,
     topItems: Object.entries(partial.items)
       .map(([itemId, c]) => ({ itemId, ...c }))
@@ -84,6 +84,20 @@ export function buildReport(
       .sort((x, y) => y.count - x.count || x.a.localeCompare(y.a) || x.b.localeCompare(y.b))
       .slice(0, REPORT_TOP_N),
   };
+}
+
+/**
+ * The record's entries in the given key order: shard partials merge in
+ * completion order, so insertion order is not stable across runs, and the
+ * report must be byte-identical on a re-run.
+ */
+function inOrder<K extends string>(
+  keys: readonly K[],
+  record: Partial<Record<K, number>>,
+): Partial<Record<K, number>> {
+  const ordered: Partial<Record<K, number>> = {};
+  for (const key of keys) if (record[key] !== undefined) ordered[key] = record[key];
+  return ordered;
 }
 
 /** Columns of `customers.csv`, in order. */

@@ -1,6 +1,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { DayReport } from './report.ts';
+import { SEGMENTS } from './stats.ts';
 
 /** One day of the engagement trend. */
 export interface TrendPoint {
@@ -13,15 +14,6 @@ export interface TrendPoint {
 export const TREND_DAYS = 30;
 
 const FUNNEL = ['delivered', 'open', 'click', 'view', 'add_to_cart', 'purchase'] as const;
-const SEGMENTS = [
-  'champions',
-  'loyal',
-  'potential',
-  'new',
-  'at_risk',
-  'hibernating',
-  'lost',
-] as const;
 
 const escapeHtml = (text: string) =>
   text.replace(

@@ -74,12 +74,18 @@ export interface RecommendationSignals {
   trending: Trending[];
 }
 
-/** The item activity of a mapped day. */
+/**
+ * The item activity of a mapped day, keys sorted: shard partials merge in
+ * completion order, and a re-run must write the same bytes.
+ */
 export const itemDayOf = (day: string, partial: DayPartial): ItemDay => ({
   day,
-  items: partial.items,
-  coVisits: partial.coVisits,
+  items: sortedByKey(partial.items),
+  coVisits: sortedByKey(partial.coVisits),
 });
+
+const sortedByKey = <V>(record: Record<string, V>): Record<string, V> =>
+  Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** An item's weighted interactions (see {@link INTERACTION_WEIGHTS}). */
 export const interactions = (c: ItemCounts) =>

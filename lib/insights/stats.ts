@@ -164,15 +164,19 @@ export function quintileScorer(
   };
 }
 
-/** RFM segments. */
-export type Segment =
-  | 'champions'
-  | 'loyal'
-  | 'potential'
-  | 'new'
-  | 'at_risk'
-  | 'hibernating'
-  | 'lost';
+/** RFM segments, best first (the order reports list them in). */
+export const SEGMENTS = [
+  'champions',
+  'loyal',
+  'potential',
+  'new',
+  'at_risk',
+  'hibernating',
+  'lost',
+] as const;
+
+/** An RFM segment. */
+export type Segment = (typeof SEGMENTS)[number];
 
 /**
  * The RFM segment from recency and frequency scores (1–5), first match wins:

@@ -8,6 +8,8 @@ import {
   mergeInto,
   mergePartials,
 } from '#lib/insights/partial.ts';
+import { buildReport } from '#lib/insights/report.ts';
+import { itemDayOf } from '#lib/insights/signals.ts';
 import { SeededRandom } from '#lib/random.ts';
 
 const options: SeedOptions = {
@@ -58,6 +60,18 @@ describe('map/merge of a day’s events', () => {
       expect(merged).toEqual(whole);
       expect(inPlace).toEqual(whole);
     }
+  });
+
+  it('writes byte-identical report and item-day JSON whatever order the shards merged in', () => {
+    const day = '2026-11-22';
+    const written = (seed: number) => {
+      const rng = new SeededRandom(seed);
+      const parts = shuffle(splitByCustomer(events, 8, rng), rng).map((g) => mapEvents(g));
+      const partial = parts.reduce(mergeInto, emptyPartial());
+      return JSON.stringify([buildReport(day, partial, [], []), itemDayOf(day, partial)]);
+    };
+    const first = written(1);
+    for (let seed = 2; seed < 8; seed++) expect(written(seed)).toBe(first);
   });
 
   it('is commutative and associative on random partials, with the empty partial as identity', () => {
