@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --suites model,events,insights,copy] [--shapes gpt2,distilgpt2]`: runs
+ * `npm run bench [-- --suites model,events,insights,copy,recommend] [--shapes gpt2,distilgpt2]`: runs
  * the benchmarks side by side, prints tables with ratios and writes JSON
  * under bench/results/.
  */
@@ -13,8 +13,9 @@ import { runCopyBench } from './copy.ts';
 import { runEventsBench } from './events.ts';
 import { runInsightsBench } from './insights.ts';
 import { runModelBench } from './model.ts';
+import { runRecommendBench } from './recommend.ts';
 
-const SUITES = ['model', 'events', 'insights', 'copy'] as const;
+const SUITES = ['model', 'events', 'insights', 'copy', 'recommend'] as const;
 const { values } = parseArgs({
   options: {
     shapes: { type: 'string', default: 'distilgpt2,gpt2' },
@@ -34,6 +35,7 @@ if (suites.includes('model')) results.model = await runModelBench(shapes);
 if (suites.includes('events')) results.events = await runEventsBench();
 if (suites.includes('insights')) results.insights = await runInsightsBench();
 if (suites.includes('copy')) results.copy = await runCopyBench();
+if (suites.includes('recommend')) results.recommend = await runRecommendBench();
 await mkdir('bench/results', { recursive: true });
 const file = `bench/results/bench-${started.toISOString().replace(/[:.]/g, '-')}.json`;
 await writeFile(

@@ -172,6 +172,56 @@ export class MuseStack extends Stack {
       }),
     );
 
+    // recommend runs the same model as generate (scoring, not sampling: ~30
+    // candidates × ~10 tokens in a few batched forwards), so the same memory;
+    // 30 s covers a cold start plus the catalog and signals loads.
+    const recommend = new UrlFunction(this, 'Recommend', {
+      name: 'recommend',
+      description: 'Muse: product recommendations re-ranked by GPT-2, with reasons',
+      memorySize: 3008,
+      timeout: Duration.seconds(30),
+      ephemeralStorageSize: Size.mebibytes(1024),
+      environment: {
+        ...storageEnv,
+        ...modelEnv,
+        [ENV.modelCacheDir]: '/tmp/models',
+      },
+      bundling: modelBundling(),
+    });
+    // A customer's recent events through the customer index; nothing else of the events table.
+    recommend.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${eventsTable.tableArn}/index/${CUSTOMER_INDEX}`],
+      }),
+    );
+    // The catalog partition only (one paginated Query per container and 5 minutes).
+    recommend.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [appTable.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CATALOG_PK] } },
+      }),
+    );
+    // The model and the nightly signals, read-only.
+    recommend.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [
+          modelBucket.arnForObjects('models/*'),
+          reportsBucket.arnForObjects('signals/*'),
+        ],
+      }),
+    );
+    // ListBucket on signals/ makes "no signals yet" a 404 (cold start) instead of a 403.
+    recommend.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [reportsBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['signals/*'] } },
+      }),
+    );
+
     // insights reads one profile item or one report object per request: small and quick.
     const insights = new UrlFunction(this, 'Insights', {
       name: 'insights',

@@ -13,6 +13,12 @@ const endpoint = z
   .url({ error: 'must be an http(s) URL such as http://127.0.0.1:4569' })
   .optional();
 
+/**
+ * Default recommendation blend: co-visitation, need text match, popularity
+ * and the language model's PMI, each normalised to 0–1 over the candidates.
+ */
+export const DEFAULT_RECS_WEIGHTS = { collaborative: 0.5, text: 0.3, popularity: 0.2, lm: 0.25 };
+
 const configSchema = z.object({
   [ENV.appTable]: name('the app DynamoDB table name'),
   [ENV.eventsTable]: name('the events DynamoDB table name'),
@@ -52,6 +58,25 @@ const configSchema = z.object({
     .min(0)
     .max(86_400)
     .default(300),
+  [ENV.recsWeights]: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const weights = { ...DEFAULT_RECS_WEIGHTS };
+      for (const pair of v.split(',').filter((p) => p.trim())) {
+        const [key = '', value = ''] = pair.split('=').map((p) => p.trim());
+        const n = Number(value);
+        if (!(key in weights) || !Number.isFinite(n) || n < 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `has "${pair}": use name=weight pairs with names ${Object.keys(DEFAULT_RECS_WEIGHTS).join(', ')} and weights ≥ 0`,
+          });
+          return z.NEVER;
+        }
+        weights[key as keyof typeof weights] = n;
+      }
+      return weights;
+    }),
   [ENV.lambdaGbSecondUsd]: z.coerce
     .number({ error: 'must be a price in USD, e.g. 0.0000133334' })
     .min(0)
@@ -89,6 +114,8 @@ export interface Config {
     /** How long a container reuses a kind's exemplars (they change nightly). */
     exemplarCacheMs: number;
   };
+  /** Recommendations: blend weights (`MUSE_RECS_WEIGHTS`). */
+  recommend: { weights: typeof DEFAULT_RECS_WEIGHTS };
   /** Minimum log level. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Emulator endpoints; present only when running locally. */
@@ -145,6 +172,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       memoryMb: e[ENV.lambdaMemoryMb],
       exemplarCacheMs: e[ENV.exemplarCacheSeconds] * 1000,
     },
+    recommend: { weights: e[ENV.recsWeights] },
     model: {
       ...(e[ENV.modelId] ? { id: e[ENV.modelId] } : {}),
       version: e[ENV.modelVersion],

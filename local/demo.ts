@@ -9,6 +9,8 @@ import { type DemoLoadResult, type EventSink, loadDemoData } from '#lib/demo/loa
 import type { DemoWorld, SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
+import { daysFrom, nightlyDeps, yesterday } from '#lib/insights/deps.ts';
+import { runNightly } from '#lib/insights/nightly.ts';
 
 /** The small data set `npm start` loads on first start, so the stack is never empty. */
 export const FIRST_START_SEED = { customers: 300, days: 30, events: 12_000, seed: 1 } as const;
@@ -128,4 +130,27 @@ export async function seedFirstStart(dataDir: string, end: Date): Promise<DemoLo
   await writeDemoWorld(dataDir, result.world, options);
   await storeDemoWorld(worldWriter(), result.world);
   return result;
+}
+
+/**
+ * Runs the nightly job over every seeded day, oldest first, so a first start
+ * already has profiles, campaign learning, recommendation signals and a
+ * report. Returns how many days ran.
+ */
+export async function backfillInsights(
+  end: Date,
+  onDay?: (done: number, total: number) => void,
+): Promise<number> {
+  const last = yesterday(end);
+  const first = new Date(Date.parse(`${last}T00:00:00Z`) - (FIRST_START_SEED.days - 1) * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
+  const days = daysFrom(first, last);
+  const deps = nightlyDeps();
+  const runId = `first-start-${end.getTime()}`;
+  for (const [i, day] of days.entries()) {
+    await runNightly(deps, day, runId);
+    onDay?.(i + 1, days.length);
+  }
+  return days.length;
 }

@@ -18,6 +18,7 @@ export const HTTP_FUNCTIONS: Record<string, () => Promise<FunctionModule>> = {
   generate: () => import('#functions/generate.ts'),
   events: () => import('#functions/events.ts'),
   insights: () => import('#functions/insights.ts'),
+  recommend: () => import('#functions/recommend.ts'),
 };
 
 /**

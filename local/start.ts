@@ -9,11 +9,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { join } from 'node:path';
 import { createS3Client } from '#lib/aws/clients.ts';
+import { progressBar } from '#lib/cli/progress.ts';
 import { parseConfig } from '#lib/config.ts';
 import { ENV } from '#lib/envNames.ts';
 import { adminApi } from './adminApi.ts';
 import { startBridge } from './bridge.ts';
-import { eventsTableEmpty, FIRST_START_SEED, seedFirstStart, worldWriter } from './demo.ts';
+import {
+  backfillInsights,
+  eventsTableEmpty,
+  FIRST_START_SEED,
+  seedFirstStart,
+  worldWriter,
+} from './demo.ts';
 import { DataDirInUseError } from './emulators.ts';
 import { HTTP_FUNCTIONS } from './functions.ts';
 import { localJobs } from './jobs.ts';
@@ -58,6 +65,16 @@ if (await eventsTableEmpty()) {
   console.log(
     `Seeded demo data: ${seeded.accepted} events, ${FIRST_START_SEED.customers} customers, ${seeded.world.catalog.length} catalog items (${Math.round(seeded.elapsedMs)} ms; more with npm run seed).`,
   );
+  const started = performance.now();
+  const bar = progressBar({
+    label: 'nightly insights',
+    total: FIRST_START_SEED.days,
+    unit: 'count',
+  });
+  const days = await backfillInsights(end, (done) => bar.update(done));
+  bar.done(
+    `Nightly insights run for the ${days} seeded days (${Math.round((performance.now() - started) / 1000)} s): profiles, recommendation signals and reports are ready.`,
+  );
 }
 
 const scheduler = startScheduler(await localJobs());
@@ -99,6 +116,7 @@ const lines = [
   `  curl -s ${base}/health`,
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"prompt":"Our spring sale starts","max_new_tokens":30,"n":2,"seed":1}'`,
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","product":{"name":"Trail Runner 2","features":["light","grippy"]},"customerId":"cust-00003","n":2,"seed":1}'`,
+  `  curl -s ${base}/recommend -H 'content-type: application/json' -d '{"customerId":"cust-00003","k":5}'`,
   `  curl -s ${base}/events -H 'content-type: application/json' -d '[{"eventId":"e-1","customerId":"c-demo","type":"open","ts":"'$(date -u +%FT%TZ)'","channel":"email"}]'`,
   `  curl -s -X DELETE ${base}/customers/c-demo`,
   '',

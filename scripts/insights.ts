@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { progressBar } from '#lib/cli/progress.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
-import { nightlyDeps, yesterday } from '#lib/insights/deps.ts';
+import { daysFrom, nightlyDeps, yesterday } from '#lib/insights/deps.ts';
 import { type NightlyResult, runNightly } from '#lib/insights/nightly.ts';
 import { localSettings } from '#local/settings.ts';
 import { startLocalStack } from '#local/stack.ts';
@@ -42,14 +42,7 @@ if (!parsed.success) {
 }
 const { date, from, resume } = parsed.data;
 // Days in order: profiles and campaigns carry each day into the next.
-const days: string[] = [];
-for (
-  let t = Date.parse(`${from ?? date}T00:00:00Z`);
-  t <= Date.parse(`${date}T00:00:00Z`);
-  t += 86_400_000
-) {
-  days.push(new Date(t).toISOString().slice(0, 10));
-}
+const days = daysFrom(from ?? date, date);
 const runId = resume ?? `cli-${Date.now()}`;
 const stack = await startLocalStack({ dataDir: localSettings().dataDir }).catch((error: Error) => {
   console.error(error.message);

@@ -18,7 +18,7 @@ export function modelBundling(): BundlingOptions {
   const binary = `bin/napi-v6/${TARGET.platform}/${TARGET.arch}`;
   return {
     externalModules: ['onnxruntime-node', 'onnxruntime-common'],
-    esbuildArgs: { [`--alias:sharp`]: `${ROOT}infra/shims/sharp.mjs` },
+    esbuildArgs: { '--alias:sharp': `${ROOT}infra/shims/sharp.mjs` },
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

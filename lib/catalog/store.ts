@@ -93,7 +93,7 @@ export class DynamoCatalogStore implements CatalogStore {
 }
 
 /** Every item of a catalog store, in id order. */
-export async function allItems(store: CatalogStore): Promise<CatalogItem[]> {
+export async function allItems(store: Pick<CatalogStore, 'pages'>): Promise<CatalogItem[]> {
   const items: CatalogItem[] = [];
   for await (const page of store.pages()) items.push(...page);
   return items;

@@ -1,12 +1,22 @@
 import type { z } from 'zod';
 import { type FieldIssue, ValidationError } from '../errors.ts';
 
-/** Turns zod issues into {@link FieldIssue}s with dotted paths. */
+/**
+ * Turns zod issues into {@link FieldIssue}s with dotted paths. An unknown key
+ * becomes an issue at the key's own path (`filters.colour: unknown field`),
+ * not at its parent object, so the client sees which field to remove.
+ */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: [...path, key].join('.'),
+        message: 'unknown field',
+      }));
+    }
+    return [{ path: path.join('.'), message: issue.message }];
+  });
 }
 
 /**

@@ -31,3 +31,16 @@ export function nightlyDeps(): NightlyDeps {
 export function yesterday(now: Date = new Date()): string {
   return new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
 }
+
+/** The UTC days from `from` to `to`, both included, in order (`yyyy-mm-dd`). */
+export function daysFrom(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (
+    let t = Date.parse(`${from}T00:00:00Z`);
+    t <= Date.parse(`${to}T00:00:00Z`);
+    t += 86_400_000
+  ) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}

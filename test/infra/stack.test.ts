@@ -141,6 +141,23 @@ describe('MuseStack (synthesized)', () => {
     });
   });
 
+  it('grants recommend the customer index, the catalog partition, models/ and signals/ read-only', () => {
+    const statements = policyStatements('Recommend');
+
+    expect(statements.map((st) => [st.Action].flat().sort())).toEqual([
+      ['dynamodb:Query'],
+      ['dynamodb:Query'],
+      ['s3:GetObject'],
+      ['s3:ListBucket'],
+    ]);
+    expect(JSON.stringify(statements[0]?.Resource)).toMatch(/\/index\/byCustomer"/);
+    expect(statements[1]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CATALOG'] } },
+    });
+    expect(JSON.stringify(statements[2]?.Resource)).toMatch(/\/models\/\*".*\/signals\/\*"/);
+    template.hasOutput('RecommendUrl', {});
+  });
+
   it('streams the generate URL (RESPONSE_STREAM) and keeps the others buffered', () => {
     const urls = Object.values(template.findResources('AWS::Lambda::Url'));
     const streaming = urls.filter((u) => u.Properties.InvokeMode === 'RESPONSE_STREAM');

@@ -246,8 +246,8 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     [{ kind: 'sms', product: { name: '' } }, 'product.name'],
     [{ kind: 'sms', product, n: 4, candidates: 2 }, 'candidates'],
     [{ kind: 'sms', product, candidates: 32, max_new_tokens: 256 }, 'candidates'],
-    [{ kind: 'sms', product, tone: 'warm', colour: 'red' }, ''],
-    [{ kind: 'sms', product: { ...product, sku: 1 } }, 'product'],
+    [{ kind: 'sms', product, tone: 'warm', colour: 'red' }, 'colour'],
+    [{ kind: 'sms', product: { ...product, sku: 1 } }, 'product.sku'],
     [{ kind: 'sms', product, language: 'fr' }, 'language'],
   ])('rejects %j with a 400 naming %s', async (request, path) => {
     const { status, body } = await post(request);

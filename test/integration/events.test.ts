@@ -63,7 +63,7 @@ describe('POST /events against dynalite', () => {
     expect(body.errors.map((e) => [e.index, e.eventId, e.issues.map((i) => i.path)])).toEqual([
       [1, batch[1]?.eventId, ['type']],
       [3, batch[3]?.eventId, ['ts']],
-      [4, batch[4]?.eventId, ['']],
+      [4, batch[4]?.eventId, ['extra']],
     ]);
     const stored = await store.customerEvents(c);
     expect(stored.map((e) => e.eventId).sort()).toEqual(

@@ -88,7 +88,7 @@ describe('POST /generate (raw prompt, tiny random-weight model)', () => {
     [{ prompt: 'Hi', temperature: -1 }, 'temperature'],
     [{ prompt: 'Hi', top_p: 0 }, 'top_p'],
     [{ prompt: 'Hi', seed: 1.5 }, 'seed'],
-    [{ prompt: 'Hi', colour: 'red' }, ''],
+    [{ prompt: 'Hi', colour: 'red' }, 'colour'],
   ])('rejects %j with a 400 naming %s', async (request, path) => {
     const { status, body } = await generate(request);
 

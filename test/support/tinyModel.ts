@@ -4,10 +4,56 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '#lib/model/builder/buildModel.ts';
 import type { Manifest } from '#lib/model/manifest.ts';
+import { OrtGpt2Model, type Tokenizer } from '#lib/model/ortGpt2.ts';
 import { publishModel } from '#lib/model/publish.ts';
 import { testClients } from './clients.ts';
 
 let built: Promise<string> | undefined;
+
+/** The tiny model's two weight files: int8 dynamic (what Muse serves) and fp32. */
+export type TinyWeights = 'q8' | 'fp32';
+const WEIGHT_FILES: Record<TinyWeights, string> = {
+  q8: 'onnx/model_quantized.onnx',
+  fp32: 'onnx/model.onnx',
+};
+
+const tinyConfig = async () =>
+  JSON.parse(await readFile(join(await tinyModelDir(), 'config.json'), 'utf8')) as Record<
+    string,
+    number
+  >;
+
+/**
+ * Muse's {@link OrtGpt2Model} over the tiny model's **fp32** weights, with
+ * `tokenizer`'s encode/decode. q8 weights quantize activations per call (the
+ * scale depends on the whole batch), so algorithmic equalities (KV reuse vs a
+ * full forward) are checked exactly here and within quantization noise on q8.
+ */
+export async function tinyFp32Model(tokenizer: Tokenizer): Promise<OrtGpt2Model> {
+  const dir = await tinyModelDir();
+  const config = await tinyConfig();
+  const session = await ort.InferenceSession.create(join(dir, WEIGHT_FILES.fp32));
+  const nHead = config.n_head as number;
+  return new OrtGpt2Model(
+    session,
+    tokenizer,
+    {
+      nLayer: config.n_layer as number,
+      nHead,
+      headDim: (config.n_embd as number) / nHead,
+      vocabSize: config.vocab_size as number,
+      maxContext: config.n_positions as number,
+      eosTokenId: config.eos_token_id as number,
+    },
+    {
+      id: 'test/tiny-fp32',
+      version: 'fp32',
+      sha256: '',
+      random_weights: true,
+      source: 'built:tiny',
+    },
+  );
+}
 
 /** Builds the tiny random-weight GPT-2 once per test file; returns its directory. */
 export function tinyModelDir(): Promise<string> {
@@ -38,13 +84,14 @@ export async function publishTinyModel(idPrefix = 'test/tiny'): Promise<Manifest
  * model code: one ONNX Runtime session over the whole sequence (no KV
  * cache reuse), log-softmax written out here.
  */
-export async function fullSequenceLogprobs(tokens: number[], from: number): Promise<number[]> {
+export async function fullSequenceLogprobs(
+  tokens: number[],
+  from: number,
+  weights: TinyWeights = 'q8',
+): Promise<number[]> {
   const dir = await tinyModelDir();
-  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<
-    string,
-    number
-  >;
-  const session = await ort.InferenceSession.create(join(dir, 'onnx/model_quantized.onnx'));
+  const config = await tinyConfig();
+  const session = await ort.InferenceSession.create(join(dir, WEIGHT_FILES[weights]));
   const T = tokens.length;
   const ids = (values: number[]) =>
     new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), [1, T]);

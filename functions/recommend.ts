@@ -1,0 +1,40 @@
+import { documentClient, s3Client } from '#lib/aws/clients.ts';
+import { DynamoCatalogStore } from '#lib/catalog/store.ts';
+import { config } from '#lib/config.ts';
+import { DynamoEventStore } from '#lib/events/store.ts';
+import { defineApi } from '#lib/http/api.ts';
+import { readJson } from '#lib/http/body.ts';
+import { json } from '#lib/http/response.ts';
+import { S3SignalStore } from '#lib/insights/signals.ts';
+import { getModel } from '#lib/model/runtime.ts';
+import { RecommendRequest } from '#lib/recommend/request.ts';
+import { RecommendService } from '#lib/recommend/service.ts';
+
+const cfg = config();
+// Start loading at cold start so the first request waits less; errors surface per request.
+getModel().catch(() => undefined);
+const service = new RecommendService({
+  events: new DynamoEventStore(documentClient(), cfg.eventsTable),
+  catalog: new DynamoCatalogStore(documentClient(), cfg.appTable),
+  signals: new S3SignalStore(s3Client(), cfg.reportsBucket),
+  weights: cfg.recommend.weights,
+});
+
+/** `POST /recommend`: items for a customer or a free-text need, re-ranked by GPT-2, with reasons. */
+export const api = defineApi([
+  {
+    method: 'POST',
+    path: '/recommend',
+    handle: async (request) => {
+      const body = readJson(request, RecommendRequest, {
+        maxBytes: 32 * 1024,
+        what: 'recommend request',
+      });
+      const waited = performance.now();
+      const { model } = await getModel();
+      return json(200, await service.recommend(body, model, performance.now() - waited));
+    },
+  },
+]);
+
+export const handler = api.handler;

@@ -1,0 +1,421 @@
+/**
+ * The recommendation engine, pure: candidates from the nightly signals and
+ * the customer's history (or a free-text need), filters, a blend of
+ * collaborative, text, popularity and language-model scores, MMR diversity
+ * and a reason per item. The function and the offline evaluation both run
+ * it; I/O lives in `service.ts`.
+ */
+import type { CatalogItem } from '../catalog/schema.ts';
+import type { EventType } from '../events/schema.ts';
+import type { RecommendationSignals } from '../insights/signals.ts';
+import type { CatalogIndex } from './catalogIndex.ts';
+
+/** One past interaction of the customer with an item. */
+export interface Interaction {
+  itemId: string;
+  type: EventType;
+  ts: string;
+}
+
+/** Filters on the returned items. */
+export interface RecommendFilters {
+  categories?: string[];
+  minPrice?: number;
+  maxPrice?: number;
+  /** Only items marked available (default true). */
+  availableOnly: boolean;
+  /** Also leave out items the customer viewed recently (purchased ones are always left out). */
+  excludeSeen: boolean;
+}
+
+/** What to recommend for. */
+export interface RecommendInput {
+  /** The customer's recent interactions (any order); empty for a cold start. */
+  history: readonly Interaction[];
+  need?: string;
+  k: number;
+  filters: RecommendFilters;
+  /** 0 = rank by score only … 1 = strongly prefer items unlike those already chosen. */
+  diversity: number;
+  exclude: readonly string[];
+}
+
+/** Blend weights of the components (documented in the README, set in config). */
+export interface BlendWeights {
+  collaborative: number;
+  text: number;
+  popularity: number;
+  lm: number;
+}
+
+/** Scores items' text given a context (PMI, see `lm.ts`). */
+export interface LmScorer {
+  /** Length-normalised PMI of each item's text under the context vs a neutral prompt. */
+  pmi(context: string, items: readonly CatalogItem[]): Promise<number[]>;
+}
+
+/** Why an item was proposed. */
+export type Source =
+  | { kind: 'covisit'; with: string; bought: boolean; weight: number }
+  | { kind: 'category'; category: string; weight: number }
+  | { kind: 'trending'; lift: number; weight: number }
+  | { kind: 'popular'; weight: number }
+  | { kind: 'match'; terms: string[]; weight: number }
+  | { kind: 'catalog'; weight: number };
+
+/** A recommended item. */
+export interface Recommendation {
+  itemId: string;
+  title: string;
+  category: string;
+  price: number;
+  score: number;
+  components: { collaborative: number; text: number; popularity: number; lm: number };
+  reason: string;
+}
+
+/** The engine's answer. */
+export interface RecommendOutput {
+  items: Recommendation[];
+  coldStart: boolean;
+  candidates: number;
+  /** Candidates re-ranked by the language model. */
+  reranked: number;
+  lmContext?: string;
+}
+
+/** Most recent distinct items of the history used as seeds. */
+export const SEED_ITEMS = 10;
+/** Categories of the history whose popular items are candidates. */
+export const SEED_CATEGORIES = 2;
+/** Candidates (after filters) re-ranked by the language model. */
+export const RERANK_CANDIDATES = 30;
+
+const INTERACTION_WEIGHT: Partial<Record<EventType, number>> = {
+  view: 1,
+  add_to_cart: 3,
+  purchase: 5,
+};
+
+interface Candidate {
+  itemId: string;
+  collaborative: number;
+  text: number;
+  popularity: number;
+  sources: Source[];
+}
+
+function seeds(history: readonly Interaction[]) {
+  const newestFirst = [...history]
+    .filter((h) => INTERACTION_WEIGHT[h.type] !== undefined)
+    .sort((a, b) => b.ts.localeCompare(a.ts));
+  const items: Array<{ itemId: string; weight: number; bought: boolean }> = [];
+  for (const h of newestFirst) {
+    const seen = items.find((s) => s.itemId === h.itemId);
+    if (seen) {
+      seen.bought ||= h.type === 'purchase';
+      continue;
+    }
+    if (items.length < SEED_ITEMS) {
+      items.push({
+        itemId: h.itemId,
+        weight: 1 / (1 + items.length),
+        bought: h.type === 'purchase',
+      });
+    }
+  }
+  return items;
+}
+
+function topCategories(history: readonly Interaction[], catalog: CatalogIndex): string[] {
+  const weights = new Map<string, number>();
+  for (const h of history) {
+    const category = catalog.items.get(h.itemId)?.category;
+    const w = INTERACTION_WEIGHT[h.type];
+    if (category && w) weights.set(category, (weights.get(category) ?? 0) + w);
+  }
+  return [...weights]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, SEED_CATEGORIES)
+    .map(([c]) => c);
+}
+
+/** Popularity of every item the signals rank (overall and per category). */
+function popularityOf(signals: RecommendationSignals | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of [
+    ...(signals?.popular ?? []),
+    ...Object.values(signals?.popularByCategory ?? {}).flat(),
+  ]) {
+    out.set(p.itemId, Math.max(out.get(p.itemId) ?? 0, p.score));
+  }
+  return out;
+}
+
+function passes(item: CatalogItem | undefined, f: RecommendFilters): item is CatalogItem {
+  if (!item) return false;
+  if (f.availableOnly && !item.available) return false;
+  if (f.categories && f.categories.length > 0 && !f.categories.includes(item.category))
+    return false;
+  if (f.minPrice !== undefined && item.price < f.minPrice) return false;
+  if (f.maxPrice !== undefined && item.price > f.maxPrice) return false;
+  return true;
+}
+
+const normalise = (values: number[]) => {
+  const max = Math.max(0, ...values);
+  return values.map((v) => (max > 0 ? v / max : 0));
+};
+
+const words = (item: CatalogItem) =>
+  new Set(
+    [item.title, ...item.tags]
+      .join(' ')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [],
+  );
+
+/** Similarity of two items for diversity: 0.5 for the same category + 0.5 × word overlap of title and tags. */
+export function itemSimilarity(a: CatalogItem, b: CatalogItem): number {
+  const wa = words(a);
+  const wb = words(b);
+  let shared = 0;
+  for (const w of wa) if (wb.has(w)) shared++;
+  const jaccard = wa.size + wb.size - shared > 0 ? shared / (wa.size + wb.size - shared) : 0;
+  return 0.5 * (a.category === b.category ? 1 : 0) + 0.5 * jaccard;
+}
+
+/**
+ * Maximal marginal relevance: repeatedly takes the item with the best
+ * `(1 − λ) · relevance − λ · max similarity to the items taken`.
+ */
+export function mmr<T extends { relevance: number; item: CatalogItem }>(
+  pool: readonly T[],
+  k: number,
+  lambda: number,
+): T[] {
+  const left = [...pool];
+  const chosen: T[] = [];
+  while (chosen.length < k && left.length > 0) {
+    let best = 0;
+    let bestValue = Number.NEGATIVE_INFINITY;
+    left.forEach((c, i) => {
+      const redundancy = Math.max(0, ...chosen.map((s) => itemSimilarity(c.item, s.item)));
+      const value = (1 - lambda) * c.relevance - lambda * redundancy;
+      if (value > bestValue + 1e-12) {
+        bestValue = value;
+        best = i;
+      }
+    });
+    chosen.push(left.splice(best, 1)[0] as T);
+  }
+  return chosen;
+}
+
+/** The reason of the source that contributed most, in words. */
+export function reasonText(source: Source, catalog: CatalogIndex, need?: string): string {
+  switch (source.kind) {
+    case 'covisit':
+      return `${source.bought ? 'often bought' : 'viewed'} with ${catalog.items.get(source.with)?.title ?? source.with}`;
+    case 'category':
+      return `popular in ${source.category} lately`;
+    case 'trending':
+      return `trending: ${source.lift.toFixed(1)}× its usual interest this week`;
+    case 'popular':
+      return 'popular right now';
+    case 'match':
+      return `matches '${need ?? source.terms.join(' ')}' (${source.terms.join(', ')})`;
+    case 'catalog':
+      return 'from the catalog (no activity data yet)';
+  }
+}
+
+/** The context the language model scores items under. */
+export function lmContext(input: RecommendInput, catalog: CatalogIndex): string | undefined {
+  if (input.need)
+    return `A shopper searched our store for "${input.need}". The product they bought was the`;
+  const recent = seeds(input.history)
+    .slice(0, 3)
+    .flatMap((s) => {
+      const t = catalog.items.get(s.itemId)?.title;
+      return t ? [t] : [];
+    });
+  if (recent.length === 0) return undefined;
+  const categories = topCategories(input.history, catalog);
+  return `A shopper who loves ${categories.join(' and ') || 'our store'} recently looked at ${recent.join(', ')}. The next product they bought was the`;
+}
+
+/**
+ * Recommends `k` items.
+ *
+ * @example
+ * ```ts
+ * const out = await recommendItems(input, { catalog, signals, weights, lm });
+ * ```
+ */
+export async function recommendItems(
+  input: RecommendInput,
+  ctx: {
+    catalog: CatalogIndex;
+    signals?: RecommendationSignals;
+    weights: BlendWeights;
+    lm?: LmScorer;
+  },
+): Promise<RecommendOutput> {
+  const { catalog, signals } = ctx;
+  const candidates = new Map<string, Candidate>();
+  const candidate = (itemId: string) => {
+    let c = candidates.get(itemId);
+    if (!c) {
+      c = { itemId, collaborative: 0, text: 0, popularity: 0, sources: [] };
+      candidates.set(itemId, c);
+    }
+    return c;
+  };
+  const seedItems = seeds(input.history);
+  for (const seed of seedItems) {
+    for (const n of signals?.neighbours[seed.itemId] ?? []) {
+      const c = candidate(n.itemId);
+      const weight = seed.weight * n.score;
+      c.collaborative += weight;
+      c.sources.push({ kind: 'covisit', with: seed.itemId, bought: seed.bought, weight });
+    }
+  }
+  for (const category of topCategories(input.history, catalog)) {
+    for (const p of signals?.popularByCategory[category] ?? []) {
+      candidate(p.itemId).sources.push({ kind: 'category', category, weight: p.score });
+    }
+  }
+  if (input.need) {
+    for (const m of catalog.search(input.need)) {
+      const c = candidate(m.itemId);
+      c.text = m.score;
+      c.sources.push({ kind: 'match', terms: m.terms, weight: m.score });
+    }
+  }
+  const coldStart = seedItems.length === 0 && !input.need;
+  for (const t of signals?.trending ?? []) {
+    candidate(t.itemId).sources.push({ kind: 'trending', lift: t.lift, weight: t.recentPerDay });
+  }
+  if (coldStart || candidates.size < input.k) {
+    for (const p of signals?.popular ?? []) {
+      candidate(p.itemId).sources.push({ kind: 'popular', weight: p.score });
+    }
+  }
+  const popularity = popularityOf(signals);
+  for (const c of candidates.values()) c.popularity = popularity.get(c.itemId) ?? 0;
+
+  const purchased = new Set(
+    input.history.filter((h) => h.type === 'purchase').map((h) => h.itemId),
+  );
+  const seen = new Set(input.history.map((h) => h.itemId));
+  const excluded = new Set(input.exclude);
+  const eligible = (id: string) =>
+    !purchased.has(id) &&
+    !excluded.has(id) &&
+    !(input.filters.excludeSeen && seen.has(id)) &&
+    passes(catalog.items.get(id), input.filters);
+  const pool = [...candidates.values()].filter((c) => eligible(c.itemId));
+  if (pool.length < input.k) {
+    // Never empty while the catalog has eligible items: fill from the catalog.
+    for (const item of catalog.items.values()) {
+      if (pool.length >= Math.max(input.k, RERANK_CANDIDATES)) break;
+      if (candidates.has(item.id) || !eligible(item.id)) continue;
+      const c = candidate(item.id);
+      c.sources.push({ kind: 'catalog', weight: 0 });
+      pool.push(c);
+    }
+  }
+
+  const collab = normalise(pool.map((c) => c.collaborative));
+  const text = normalise(pool.map((c) => c.text));
+  const pop = normalise(pool.map((c) => c.popularity));
+  const w = ctx.weights;
+  let scored = pool
+    .map((c, i) => ({
+      c,
+      item: catalog.items.get(c.itemId) as CatalogItem,
+      components: {
+        collaborative: collab[i] as number,
+        text: text[i] as number,
+        popularity: pop[i] as number,
+        lm: 0,
+      },
+      relevance: 0,
+    }))
+    .map((s) => ({
+      ...s,
+      relevance:
+        w.collaborative * s.components.collaborative +
+        w.text * s.components.text +
+        w.popularity * s.components.popularity,
+    }))
+    .sort((a, b) => b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId))
+    .slice(0, Math.max(RERANK_CANDIDATES, input.k));
+
+  const context = lmContext(input, catalog);
+  let reranked = 0;
+  if (ctx.lm && context && w.lm > 0 && scored.length > 1) {
+    const pmi = await ctx.lm.pmi(
+      context,
+      scored.map((s) => s.item),
+    );
+    const min = Math.min(...pmi);
+    const max = Math.max(...pmi);
+    scored = scored.map((s, i) => {
+      const lm = max > min ? ((pmi[i] as number) - min) / (max - min) : 0;
+      return { ...s, components: { ...s.components, lm }, relevance: s.relevance + w.lm * lm };
+    });
+    reranked = scored.length;
+  }
+  const chosen = mmr(
+    [...scored].sort((a, b) => b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId)),
+    input.k,
+    input.diversity,
+  );
+  return {
+    items: chosen.map((s) => {
+      const top = [...s.c.sources].sort(
+        (a, b) => contribution(b, w) - contribution(a, w),
+      )[0] as Source;
+      return {
+        itemId: s.item.id,
+        title: s.item.title,
+        category: s.item.category,
+        price: s.item.price,
+        score: Number(s.relevance.toFixed(4)),
+        components: {
+          collaborative: round(s.components.collaborative),
+          text: round(s.components.text),
+          popularity: round(s.components.popularity),
+          lm: round(s.components.lm),
+        },
+        reason: reasonText(top, catalog, input.need),
+      };
+    }),
+    coldStart,
+    candidates: candidates.size,
+    reranked,
+    ...(context && reranked > 0 ? { lmContext: context } : {}),
+  };
+}
+
+const round = (v: number) => Number(v.toFixed(4));
+
+/** Which source explains an item best: need matches first, then co-visits, then category, trending, popularity. */
+function contribution(s: Source, w: BlendWeights): number {
+  switch (s.kind) {
+    case 'match':
+      return 4 + w.text;
+    case 'covisit':
+      return 3 + s.weight / (1 + s.weight);
+    case 'category':
+      return 2;
+    case 'trending':
+      return 1.5;
+    case 'popular':
+      return 1;
+    case 'catalog':
+      return 0;
+  }
+}

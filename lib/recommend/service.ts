@@ -1,0 +1,127 @@
+import { allItems, type CatalogStore } from '../catalog/store.ts';
+import type { EventStore } from '../events/store.ts';
+import { RANDOM_WEIGHTS_NOTICE } from '../generate/rawGenerate.ts';
+import type { RecommendationSignals, SignalStore } from '../insights/signals.ts';
+import type { ModelInfo, TextModel } from '../model/textModel.ts';
+import { CatalogIndex } from './catalogIndex.ts';
+import { type BlendWeights, type Recommendation, recommendItems } from './engine.ts';
+import { ModelPmiScorer } from './lm.ts';
+import type { RecommendRequest } from './request.ts';
+
+/** How long a container reuses the catalog index and the signals (both change at most nightly or on a load). */
+export const RECOMMEND_CACHE_MS = 5 * 60 * 1000;
+/** Most recent events of the customer read for seeds and exclusions. */
+export const HISTORY_EVENTS = 200;
+
+/** The response of `POST /recommend`. */
+export interface RecommendResponse {
+  items: Recommendation[];
+  coldStart: boolean;
+  candidates: number;
+  reranked: number;
+  lmContext?: string;
+  signalsDay?: string;
+  model: Pick<ModelInfo, 'id' | 'version' | 'sha256' | 'random_weights'>;
+  weights: BlendWeights;
+  timings: { load_ms: number; context_ms: number; rank_ms: number; total_ms: number };
+  notice?: string;
+}
+
+/** A value loaded at most once per `ttlMs` (concurrent callers share the load). */
+function cached<T>(load: () => Promise<T>, ttlMs: number): () => Promise<T> {
+  let at = 0;
+  let value: Promise<T> | undefined;
+  return () => {
+    if (!value || Date.now() - at >= ttlMs) {
+      at = Date.now();
+      value = load().catch((error: unknown) => {
+        value = undefined;
+        throw error;
+      });
+    }
+    return value;
+  };
+}
+
+/**
+ * Recommendations over the stores: the customer's recent events (customer
+ * index), the nightly signals and the catalog index (cached per container),
+ * and the model's PMI re-ranking.
+ */
+export class RecommendService {
+  private readonly catalog: () => Promise<CatalogIndex>;
+  private readonly signals: () => Promise<RecommendationSignals | undefined>;
+  private scorer?: { model: TextModel; scorer: ModelPmiScorer };
+
+  constructor(
+    private readonly deps: {
+      events: Pick<EventStore, 'customerEvents'>;
+      catalog: Pick<CatalogStore, 'pages'>;
+      signals: Pick<SignalStore, 'getSignals'>;
+      weights: BlendWeights;
+      cacheMs?: number;
+    },
+  ) {
+    const ttl = deps.cacheMs ?? RECOMMEND_CACHE_MS;
+    this.catalog = cached(async () => new CatalogIndex(await allItems(deps.catalog)), ttl);
+    this.signals = cached(() => deps.signals.getSignals(), ttl);
+  }
+
+  private scorerFor(model: TextModel): ModelPmiScorer {
+    if (this.scorer?.model !== model) this.scorer = { model, scorer: new ModelPmiScorer(model) };
+    return this.scorer.scorer;
+  }
+
+  async recommend(
+    request: RecommendRequest,
+    model: TextModel,
+    loadMs: number,
+  ): Promise<RecommendResponse> {
+    const started = performance.now();
+    const [catalog, signals, history] = await Promise.all([
+      this.catalog(),
+      this.signals(),
+      request.customerId
+        ? this.deps.events.customerEvents(request.customerId, { limit: HISTORY_EVENTS })
+        : Promise.resolve([]),
+    ]);
+    const contextMs = performance.now() - started;
+    const out = await recommendItems(
+      {
+        history: history.flatMap((e) =>
+          e.itemId ? [{ itemId: e.itemId, type: e.type, ts: e.ts }] : [],
+        ),
+        ...(request.need ? { need: request.need } : {}),
+        k: request.k,
+        filters: request.filters,
+        diversity: request.diversity,
+        exclude: request.exclude,
+      },
+      {
+        catalog,
+        ...(signals ? { signals } : {}),
+        weights: this.deps.weights,
+        lm: this.scorerFor(model),
+      },
+    );
+    const totalMs = performance.now() - started;
+    return {
+      ...out,
+      ...(signals ? { signalsDay: signals.day } : {}),
+      model: {
+        id: model.info.id,
+        version: model.info.version,
+        sha256: model.info.sha256,
+        random_weights: model.info.random_weights,
+      },
+      weights: this.deps.weights,
+      timings: {
+        load_ms: Math.round(loadMs),
+        context_ms: Math.round(contextMs),
+        rank_ms: Math.round(totalMs - contextMs),
+        total_ms: Math.round(totalMs),
+      },
+      ...(model.info.random_weights ? { notice: RANDOM_WEIGHTS_NOTICE } : {}),
+    };
+  }
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import type { CatalogItem } from '#lib/catalog/schema.ts';
+import type { RecommendationSignals } from '#lib/insights/signals.ts';
+import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
+import { type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
+import { evaluate, ndcgAt, recallAt, timeSplit } from '#lib/recommend/evaluate.ts';
+
+const item = (
+  id: string,
+  category: string,
+  price: number,
+  title = id,
+  tags: string[] = [],
+): CatalogItem => ({
+  id,
+  title,
+  description: '',
+  category,
+  price,
+  tags,
+  available: true,
+});
+const catalog = new CatalogIndex([
+  item('tent', 'Outdoor', 200, 'Ridge Tent', ['camping']),
+  item('stove', 'Outdoor', 60, 'Camp Stove', ['camping']),
+  item('lamp', 'Outdoor', 25, 'Camp Lamp', ['camping']),
+  item('bag', 'Outdoor', 90, 'Sleeping Bag', ['camping']),
+  item('mug', 'Kitchen', 9, 'Enamel Mug'),
+  item('pan', 'Kitchen', 30, 'Cast Pan'),
+  item('jacket', 'Apparel', 120, 'Light Rain Jacket', ['spring', 'hiking']),
+  item('socks', 'Apparel', 12, 'Wool Socks'),
+]);
+const signals: RecommendationSignals = {
+  day: '2026-11-22',
+  windowDays: 28,
+  daysWithData: 28,
+  neighbours: {
+    tent: [
+      { itemId: 'stove', sessions: 9, score: 8 },
+      { itemId: 'lamp', sessions: 5, score: 4 },
+      { itemId: 'bag', sessions: 3, score: 3 },
+    ],
+  },
+  popular: [
+    { itemId: 'mug', score: 50 },
+    { itemId: 'socks', score: 40 },
+    { itemId: 'tent', score: 30 },
+  ],
+  popularByCategory: {
+    Outdoor: [
+      { itemId: 'tent', score: 30 },
+      { itemId: 'bag', score: 10 },
+    ],
+  },
+  trending: [{ itemId: 'pan', recentPerDay: 6, baselinePerDay: 1, lift: 3.5 }],
+};
+const weights = { collaborative: 0.5, text: 0.3, popularity: 0.2, lm: 0 };
+const input = (over: Partial<RecommendInput>): RecommendInput => ({
+  history: [],
+  k: 3,
+  filters: { availableOnly: true, excludeSeen: false },
+  diversity: 0,
+  exclude: [],
+  ...over,
+});
+const viewedTent = [{ itemId: 'tent', type: 'purchase' as const, ts: '2026-11-20T10:00:00Z' }];
+
+describe('recommendation engine', () => {
+  it('cold start: trending and popular items, and the catalog when there are no signals', async () => {
+    const warm = await recommendItems(input({}), { catalog, signals, weights });
+    const none = await recommendItems(input({}), { catalog, weights });
+
+    expect(warm.coldStart).toBe(true);
+    expect(warm.items.map((i) => i.itemId)).toEqual(['mug', 'socks', 'tent']);
+    expect(none.items).toHaveLength(3);
+    expect(none.items[0]?.reason).toBe('from the catalog (no activity data yet)');
+  });
+
+  it('leaves out purchased items and gives co-visited items with the reason that produced them', async () => {
+    const out = await recommendItems(input({ history: viewedTent }), { catalog, signals, weights });
+
+    expect(out.items.map((i) => i.itemId)).not.toContain('tent');
+    expect(out.items[0]).toMatchObject({ itemId: 'stove', reason: 'often bought with Ridge Tent' });
+    expect(out.items[0]?.components.collaborative).toBe(1);
+  });
+
+  it('respects category, price and exclude filters', async () => {
+    const out = await recommendItems(
+      input({
+        history: viewedTent,
+        k: 5,
+        filters: { categories: ['Outdoor'], maxPrice: 80, availableOnly: true, excludeSeen: false },
+        exclude: ['lamp'],
+      }),
+      { catalog, signals, weights },
+    );
+
+    expect(out.items.map((i) => i.itemId)).toEqual(['stove']);
+  });
+
+  it('matches a free-text need with the full-text index and says so', async () => {
+    const out = await recommendItems(input({ need: 'light jacket for spring hikes', k: 1 }), {
+      catalog,
+      signals,
+      weights,
+    });
+
+    expect(out.items[0]?.itemId).toBe('jacket');
+    expect(out.items[0]?.reason).toMatch(/^matches 'light jacket for spring hikes'/);
+  });
+
+  it('diversity spreads the list over more categories', async () => {
+    const run = (diversity: number) =>
+      recommendItems(input({ history: viewedTent, k: 3, diversity }), {
+        catalog,
+        signals,
+        weights,
+      });
+    const categories = async (d: number) =>
+      new Set((await run(d)).items.map((i) => i.category)).size;
+
+    expect(await categories(0)).toBe(1);
+    expect(await categories(0.9)).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('offline evaluation metrics', () => {
+  it('NDCG@k and recall@k on a known answer', () => {
+    const relevant = new Set(['b', 'x']);
+
+    expect(ndcgAt(['a', 'b', 'c'], relevant, 3)).toBeCloseTo(
+      1 / Math.log2(3) / (1 + 1 / Math.log2(3)),
+      12,
+    );
+    expect(recallAt(['a', 'b', 'c'], relevant, 3)).toBe(0.5);
+    expect(ndcgAt(['b', 'x'], relevant, 10)).toBe(1);
+  });
+
+  it('splits by time and scores only users with history and new test items', async () => {
+    const log = [
+      { customerId: 'u1', itemId: 'a', type: 'view' as const, ts: '2026-01-01T00:00:00Z' },
+      { customerId: 'u2', itemId: 'a', type: 'view' as const, ts: '2026-01-02T00:00:00Z' },
+      { customerId: 'u2', itemId: 'a', type: 'view' as const, ts: '2026-01-04T00:00:00Z' },
+      { customerId: 'u1', itemId: 'b', type: 'purchase' as const, ts: '2026-01-04T12:00:00Z' },
+      { customerId: 'u3', itemId: 'c', type: 'view' as const, ts: '2026-01-05T00:00:00Z' },
+    ];
+    const split = timeSplit(log, 0.4);
+
+    const result = await evaluate(split, 4, async () => ['x', 'b'], 10);
+
+    expect(split.cutoff).toBe('2026-01-04T12:00:00Z');
+    // u1: relevant {b}, hit at rank 2; u2 has no test items; u3 has no history.
+    expect(result).toEqual({ ndcg: 1 / Math.log2(3), recall: 1, coverage: 0.5, users: 1 });
+  });
+});
