@@ -54,6 +54,35 @@ export interface LmScorer {
   pmi(context: string, items: readonly CatalogItem[]): Promise<number[]>;
 }
 
+/**
+ * The weights a request blends with: a component that carries no signal for
+ * it (zero for every candidate: co-visits for a free-text need, text for a
+ * customer) passes its weight to the request's primary component (text for a
+ * need, collaborative for a customer), or to popularity when the primary has
+ * no signal either (cold start). Otherwise popularity would outvote the very
+ * thing the request asked for.
+ *
+ * @example
+ * ```ts
+ * effectiveWeights(DEFAULT_RECS_WEIGHTS, { collaborative: false, text: true }, 'text');
+ * // → { collaborative: 0, text: 0.8, popularity: 0.2, lm: 0.25 }
+ * ```
+ */
+export function effectiveWeights(
+  weights: BlendWeights,
+  hasSignal: { collaborative: boolean; text: boolean },
+  primary: 'collaborative' | 'text',
+): BlendWeights {
+  const out = { ...weights };
+  const heir = hasSignal[primary] ? primary : 'popularity';
+  for (const component of ['collaborative', 'text'] as const) {
+    if (hasSignal[component] || component === heir) continue;
+    out[heir] += out[component];
+    out[component] = 0;
+  }
+  return out;
+}
+
 /** Why an item was proposed. */
 export type Source =
   | { kind: 'covisit'; with: string; bought: boolean; weight: number }
@@ -82,6 +111,8 @@ export interface RecommendOutput {
   /** Candidates re-ranked by the language model. */
   reranked: number;
   lmContext?: string;
+  /** The blend weights this request used (see {@link effectiveWeights}). */
+  weights: BlendWeights;
 }
 
 /** Most recent distinct items of the history used as seeds. */
@@ -330,7 +361,11 @@ export async function recommendItems(
   const collab = normalise(pool.map((c) => c.collaborative));
   const text = normalise(pool.map((c) => c.text));
   const pop = normalise(pool.map((c) => c.popularity));
-  const w = ctx.weights;
+  const w = effectiveWeights(
+    ctx.weights,
+    { collaborative: collab.some((v) => v > 0), text: text.some((v) => v > 0) },
+    input.need ? 'text' : 'collaborative',
+  );
   let scored = pool
     .map((c, i) => ({
       c,
@@ -396,6 +431,7 @@ export async function recommendItems(
     coldStart,
     candidates: candidates.size,
     reranked,
+    weights: w,
     ...(context && reranked > 0 ? { lmContext: context } : {}),
   };
 }

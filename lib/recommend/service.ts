@@ -114,7 +114,6 @@ export class RecommendService {
         sha256: model.info.sha256,
         random_weights: model.info.random_weights,
       },
-      weights: this.deps.weights,
       timings: {
         load_ms: Math.round(loadMs),
         context_ms: Math.round(contextMs),

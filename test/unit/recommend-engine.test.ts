@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogItem } from '#lib/catalog/schema.ts';
 import type { RecommendationSignals } from '#lib/insights/signals.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
-import { type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
+import { effectiveWeights, type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
 import { evaluate, ndcgAt, recallAt, timeSplit } from '#lib/recommend/evaluate.ts';
 
 const item = (
@@ -107,6 +107,36 @@ describe('recommendation engine', () => {
 
     expect(out.items[0]?.itemId).toBe('jacket');
     expect(out.items[0]?.reason).toMatch(/^matches 'light jacket for spring hikes'/);
+  });
+
+  it('for a need, the weight of the absent co-visit signal goes to the text match, so a popular weak match does not outrank the best one', async () => {
+    const out = await recommendItems(input({ need: 'rain jacket for camping', k: 2 }), {
+      catalog,
+      signals,
+      weights,
+    });
+
+    expect(out.weights).toEqual({ collaborative: 0, text: 0.8, popularity: 0.2, lm: 0 });
+    expect(out.items.map((i) => i.itemId)).toEqual(['jacket', 'tent']);
+    expect(out.items[1]?.components.popularity).toBe(1);
+  });
+
+  it('passes the weight of signal-less components to the primary one, or to popularity', () => {
+    const w = { collaborative: 0.5, text: 0.3, popularity: 0.2, lm: 0.25 };
+
+    expect(effectiveWeights(w, { collaborative: true, text: false }, 'collaborative')).toEqual({
+      collaborative: 0.8,
+      text: 0,
+      popularity: 0.2,
+      lm: 0.25,
+    });
+    expect(effectiveWeights(w, { collaborative: true, text: true }, 'text')).toEqual(w);
+    expect(effectiveWeights(w, { collaborative: false, text: false }, 'collaborative')).toEqual({
+      collaborative: 0,
+      text: 0,
+      popularity: 1,
+      lm: 0.25,
+    });
   });
 
   it('diversity spreads the list over more categories', async () => {
