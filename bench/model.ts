@@ -15,8 +15,9 @@ import * as ort from 'onnxruntime-node';
 import { createS3Client } from '#lib/aws/clients.ts';
 import { buildModel } from '#lib/model/builder/buildModel.ts';
 import type { ShapeName } from '#lib/model/builder/gpt2.ts';
-import { loadModel, sessionOptions } from '#lib/model/loadModel.ts';
+import { loadModel } from '#lib/model/loadModel.ts';
 import { publishModel } from '#lib/model/publish.ts';
+import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { startS3rver } from '#local/emulators.ts';
 import { median, repeat, runChild, table } from './lib.ts';
 

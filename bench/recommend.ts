@@ -9,7 +9,7 @@
  *    in its own forward: the gain of reusing the context's KV cache.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -18,7 +18,8 @@ import { DEFAULT_RECS_WEIGHTS } from '#lib/config.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { mapEvents } from '#lib/insights/partial.ts';
 import { buildSignals, itemDayOf } from '#lib/insights/signals.ts';
-import { loadModel, sessionOptions } from '#lib/model/loadModel.ts';
+import { loadModel } from '#lib/model/loadModel.ts';
+import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
 import { lmContext, type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
 import { itemText, ModelPmiScorer } from '#lib/recommend/lm.ts';
@@ -144,9 +145,7 @@ export async function runRecommendBench(): Promise<Record<string, unknown>> {
       version: manifest.version,
       cacheDir,
     });
-    const config = (
-      await import(join(process.cwd(), cached.dir, 'config.json'), { with: { type: 'json' } })
-    ).default as {
+    const config = JSON.parse(await readFile(join(cached.dir, 'config.json'), 'utf8')) as {
       n_layer: number;
       n_head: number;
       n_embd: number;

@@ -7,6 +7,7 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { type CachedModel, cacheModel } from './cache.ts';
 import { weightsSha256 } from './manifest.ts';
 import { OrtGpt2Model } from './ortGpt2.ts';
+import { sessionOptions } from './sessionOptions.ts';
 import type { TextModel } from './textModel.ts';
 
 /** A loaded model and what loading it cost. */
@@ -28,20 +29,6 @@ export interface LoadOptions {
   cacheDir: string;
   /** Intra-op threads; default: the vCPUs this process can use. */
   threads?: number;
-}
-
-/**
- * ONNX Runtime options sized to the machine: one intra-op thread per vCPU,
- * and spinning off on ≤ 2 vCPUs, where busy-waiting threads steal the core
- * the other thread needs (two threads then run slower than one).
- */
-export function sessionOptions(threads: number): InferenceSession.SessionOptions {
-  return {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    ...(threads <= 2 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-  };
 }
 
 /**

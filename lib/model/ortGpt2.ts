@@ -1,7 +1,8 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import * as ort from 'onnxruntime-node';
 import { SeededRandom } from '../random.ts';
-import { logProb, sampleToken } from './sampler.ts';
+import { logProbs } from './logProbHead.ts';
+import { sampleToken } from './sampler.ts';
 import type {
   GeneratedSequence,
   GenerationResult,
@@ -151,8 +152,11 @@ export class OrtGpt2Model implements TextModel {
     const V = this.dims.vocabSize;
     const prompt = await this.prefill(promptTokens);
     const first = ((prompt.logits as ort.Tensor).data as Float32Array).subarray((P - 1) * V, P * V);
+    const firstTokens = continuations.flatMap((c) => (c.length > 0 ? [c[0] as number] : []));
+    const [firstScores = []] = await logProbs(first, V, [firstTokens]);
+    let nextFirst = 0;
     const scores: number[][] = continuations.map((c) =>
-      c.length > 0 ? [logProb(first, c[0] as number)] : [],
+      c.length > 0 ? [firstScores[nextFirst++] as number] : [],
     );
     // Continuations of one token need nothing beyond the prompt's logits.
     const rest = continuations.flatMap((c, index) => (c.length > 1 ? [index] : []));
@@ -184,14 +188,18 @@ export class OrtGpt2Model implements TextModel {
       };
       this.tilePast(prompt, batch.length, feeds);
       const out = await this.run(feeds, true);
-      const logits = (out.logits as ort.Tensor).data as Float32Array;
+      // Position j of row r predicts token j + 1 (padding positions score a dummy token).
+      const targets = batch.flatMap((i) => {
+        const c = continuations[i] as number[];
+        return Array.from({ length: width }, (_, j) => [
+          j < c.length - 1 ? (c[j + 1] as number) : 0,
+        ]);
+      });
+      const lps = await logProbs((out.logits as ort.Tensor).data as Float32Array, V, targets);
       batch.forEach((i, r) => {
         const c = continuations[i] as number[];
         const row = scores[i] as number[];
-        for (let j = 0; j < c.length - 1; j++) {
-          const at = (r * width + j) * V;
-          row.push(logProb(logits.subarray(at, at + V), c[j + 1] as number));
-        }
+        for (let j = 0; j < c.length - 1; j++) row.push(lps[r * width + j]?.[0] as number);
       });
     }
     return scores;
@@ -236,6 +244,7 @@ export class OrtGpt2Model implements TextModel {
     const finished = new Array<boolean>(n).fill(false);
     const promptLogits = (outputs.logits as ort.Tensor).data as Float32Array;
     let rowLogits = (_row: number) => promptLogits.subarray((P - 1) * V, P * V);
+    let stepLogits: Float32Array | undefined;
     this.tilePast(outputs, n, feeds);
 
     let steps = 0;
@@ -243,18 +252,33 @@ export class OrtGpt2Model implements TextModel {
       const next = new Array<number>(n).fill(this.dims.eosTokenId);
       for (let r = 0; r < n; r++) {
         if (finished[r]) continue;
-        const logits = rowLogits(r);
-        const token = sampleToken(logits, options, rngs[r] as SeededRandom);
-        const seq = sequences[r] as GeneratedSequence;
+        const token = sampleToken(rowLogits(r), options, rngs[r] as SeededRandom);
         if (token === this.dims.eosTokenId) {
           finished[r] = true;
-          seq.finishReason = 'eos';
+          (sequences[r] as GeneratedSequence).finishReason = 'eos';
           continue;
         }
-        seq.tokens.push(token);
-        const lp = logProb(logits, token);
-        seq.logprobs.push(lp);
         next[r] = token;
+      }
+      // The sampled tokens' log-probs, all rows in one call (step 0: every row
+      // samples from the prompt's last position).
+      const lps =
+        step === 0
+          ? ((await logProbs(rowLogits(0), V, [next]))[0] as number[])
+          : (
+              await logProbs(
+                stepLogits as Float32Array,
+                V,
+                next.map((t) => [t]),
+              )
+            ).map((row) => row[0] as number);
+      for (let r = 0; r < n; r++) {
+        if (finished[r]) continue;
+        const seq = sequences[r] as GeneratedSequence;
+        const token = next[r] as number;
+        const lp = lps[r] as number;
+        seq.tokens.push(token);
+        seq.logprobs.push(lp);
         options.onToken?.(r, token, lp);
       }
       steps = step + 1;
@@ -266,6 +290,7 @@ export class OrtGpt2Model implements TextModel {
       outputs = await this.run(feeds, true);
       this.carryPast(outputs, feeds);
       const logits = (outputs.logits as ort.Tensor).data as Float32Array;
+      stepLogits = logits;
       rowLogits = (r: number) => logits.subarray(r * V, (r + 1) * V);
     }
     return {

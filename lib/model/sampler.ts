@@ -7,16 +7,6 @@ export interface SampleParams {
   topP: number;
 }
 
-/** log-softmax of `logits[index]` over the whole row. */
-export function logProb(logits: Float32Array, index: number): number {
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < logits.length; i++)
-    if ((logits[i] as number) > max) max = logits[i] as number;
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] as number) - max);
-  return (logits[index] as number) - max - Math.log(sum);
-}
-
 function argmax(logits: Float32Array): number {
   let best = 0;
   for (let i = 1; i < logits.length; i++)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { logProb, sampleToken } from '#lib/model/sampler.ts';
+import { logProbs } from '#lib/model/logProbHead.ts';
+import { sampleToken } from '#lib/model/sampler.ts';
 import { SeededRandom } from '#lib/random.ts';
 
 const logits = Float32Array.from([1, 3, 2, 0.5, 2.9]);
@@ -50,10 +51,34 @@ describe('sampleToken', () => {
   });
 });
 
-describe('logProb', () => {
-  it('is the log-softmax of the chosen entry', () => {
-    const z = [...logits].reduce((s, x) => s + Math.exp(x), 0);
+describe('logProbs (ONNX log-softmax head)', () => {
+  it('is the log-softmax of each target entry, per row', async () => {
+    const rows = [
+      [0.5, 2, -1, 3, 0],
+      [4, 4, 4, -2, 1],
+    ];
+    const expected = (row: number[], t: number) =>
+      (row[t] as number) - Math.log(row.reduce((s, x) => s + Math.exp(x), 0));
 
-    expect(logProb(logits, 2)).toBeCloseTo(2 - Math.log(z), 5);
+    const out = await logProbs(Float32Array.from(rows.flat()), 5, [
+      [2, 3],
+      [0, 3],
+    ]);
+
+    expect(out[0]?.[0]).toBeCloseTo(expected(rows[0] as number[], 2), 5);
+    expect(out[0]?.[1]).toBeCloseTo(expected(rows[0] as number[], 3), 5);
+    expect(out[1]?.[0]).toBeCloseTo(expected(rows[1] as number[], 0), 5);
+    expect(out[1]?.[1]).toBeCloseTo(expected(rows[1] as number[], 3), 5);
+  });
+
+  it('scores a row taken out of a larger buffer (a view with an offset)', async () => {
+    const buffer = Float32Array.from([9, 9, 9, 1, 2, 3]);
+    const [[lp]] = (await logProbs(buffer.subarray(3), 3, [[2]])) as [[number]];
+
+    expect(lp).toBeCloseTo(3 - Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), 5);
+  });
+
+  it('refuses logits that do not match the rows', async () => {
+    await expect(logProbs(new Float32Array(7), 5, [[0]])).rejects.toThrow(/7 logits for 1 rows/);
   });
 });
