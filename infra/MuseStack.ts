@@ -23,6 +23,12 @@ export interface MuseStackProps extends StackProps {
   modelVersion?: string;
   /** Days engagement events are kept (TTL; default 400). */
   eventRetentionDays?: number;
+  /** Browser origins allowed to call the function URLs (CORS); none by default. */
+  corsOrigins?: string[];
+  /** Reserved concurrency per function name (`generate`, `recommend`, …); unreserved by default. */
+  reservedConcurrency?: Record<string, number>;
+  /** X-Ray tracing of the functions and the nightly state machine (default false). */
+  tracing?: boolean;
 }
 
 /** Everything Muse deploys: storage and the functions with their URLs. */
@@ -32,6 +38,9 @@ export class MuseStack extends Stack {
 
   constructor(scope: Construct, id: string, props: MuseStackProps = {}) {
     super(scope, id, props);
+    // S3 access logs are delivered under a bucket policy (not the legacy ACL),
+    // so every bucket keeps ACLs disabled (BucketOwnerEnforced).
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.storage = new Storage(this, 'Storage', { destroyData: props.destroyData ?? false });
     const { appTable, eventsTable, modelBucket, reportsBucket } = this.storage;
     const modelEnv = {
@@ -45,9 +54,19 @@ export class MuseStack extends Stack {
       [ENV.reportsBucket]: reportsBucket.bucketName,
     };
 
+    // What every function shares from the stack's options.
+    const common = (name: string) => ({
+      name,
+      ...(props.corsOrigins ? { corsOrigins: props.corsOrigins } : {}),
+      ...(props.reservedConcurrency?.[name] !== undefined
+        ? { reservedConcurrency: props.reservedConcurrency[name] }
+        : {}),
+      tracing: props.tracing ?? false,
+    });
+
     // health only describes tables and heads buckets: tiny memory, short timeout.
     const health = new UrlFunction(this, 'Health', {
-      name: 'health',
+      ...common('health'),
       description: 'Muse: status of tables and buckets',
       memorySize: 256,
       timeout: Duration.seconds(10),
@@ -72,7 +91,7 @@ export class MuseStack extends Stack {
     // the ~170 MB q8 files with room for a second version; 60 s covers a
     // cold start plus a 256-token best-of-8 request.
     const generate = new UrlFunction(this, 'Generate', {
-      name: 'generate',
+      ...common('generate'),
       description: 'Muse: marketing copy from the quantized GPT-2',
       memorySize: 3008,
       timeout: Duration.seconds(60),
@@ -87,11 +106,11 @@ export class MuseStack extends Stack {
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });
     // Read-only, and only the models/ prefix: never reports, never writes.
-    generate.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [modelBucket.arnForObjects('models/*')],
-      }),
+    generate.grantObjects(
+      modelBucket,
+      ['s3:GetObject'],
+      ['models/'],
+      'generate downloads the published model files at cold start',
     );
     // Personalisation reads one customer's profile, the catalog items it names and
     // the exemplars of a kind; every returned variant is registered for learning.
@@ -120,7 +139,7 @@ export class MuseStack extends Stack {
     // 30 s covers the 8 s retry deadline for throttled writes and the erasure
     // of a customer with tens of thousands of events.
     const events = new UrlFunction(this, 'Events', {
-      name: 'events',
+      ...common('events'),
       description: 'Muse: engagement events ingestion and customer erasure',
       memorySize: 512,
       timeout: Duration.seconds(30),
@@ -162,21 +181,18 @@ export class MuseStack extends Stack {
         conditions: { StringLike: { 's3:prefix': ['reports/*', 'insights/*'] } },
       }),
     );
-    events.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [
-          reportsBucket.arnForObjects('reports/*'),
-          reportsBucket.arnForObjects('insights/*'),
-        ],
-      }),
+    events.grantObjects(
+      reportsBucket,
+      ['s3:GetObject', 's3:PutObject'],
+      ['reports/', 'insights/'],
+      'erasure rewrites stored reports and job files without the erased customer',
     );
 
     // recommend runs the same model as generate (scoring, not sampling: ~30
     // candidates × ~10 tokens in a few batched forwards), so the same memory;
     // 30 s covers a cold start plus the catalog and signals loads.
     const recommend = new UrlFunction(this, 'Recommend', {
-      name: 'recommend',
+      ...common('recommend'),
       description: 'Muse: product recommendations re-ranked by GPT-2, with reasons',
       memorySize: 3008,
       timeout: Duration.seconds(30),
@@ -204,14 +220,17 @@ export class MuseStack extends Stack {
       }),
     );
     // The model and the nightly signals, read-only.
-    recommend.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [
-          modelBucket.arnForObjects('models/*'),
-          reportsBucket.arnForObjects('signals/*'),
-        ],
-      }),
+    recommend.grantObjects(
+      modelBucket,
+      ['s3:GetObject'],
+      ['models/'],
+      'recommend downloads the published model files at cold start',
+    );
+    recommend.grantObjects(
+      reportsBucket,
+      ['s3:GetObject'],
+      ['signals/'],
+      'recommend reads the latest nightly recommendation signals',
     );
     // ListBucket on signals/ makes "no signals yet" a 404 (cold start) instead of a 403.
     recommend.fn.addToRolePolicy(
@@ -224,7 +243,7 @@ export class MuseStack extends Stack {
 
     // insights reads one profile item or one report object per request: small and quick.
     const insights = new UrlFunction(this, 'Insights', {
-      name: 'insights',
+      ...common('insights'),
       description: 'Muse: customer insight summaries and nightly reports',
       memorySize: 256,
       timeout: Duration.seconds(10),
@@ -241,11 +260,11 @@ export class MuseStack extends Stack {
       }),
     );
     // Reports only (not the job's insights/ working files).
-    insights.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [reportsBucket.arnForObjects('reports/*')],
-      }),
+    insights.grantObjects(
+      reportsBucket,
+      ['s3:GetObject'],
+      ['reports/'],
+      'insights serves the nightly reports',
     );
 
     // The nightly job: Scheduler → Step Functions (map per shard, reduce), retries and a DLQ.
@@ -253,6 +272,7 @@ export class MuseStack extends Stack {
       storage: this.storage,
       environment: storageEnv,
       schedule: INSIGHTS_NIGHTLY,
+      tracing: props.tracing ?? false,
     });
   }
 }

@@ -1,5 +1,7 @@
-import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   ContextAttribute,
@@ -27,6 +29,8 @@ export interface NightlyInsightsProps {
   /** Environment every step needs (table and bucket names). */
   environment: Record<string, string>;
   schedule: ScheduleDefinition;
+  /** X-Ray tracing of the state machine (and its steps). */
+  tracing: boolean;
 }
 
 /** Retries of a step: Lambda throttles and transient failures, backing off. */
@@ -61,6 +65,7 @@ export class NightlyInsights extends Construct {
       timeout: Duration.minutes(5),
       environment: props.environment,
       withUrl: false,
+      tracing: props.tracing,
     });
     // Reduce holds the day's active customers' profiles in batches of 500 and renders the report.
     this.reduceFn = new UrlFunction(this, 'Reduce', {
@@ -70,6 +75,7 @@ export class NightlyInsights extends Construct {
       timeout: Duration.minutes(15),
       environment: props.environment,
       withUrl: false,
+      tracing: props.tracing,
       bundling: { externalModules: ['canvas'] },
     });
     this.grantSteps(props.storage);
@@ -96,12 +102,46 @@ export class NightlyInsights extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(shards.next(mapAll).next(reduce)),
       timeout: Duration.hours(2),
+      // Every state transition of the nightly run is in its log (one run a day: cheap).
+      logs: {
+        destination: new logs.LogGroup(this, 'StateMachineLogs', {
+          retention: logs.RetentionDays.ONE_MONTH,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: false,
+      },
+      tracingEnabled: props.tracing,
     });
+    for (const step of [this.mapFn.fn, this.reduceFn.fn]) {
+      const fnId = Stack.of(this).getLogicalId(step.node.defaultChild as CfnFunction);
+      Validations.of(this.stateMachine.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${fnId}.Arn>:*]`,
+        reason:
+          'LambdaInvoke grants the step function and its versions/aliases (ARN:*); nothing else can be invoked.',
+      });
+    }
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'CloudWatch Logs vended delivery (logs:CreateLogDelivery, DescribeResourcePolicies, …) and X-Ray put actions support no resource-level permissions.',
+    });
+    if (!props.tracing) {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions-SF2',
+        reason:
+          'X-Ray tracing is opt-in (cdk deploy -c tracing=true): the nightly run is fully logged (level ALL) and tracing costs per trace.',
+      });
+    }
 
     this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the nightly schedule; an alarm watches its depth.',
     });
     const cron = props.schedule.cron;
     new Schedule(this, 'Schedule', {
@@ -142,11 +182,11 @@ export class NightlyInsights extends Construct {
     this.mapFn.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [eventsTable.tableArn] }),
     );
-    this.mapFn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [reportsBucket.arnForObjects('insights/*')],
-      }),
+    this.mapFn.grantObjects(
+      reportsBucket,
+      ['s3:GetObject', 's3:PutObject'],
+      ['insights/'],
+      'map saves each shard partial of a run (and reuses it when the run resumes)',
     );
     this.mapFn.fn.addToRolePolicy(list(reportsBucket, ['insights/*']));
     this.reduceFn.fn.addToRolePolicy(
@@ -181,15 +221,11 @@ export class NightlyInsights extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [EXEMPLARS_PK] } },
       }),
     );
-    this.reduceFn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [
-          reportsBucket.arnForObjects('insights/*'),
-          reportsBucket.arnForObjects('reports/*'),
-          reportsBucket.arnForObjects('signals/*'),
-        ],
-      }),
+    this.reduceFn.grantObjects(
+      reportsBucket,
+      ['s3:GetObject', 's3:PutObject'],
+      ['insights/', 'reports/', 'signals/'],
+      'reduce reads the shard partials and writes the report and the recommendation signals',
     );
     this.reduceFn.fn.addToRolePolicy(list(reportsBucket, ['insights/*', 'reports/*', 'signals/*']));
   }

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -20,22 +20,42 @@ export interface StorageProps {
 const attributeType = (type: 'S' | 'N') =>
   type === 'S' ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER;
 
+/** Days S3 server access logs are kept. */
+export const ACCESS_LOG_DAYS = 90;
+
 /**
  * Muse's tables and buckets, created from the same definitions the local
  * stack provisions (`lib/aws/resources.ts`): on-demand tables with PITR and
- * TTL where defined; buckets private, encrypted and SSL-only.
+ * TTL where defined, encrypted with AWS owned keys; buckets private,
+ * encrypted, SSL-only, with server access logs to a log bucket.
  */
 export class Storage extends Construct {
   readonly appTable: dynamodb.TableV2;
   readonly eventsTable: dynamodb.TableV2;
   readonly modelBucket: s3.Bucket;
   readonly reportsBucket: s3.Bucket;
+  /** Where the two buckets' server access logs go (kept {@link ACCESS_LOG_DAYS} days). */
+  readonly accessLogs: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
     const removalPolicy = props.destroyData ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     this.appTable = this.table(APP_TABLE, removalPolicy);
     this.eventsTable = this.table(EVENTS_TABLE, removalPolicy);
+    this.accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(ACCESS_LOG_DAYS) }],
+      removalPolicy,
+      autoDeleteObjects: props.destroyData,
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the server access log destination of the model and reports buckets; logging it too would log the log writes.',
+    });
     this.modelBucket = this.bucket(MODELS_BUCKET, removalPolicy, props.destroyData);
     this.reportsBucket = this.bucket(REPORTS_BUCKET, removalPolicy, props.destroyData);
   }
@@ -72,6 +92,8 @@ export class Storage extends Construct {
       enforceSSL: true,
       versioned: def.versioned,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: `${def.id.toLowerCase()}/`,
       removalPolicy,
       autoDeleteObjects: destroyData,
     });

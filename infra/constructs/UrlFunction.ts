@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, type Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,25 +24,48 @@ export interface UrlFunctionProps {
   invokeMode?: lambda.InvokeMode;
   /** Give the function a URL (default true); scheduled steps have none. */
   withUrl?: boolean;
+  /** Origins allowed to call the URL from a browser; CORS is off when absent or empty. */
+  corsOrigins?: string[];
+  /** Reserved concurrency (caps cost and protects the account's pool); unreserved when absent. */
+  reservedConcurrency?: number;
+  /** X-Ray active tracing. */
+  tracing?: boolean;
 }
 
 /**
  * One Muse Lambda: `functions/<name>.ts` bundled by the local esbuild (no
- * Docker) for Node 22 on arm64, with its own log group and (unless
- * `withUrl: false`) a function URL that requires SigV4-signed (`AWS_IAM`)
- * requests, whose URL is a stack output.
+ * Docker) for Node 22 on arm64, with its own log group, its own role (no AWS
+ * managed policy: it may write to its log group and nothing else until the
+ * stack grants more) and (unless `withUrl: false`) a function URL that
+ * requires SigV4-signed (`AWS_IAM`) requests, whose URL is a stack output.
  */
 export class UrlFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
   /** The function URL (AWS_IAM), unless `withUrl` was false. */
   readonly url: lambda.FunctionUrl | undefined;
+  private readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: UrlFunctionProps) {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
     });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Muse ${props.name}: its log group, plus what the stack grants`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      role: this.role,
+      ...(props.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrency }
+        : {}),
+      ...(props.tracing ? { tracing: lambda.Tracing.ACTIVE } : {}),
       entry: `${ROOT}functions/${props.name}.ts`,
       projectRoot: ROOT,
       depsLockFilePath: `${ROOT}package-lock.json`,
@@ -65,6 +90,11 @@ export class UrlFunction extends Construct {
         externalModules: ['@aws-sdk/*', ...(props.bundling?.externalModules ?? [])],
       },
     });
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x: the bundle targets node22 and the handlers (streaming, onnxruntime-node) are tested on it; move to a newer runtime as a tested upgrade, not silently.',
+    });
     if (props.withUrl === false) {
       this.url = undefined;
       return;
@@ -72,10 +102,50 @@ export class UrlFunction extends Construct {
     this.url = this.fn.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.AWS_IAM,
       ...(props.invokeMode ? { invokeMode: props.invokeMode } : {}),
+      ...(props.corsOrigins?.length
+        ? {
+            cors: {
+              allowedOrigins: props.corsOrigins,
+              allowedMethods: [lambda.HttpMethod.ALL],
+              // SigV4 headers must pass the preflight.
+              allowedHeaders: [
+                'content-type',
+                'authorization',
+                'x-amz-date',
+                'x-amz-security-token',
+                'x-amz-content-sha256',
+              ],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     new CfnOutput(scope, `${id}Url`, {
       value: this.url.url,
       description: `Function URL of ${props.name} (AWS_IAM: sign requests with SigV4)`,
     });
+  }
+
+  /**
+   * Grants `actions` on the objects under `prefixes` of `bucket` (`models/`,
+   * `reports/`, …) and acknowledges cdk-nag's wildcard finding for exactly
+   * those object ARNs: keys under a prefix (dates, versions, ids) are not
+   * known at deploy time, so `prefix*` is the narrowest grant. `why` says what
+   * the function does there.
+   */
+  grantObjects(bucket: s3.IBucket, actions: string[], prefixes: string[], why: string): void {
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
+      }),
+    );
+    const bucketId = Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+    for (const prefix of prefixes) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+        reason: `${actions.join(', ')} on ${prefix}* only: ${why}; object keys under the prefix are created at run time.`,
+      });
+    }
   }
 }

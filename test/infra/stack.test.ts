@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stackPropsFromContext } from '#infra/context.ts';
 import { MuseStack } from '#infra/MuseStack.ts';
 import { HTTP_FUNCTIONS, SCHEDULED_FUNCTIONS } from '#local/functions.ts';
 
@@ -12,11 +13,17 @@ interface Statement {
   Resource: unknown;
 }
 
-/** Statements of the policies attached to the role of the construct whose id starts with `prefix`. */
+const isLogging = (st: Statement) => [st.Action].flat().every((a) => a.startsWith('logs:'));
+
+/**
+ * Statements of the policies attached to the role of the construct whose id
+ * starts with `prefix`, without the log-writing one every function has.
+ */
 function policyStatements(prefix: string): Statement[] {
   return Object.entries(template.findResources('AWS::IAM::Policy'))
     .filter(([id]) => id.startsWith(prefix))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[])
+    .filter((st) => !isLogging(st));
 }
 
 function functionNamed(name: string) {
@@ -35,8 +42,8 @@ beforeAll(() => {
 });
 
 describe('MuseStack (synthesized)', () => {
-  it('creates the model and reports buckets private, encrypted, SSL-only; models versioned', () => {
-    template.resourceCountIs('AWS::S3::Bucket', 2);
+  it('creates the model, reports and access-log buckets private, encrypted, SSL-only; models versioned; access logged', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 3);
     template.allResourcesProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -53,7 +60,12 @@ describe('MuseStack (synthesized)', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
     });
-    template.resourceCountIs('AWS::S3::BucketPolicy', 2);
+    template.resourceCountIs('AWS::S3::BucketPolicy', 3);
+    expect(
+      Object.values(template.findResources('AWS::S3::Bucket')).filter(
+        (b) => b.Properties.LoggingConfiguration?.DestinationBucketName,
+      ),
+    ).toHaveLength(2);
     template.allResourcesProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -103,6 +115,67 @@ describe('MuseStack (synthesized)', () => {
     });
   });
 
+  it('gives every function its own role: no managed policy, logs only to its own log group', () => {
+    const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+    );
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+
+    expect(roles.length).toBe(functions.length);
+    for (const [id, role] of roles) {
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+    }
+    // Lambda's log writes (the state machine's log delivery is separate).
+    const logging = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((st) => [st.Action].flat().includes('logs:PutLogEvents'));
+    const logGroups = new Set(Object.keys(template.findResources('AWS::Logs::LogGroup')));
+    const targets = logging.map((st) => {
+      expect([st.Action].flat().sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      const [logicalId] = (st.Resource as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      expect(logGroups.has(logicalId)).toBe(true);
+      return logicalId;
+    });
+    expect(new Set(targets).size).toBe(functions.length);
+  });
+
+  it('leaves CORS off and concurrency unreserved by default; context turns them on', () => {
+    for (const url of Object.values(template.findResources('AWS::Lambda::Url'))) {
+      expect(url.Properties.Cors).toBeUndefined();
+    }
+    const { stackName, props } = stackPropsFromContext(
+      (key) =>
+        ({
+          corsOrigins: 'https://app.example.com',
+          reservedConcurrency: 'generate=4,recommend=2',
+          tracing: 'true',
+        })[key],
+    );
+    const custom = Template.fromStack(new MuseStack(new App(), stackName, props));
+
+    custom.allResourcesProperties('AWS::Lambda::Url', {
+      Cors: Match.objectLike({ AllowOrigins: ['https://app.example.com'] }),
+    });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('marketing copy'),
+      ReservedConcurrentExecutions: 4,
+      TracingConfig: { Mode: 'Active' },
+    });
+    custom.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it.each([
+    [{ corsOrigins: 'app.example.com' }, /corsOrigins has "app.example.com"/],
+    [{ reservedConcurrency: 'generate=lots' }, /reservedConcurrency has "generate=lots"/],
+    [{ eventRetentionDays: '-3' }, /eventRetentionDays must be a positive/],
+  ])('refuses bad context %j, naming the flag', (context, message) => {
+    expect(() => stackPropsFromContext((key) => (context as Record<string, string>)[key])).toThrow(
+      message,
+    );
+  });
+
   it('puts every function URL behind AWS_IAM auth and outputs it', () => {
     const urls = template.findResources('AWS::Lambda::Url');
     expect(Object.keys(urls).length).toBeGreaterThan(0);
@@ -148,13 +221,15 @@ describe('MuseStack (synthesized)', () => {
       ['dynamodb:Query'],
       ['dynamodb:Query'],
       ['s3:GetObject'],
+      ['s3:GetObject'],
       ['s3:ListBucket'],
     ]);
     expect(JSON.stringify(statements[0]?.Resource)).toMatch(/\/index\/byCustomer"/);
     expect(statements[1]).toMatchObject({
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CATALOG'] } },
     });
-    expect(JSON.stringify(statements[2]?.Resource)).toMatch(/\/models\/\*".*\/signals\/\*"/);
+    expect(JSON.stringify(statements[2]?.Resource)).toMatch(/modelsBucket.*\/models\/\*"/);
+    expect(JSON.stringify(statements[3]?.Resource)).toMatch(/reportsBucket.*\/signals\/\*"/);
     template.hasOutput('RecommendUrl', {});
   });
 

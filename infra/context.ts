@@ -1,0 +1,75 @@
+import type { MuseStackProps } from './MuseStack.ts';
+
+/** Reads one CDK context value (`-c key=value` or `cdk.json`). */
+export type ContextReader = (key: string) => unknown;
+
+const text = (value: unknown): string | undefined =>
+  value === undefined || value === null || value === '' ? undefined : String(value);
+
+/**
+ * The stack's options from CDK context, validated (a bad value stops synth
+ * with the flag's name):
+ * - `stackName` (default `Muse`);
+ * - `destroyData=true`: `cdk destroy` deletes tables and buckets (default: kept);
+ * - `modelId` (default `Xenova/gpt2`), `modelVersion` (default `current`);
+ * - `eventRetentionDays` (default 400);
+ * - `corsOrigins=https://a.example,https://b.example`: browser origins allowed
+ *   on the function URLs (default: CORS off);
+ * - `reservedConcurrency=generate=5,recommend=5`: reserved concurrency per
+ *   function (default: unreserved);
+ * - `tracing=true`: X-Ray tracing (default off).
+ *
+ * @example
+ * ```ts
+ * const { stackName, props } = stackPropsFromContext((k) => app.node.tryGetContext(k));
+ * ```
+ */
+export function stackPropsFromContext(get: ContextReader): {
+  stackName: string;
+  props: MuseStackProps;
+} {
+  const retention = text(get('eventRetentionDays'));
+  const retentionDays = retention === undefined ? undefined : Number(retention);
+  if (retentionDays !== undefined && !(Number.isInteger(retentionDays) && retentionDays > 0)) {
+    throw new Error(
+      `Context eventRetentionDays must be a positive whole number of days, got "${retention}".`,
+    );
+  }
+  const origins = text(get('corsOrigins'))
+    ?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins ?? []) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new Error(
+        `Context corsOrigins has "${origin}": give origins like https://app.example.com (scheme and host, no path).`,
+      );
+    }
+  }
+  const concurrency: Record<string, number> = {};
+  for (const pair of text(get('reservedConcurrency'))?.split(',') ?? []) {
+    const [name = '', value = ''] = pair.split('=').map((p) => p.trim());
+    const n = Number(value);
+    if (!name || !Number.isInteger(n) || n < 0) {
+      throw new Error(
+        `Context reservedConcurrency has "${pair}": use function=count pairs, e.g. generate=5,recommend=5.`,
+      );
+    }
+    concurrency[name] = n;
+  }
+  const modelId = text(get('modelId'));
+  const modelVersion = text(get('modelVersion'));
+  return {
+    stackName: text(get('stackName')) ?? 'Muse',
+    props: {
+      description: 'Muse: self-hosted marketing AI (copy, recommendations, customer insight)',
+      destroyData: text(get('destroyData')) === 'true',
+      ...(modelId ? { modelId } : {}),
+      ...(modelVersion ? { modelVersion } : {}),
+      ...(retentionDays !== undefined ? { eventRetentionDays: retentionDays } : {}),
+      ...(origins?.length ? { corsOrigins: origins } : {}),
+      ...(Object.keys(concurrency).length ? { reservedConcurrency: concurrency } : {}),
+      tracing: text(get('tracing')) === 'true',
+    },
+  };
+}
