@@ -87,6 +87,17 @@ export const api = defineApi([
   {
     method: 'POST',
     path: '/generate',
+    doc: {
+      summary: 'Marketing copy (kind, best-of-N, scored) or raw continuations of a prompt',
+      description:
+        'A body with `prompt` is a raw generation; otherwise a copy request by `kind`. `stream: true` answers application/x-ndjson: start, token/leader lines, then the result (or an error) line.',
+      body: z.union([RawGenerateRequest, CopyRequest]),
+      responses: {
+        200: 'Variants with scores, model identity, parameters, timings and cost.',
+        422: 'No candidate met the hard constraints (length, blocklist); the message says which failed.',
+      },
+      produces: ['application/json', 'application/x-ndjson'],
+    },
     handle: async (request) => {
       const body = readJson(
         request,

@@ -11,6 +11,10 @@ export const api = defineApi([
   {
     method: 'GET',
     path: '/health',
+    doc: {
+      summary: 'Status of the tables, buckets and model',
+      responses: { 200: 'Everything reachable.' },
+    },
     handle: async () => {
       const report = await checkHealth({
         dynamo: dynamoClient(),

@@ -27,6 +27,13 @@ export const api = defineApi([
   {
     method: 'GET',
     path: '/insights/{customerId}',
+    doc: {
+      summary: "The customer's latest insight summary",
+      params: { customerId: CustomerId },
+      responses: {
+        200: 'Counts, rates with sample sizes, RFM, engagement, churn risk, summary text.',
+      },
+    },
     handle: async ({ params }) => {
       const customerId = validate(CustomerId, params.customerId, 'customerId in the path');
       const summary = await profiles.getSummary(customerId);
@@ -41,6 +48,18 @@ export const api = defineApi([
   {
     method: 'GET',
     path: '/reports/{date}',
+    doc: {
+      summary: 'A nightly report (a UTC day or latest) as JSON, CSV or HTML',
+      params: { date: ReportDay },
+      query: {
+        format: {
+          schema: z.enum(['json', 'csv', 'html']),
+          description: 'Overrides the Accept header (text/html → page, text/csv → customers.csv).',
+        },
+      },
+      responses: { 200: 'The report in the asked format.' },
+      produces: ['application/json', 'text/csv', 'text/html'],
+    },
     handle: async ({ params, headers, query }) => {
       const day = validate(ReportDay, params.date, 'date in the path');
       const served = await readReport(

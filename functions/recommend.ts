@@ -25,6 +25,11 @@ export const api = defineApi([
   {
     method: 'POST',
     path: '/recommend',
+    doc: {
+      summary: 'Items for a customer or a free-text need, re-ranked by GPT-2, with reasons',
+      body: RecommendRequest,
+      responses: { 200: 'Up to k items with score components and a reason each.' },
+    },
     handle: async (request) => {
       const body = readJson(request, RecommendRequest, {
         maxBytes: 32 * 1024,

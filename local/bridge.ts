@@ -244,7 +244,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   return {
     url: `http://${host}:${port}`,
     server,
-    routes: routes.map(({ method, path, functionName }) => ({ method, path, functionName })),
+    routes: routes.map(({ load: _load, ...spec }) => spec),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

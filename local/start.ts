@@ -25,6 +25,7 @@ import { DataDirInUseError } from './emulators.ts';
 import { HTTP_FUNCTIONS } from './functions.ts';
 import { localJobs } from './jobs.ts';
 import { chooseLocalModel, publishLocalModel } from './model.ts';
+import { openApiApi } from './openapiApi.ts';
 import { startScheduler } from './scheduler.ts';
 import { localSettings } from './settings.ts';
 import { startLocalStack } from './stack.ts';
@@ -80,10 +81,15 @@ if (await eventsTableEmpty()) {
 const scheduler = startScheduler(await localJobs());
 const admin = adminApi(scheduler, worldWriter());
 let bridge: Awaited<ReturnType<typeof startBridge>>;
+const openapi = openApiApi(() => bridge.routes);
 try {
   bridge = await startBridge({
     port: settings.port,
-    functions: { ...HTTP_FUNCTIONS, local: async () => ({ api: admin, handler: admin.handler }) },
+    functions: {
+      ...HTTP_FUNCTIONS,
+      local: async () => ({ api: admin, handler: admin.handler }),
+      openapi: async () => ({ api: openapi, handler: openapi.handler }),
+    },
   });
 } catch (error) {
   await scheduler.stop();
@@ -114,6 +120,7 @@ const lines = [
   '',
   'Try:',
   `  curl -s ${base}/health`,
+  `  curl -s ${base}/openapi.json   # the API description (OpenAPI 3.1)`,
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"prompt":"Our spring sale starts","max_new_tokens":30,"n":2,"seed":1}'`,
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","product":{"name":"Trail Runner 2","features":["light","grippy"]},"customerId":"cust-00003","n":2,"seed":1}'`,
   `  curl -s ${base}/recommend -H 'content-type: application/json' -d '{"customerId":"cust-00003","k":5}'`,

@@ -1,4 +1,5 @@
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
+import type { z } from 'zod';
 import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
 import {
   errorResponse,
@@ -31,17 +32,38 @@ export interface HttpRequest {
   event: LambdaFunctionURLEvent;
 }
 
+/**
+ * A route's contract for the OpenAPI document (`lib/http/openapi.ts`): the
+ * same zod schemas the handler validates with, so the two cannot drift.
+ */
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  /** The JSON body's schema. */
+  body?: z.ZodType;
+  /** Schemas of the path template's `{name}` segments. */
+  params?: Record<string, z.ZodType>;
+  /** Query parameters and what they do. */
+  query?: Record<string, { schema: z.ZodType; description: string }>;
+  /** Success statuses and what they mean. */
+  responses: Record<number, string>;
+  /** Media types of success bodies (default `application/json`). */
+  produces?: string[];
+}
+
 /** One route: a method and a path template such as `/customers/{customerId}`. */
 export interface Route {
   method: Method;
   path: string;
   handle: (request: HttpRequest) => Promise<RouteResult>;
+  doc?: RouteDoc;
 }
 
-/** What a route table exposes to the local bridge: where it listens. */
+/** What a route table exposes to the local bridge and the API description. */
 export interface RouteSpec {
   method: Method;
   path: string;
+  doc?: RouteDoc;
 }
 
 /** A Lambda function-URL handler. */
@@ -140,7 +162,7 @@ function lowerCaseHeaders(headers: LambdaFunctionURLEvent['headers']): Record<st
  * ```
  */
 export function defineApi(routes: Route[]): Api {
-  const specs = routes.map(({ method, path }) => ({ method, path }));
+  const specs = routes.map(({ method, path, doc }) => ({ method, path, ...(doc ? { doc } : {}) }));
   const match = routeMatcher(routes);
   const dispatch = async (
     event: LambdaFunctionURLEvent,
