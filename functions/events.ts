@@ -8,6 +8,7 @@ import { defineApi } from '#lib/http/api.ts';
 import { json } from '#lib/http/response.ts';
 import { validate } from '#lib/http/validation.ts';
 import { reportsEraser } from '#lib/insights/reportsEraser.ts';
+import { MetricUnit, metrics } from '#lib/metrics.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
 
 const cfg = config();
@@ -39,6 +40,8 @@ export const api = defineApi([
         now: new Date(),
         retentionDays: cfg.events.retentionDays,
       });
+      metrics().addMetric('EventsAccepted', MetricUnit.Count, result.accepted);
+      metrics().addMetric('EventsRejected', MetricUnit.Count, result.errors.length);
       return json(ingestStatus(result), result);
     },
   },

@@ -13,6 +13,7 @@ import { streamingLambdaHandler } from '#lib/http/lambdaStreaming.ts';
 import { errorResponse, json, type RouteResult } from '#lib/http/response.ts';
 import { validate } from '#lib/http/validation.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
+import { MetricUnit, metrics } from '#lib/metrics.ts';
 import { getModel } from '#lib/model/runtime.ts';
 
 const cfg = config();
@@ -57,6 +58,7 @@ async function streamCopy(
     },
   }).then(
     (result) => {
+      recordGeneration(result);
       queue.push(line({ event: 'result', ...result }));
       queue.close();
     },
@@ -77,6 +79,19 @@ async function streamCopy(
     headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' },
     stream: queue,
   };
+}
+
+/** What both generation results report about the work done. */
+interface GenerationTelemetry {
+  usage: { completion_tokens: number };
+  timings: { generate_ms: number };
+}
+
+/** Adds the call's `TokensGenerated` and `GenerationLatency` metrics; returns the result. */
+function recordGeneration<R extends GenerationTelemetry>(result: R): R {
+  metrics().addMetric('TokensGenerated', MetricUnit.Count, result.usage.completion_tokens);
+  metrics().addMetric('GenerationLatency', MetricUnit.Milliseconds, result.timings.generate_ms);
+  return result;
 }
 
 /**
@@ -111,7 +126,10 @@ export const api = defineApi([
         const raw = validate(RawGenerateRequest, body, 'generate request');
         const waited = performance.now();
         const { model } = await getModel();
-        return json(200, await rawGenerate(model, raw, performance.now() - waited));
+        return json(
+          200,
+          recordGeneration(await rawGenerate(model, raw, performance.now() - waited)),
+        );
       }
       const copy = validate(CopyRequest, body, 'generate request');
       const waited = performance.now();
@@ -119,7 +137,7 @@ export const api = defineApi([
       const deps = { ...stores, model };
       const loadMs = performance.now() - waited;
       if (copy.stream) return streamCopy(deps, copy, loadMs);
-      return json(200, await writeCopy(deps, copy, { loadMs }));
+      return json(200, recordGeneration(await writeCopy(deps, copy, { loadMs })));
     },
   },
 ]);

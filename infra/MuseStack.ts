@@ -9,6 +9,7 @@ import { ENV } from '#lib/envNames.ts';
 import { CUSTOMER_INDEX } from '#lib/events/keys.ts';
 import { INSIGHTS_NIGHTLY } from '#lib/jobs/schedules.ts';
 import { modelBundling } from './constructs/ModelRuntime.ts';
+import { Monitoring } from './constructs/Monitoring.ts';
 import { NightlyInsights } from './constructs/NightlyInsights.ts';
 import { Storage } from './constructs/Storage.ts';
 import { UrlFunction } from './constructs/UrlFunction.ts';
@@ -29,12 +30,15 @@ export interface MuseStackProps extends StackProps {
   reservedConcurrency?: Record<string, number>;
   /** X-Ray tracing of the functions and the nightly state machine (default false). */
   tracing?: boolean;
+  /** An email address subscribed to the alarm topic. */
+  alarmEmail?: string;
 }
 
 /** Everything Muse deploys: storage and the functions with their URLs. */
 export class MuseStack extends Stack {
   readonly storage: Storage;
   readonly nightly: NightlyInsights;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: MuseStackProps = {}) {
     super(scope, id, props);
@@ -273,6 +277,21 @@ export class MuseStack extends Stack {
       environment: storageEnv,
       schedule: INSIGHTS_NIGHTLY,
       tracing: props.tracing ?? false,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      functions: {
+        health: health.fn,
+        generate: generate.fn,
+        events: events.fn,
+        recommend: recommend.fn,
+        insights: insights.fn,
+        'insights-map': this.nightly.mapFn.fn,
+        'insights-reduce': this.nightly.reduceFn.fn,
+      },
+      stateMachine: this.nightly.stateMachine,
+      deadLetters: this.nightly.deadLetters,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
   }
 }

@@ -17,7 +17,8 @@ const text = (value: unknown): string | undefined =>
  *   on the function URLs (default: CORS off);
  * - `reservedConcurrency=generate=5,recommend=5`: reserved concurrency per
  *   function (default: unreserved);
- * - `tracing=true`: X-Ray tracing (default off).
+ * - `tracing=true`: X-Ray tracing (default off);
+ * - `alarmEmail=ops@example.com`: subscribe an address to the alarm topic.
  *
  * @example
  * ```ts
@@ -57,6 +58,10 @@ export function stackPropsFromContext(get: ContextReader): {
     }
     concurrency[name] = n;
   }
+  const alarmEmail = text(get('alarmEmail'));
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new Error(`Context alarmEmail must be an email address, got "${alarmEmail}".`);
+  }
   const modelId = text(get('modelId'));
   const modelVersion = text(get('modelVersion'));
   return {
@@ -70,6 +75,7 @@ export function stackPropsFromContext(get: ContextReader): {
       ...(origins?.length ? { corsOrigins: origins } : {}),
       ...(Object.keys(concurrency).length ? { reservedConcurrency: concurrency } : {}),
       tracing: text(get('tracing')) === 'true',
+      ...(alarmEmail ? { alarmEmail } : {}),
     },
   };
 }

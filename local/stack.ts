@@ -33,6 +33,8 @@ export function localEnv(
     [ENV.dynamoEndpoint]: emulators.dynamoEndpoint,
     [ENV.s3Endpoint]: emulators.s3Endpoint,
     [ENV.region]: 'us-east-1',
+    // No CloudWatch locally: embedded-metric-format lines would only clutter the console.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   };
   return env;
 }

@@ -1,6 +1,8 @@
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
+import { logger } from '../log.ts';
+import { MetricUnit, metrics } from '../metrics.ts';
 import {
   errorResponse,
   type HttpResult,
@@ -151,6 +153,23 @@ function lowerCaseHeaders(headers: LambdaFunctionURLEvent['headers']): Record<st
 }
 
 /**
+ * One request's metrics (dimension `route`, e.g. `POST /generate`):
+ * `Requests`, `Latency` (ms), `ClientErrors` (4xx) or `ServerErrors` (5xx),
+ * plus the cold-start metric once per container; and one structured log line.
+ * A streamed body's latency is the time to its first byte.
+ */
+function observeRequest(method: string, route: string, status: number, ms: number): void {
+  const m = metrics();
+  m.captureColdStartMetric();
+  m.addDimension('route', `${method} ${route}`);
+  m.addMetric('Requests', MetricUnit.Count, 1);
+  m.addMetric('Latency', MetricUnit.Milliseconds, ms);
+  if (status >= 500) m.addMetric('ServerErrors', MetricUnit.Count, 1);
+  else if (status >= 400) m.addMetric('ClientErrors', MetricUnit.Count, 1);
+  logger.info('request', { method, route, status, durationMs: Math.round(ms) });
+}
+
+/**
  * Builds a function-URL handler from a route table. Unknown paths become 404,
  * known paths with another method 405, and every thrown error goes through
  * the one error mapper.
@@ -169,8 +188,15 @@ export function defineApi(routes: Route[]): Api {
     context?: Context,
   ): Promise<RouteResult & { requestId: string }> => {
     const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
+    const started = performance.now();
+    const method = event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
+    let routePath = 'unmatched';
+    if (context) logger.addContext(context);
+    const finish = <T extends RouteResult>(result: T): T & { requestId: string } => {
+      observeRequest(method, routePath, result.statusCode ?? 200, performance.now() - started);
+      return { ...result, requestId };
+    };
     try {
-      const method = event.requestContext.http.method.toUpperCase();
       const path = event.rawPath;
       const { route, allowed, params } = match(method, path);
       if (!route) {
@@ -182,6 +208,7 @@ export function defineApi(routes: Route[]): Api {
       const body = event.body
         ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
         : Buffer.alloc(0);
+      routePath = route.path;
       const result = await route.handle({
         method,
         path,
@@ -192,20 +219,24 @@ export function defineApi(routes: Route[]): Api {
         requestId,
         event,
       });
-      return { ...result, requestId };
+      return finish(result);
     } catch (error) {
-      return { ...errorResponse(error, requestId), requestId };
+      return finish(errorResponse(error, requestId));
     }
   };
   const handler: UrlHandler = async (event, context) => {
     const { requestId, ...result } = await dispatch(event, context);
-    if (!isStream(result)) return result;
+    if (!isStream(result)) {
+      metrics().publishStoredMetrics();
+      return result;
+    }
     let body = '';
     try {
       for await (const chunk of result.stream) body += chunk;
     } catch (error) {
       body += `${errorResponse(error, requestId).body}\n`;
     }
+    metrics().publishStoredMetrics();
     return { statusCode: result.statusCode, headers: result.headers, body };
   };
   const streamHandler: StreamingUrlHandler = async (event, sink, context) => {
@@ -222,6 +253,7 @@ export function defineApi(routes: Route[]): Api {
       }
     }
     sink.end();
+    metrics().publishStoredMetrics();
   };
   return { handler, streamHandler, routes: specs };
 }

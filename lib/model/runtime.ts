@@ -2,6 +2,7 @@ import { s3Client } from '../aws/clients.ts';
 import { config } from '../config.ts';
 import { ENV } from '../envNames.ts';
 import { ModelNotPublishedError } from '../errors.ts';
+import { MetricUnit, metrics } from '../metrics.ts';
 import { type LoadedModel, type LoadOptions, loadModel } from './loadModel.ts';
 
 /**
@@ -44,6 +45,8 @@ function optionsFromConfig(): Omit<LoadOptions, 's3'> {
  * const { model } = await getModel();
  * ```
  */
-export const getModel = sharedLoader(async () =>
-  loadModel({ ...optionsFromConfig(), s3: s3Client() }),
-);
+export const getModel = sharedLoader(async () => {
+  const loaded = await loadModel({ ...optionsFromConfig(), s3: s3Client() });
+  metrics().addMetric('ModelLoadTime', MetricUnit.Milliseconds, loaded.loadMs);
+  return loaded;
+});

@@ -149,6 +149,7 @@ describe('MuseStack (synthesized)', () => {
           corsOrigins: 'https://app.example.com',
           reservedConcurrency: 'generate=4,recommend=2',
           tracing: 'true',
+          alarmEmail: 'ops@example.com',
         })[key],
     );
     const custom = Template.fromStack(new MuseStack(new App(), stackName, props));
@@ -161,6 +162,10 @@ describe('MuseStack (synthesized)', () => {
       ReservedConcurrentExecutions: 4,
       TracingConfig: { Mode: 'Active' },
     });
+    custom.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
     custom.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },
     });
@@ -170,10 +175,31 @@ describe('MuseStack (synthesized)', () => {
     [{ corsOrigins: 'app.example.com' }, /corsOrigins has "app.example.com"/],
     [{ reservedConcurrency: 'generate=lots' }, /reservedConcurrency has "generate=lots"/],
     [{ eventRetentionDays: '-3' }, /eventRetentionDays must be a positive/],
+    [{ alarmEmail: 'ops' }, /alarmEmail must be an email address/],
   ])('refuses bad context %j, naming the flag', (context, message) => {
     expect(() => stackPropsFromContext((key) => (context as Record<string, string>)[key])).toThrow(
       message,
     );
+  });
+
+  it('alarms on every function’s errors and throttles, the DLQ and a missed nightly run, to an encrypted topic; has a dashboard', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function')).length;
+    const named = (metric: string) => alarms.filter((a) => a.Properties.MetricName === metric);
+
+    expect(named('Errors')).toHaveLength(functions);
+    expect(named('Throttles')).toHaveLength(functions);
+    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    expect(named('ExecutionsSucceeded')[0]?.Properties).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      Period: 86_400,
+      TreatMissingData: 'breaching',
+    });
+    for (const a of alarms) expect(a.Properties.AlarmActions).toHaveLength(1);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
   it('puts every function URL behind AWS_IAM auth and outputs it', () => {

@@ -1,0 +1,92 @@
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ValidationError } from '#lib/errors.ts';
+import { defineApi } from '#lib/http/api.ts';
+import { json } from '#lib/http/response.ts';
+import { MetricUnit, metrics } from '#lib/metrics.ts';
+
+// This file checks the metrics themselves: enable them before first use.
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+
+interface Emf {
+  _aws: {
+    CloudWatchMetrics: Array<{
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: Array<{ Name: string; Unit: string }>;
+    }>;
+  };
+  [key: string]: unknown;
+}
+
+const event = (method: string, rawPath: string) =>
+  ({
+    version: '2.0',
+    rawPath,
+    rawQueryString: '',
+    headers: {},
+    requestContext: { http: { method }, requestId: 'req-1' },
+    isBase64Encoded: false,
+  }) as unknown as LambdaFunctionURLEvent;
+
+const api = defineApi([
+  {
+    method: 'POST',
+    path: '/work',
+    handle: async () => {
+      metrics().addMetric('TokensGenerated', MetricUnit.Count, 24);
+      return json(200, { ok: true });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/bad',
+    handle: async () => {
+      throw new ValidationError('nope');
+    },
+  },
+]);
+
+/** The EMF documents written to stdout while `run` runs. */
+async function emitted(run: () => Promise<unknown>): Promise<Emf[]> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.includes('"_aws"'))
+    .map((l) => JSON.parse(l) as Emf);
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('metrics (embedded metric format, Powertools)', () => {
+  it('publishes requests, latency and the handler’s own metrics per invocation, by route', async () => {
+    const docs = await emitted(() => api.handler(event('POST', '/work')));
+    const request = docs.find((d) => d.route === 'POST /work') as Emf;
+
+    expect(request._aws.CloudWatchMetrics[0]?.Namespace).toBe('Muse');
+    expect(request._aws.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(
+      expect.arrayContaining(['service', 'route']),
+    );
+    expect(request).toMatchObject({ service: 'muse', Requests: 1, TokensGenerated: 24 });
+    expect(request.Latency).toEqual(expect.any(Number));
+    expect(request.ClientErrors).toBeUndefined();
+  });
+
+  it('counts a 4xx as a client error', async () => {
+    const docs = await emitted(() => api.handler(event('POST', '/bad')));
+
+    expect(docs.find((d) => d.route === 'POST /bad')).toMatchObject({
+      ClientErrors: 1,
+      Requests: 1,
+    });
+  });
+});
