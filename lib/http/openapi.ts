@@ -73,7 +73,9 @@ export function openApiDocument(
       ];
       const bodySchema = doc.body ? schemaOf(doc.body) : undefined;
       const produces = doc.produces ?? ['application/json'];
-      (paths[route.path] ??= {})[route.method.toLowerCase()] = {
+      const operations = paths[route.path] ?? {};
+      paths[route.path] = operations;
+      operations[route.method.toLowerCase()] = {
         operationId: `${name}_${route.method.toLowerCase()}_${route.path.replace(/[^a-zA-Z]+/g, '_').replace(/^_|_$/g, '')}`,
         tags: [name],
         summary: doc.summary,
