@@ -92,60 +92,69 @@ const body = fc.oneof(
     .map((a) => JSON.stringify(a)),
   fc.string({ maxLength: 200 }),
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
-  fc.constantFrom(10, 70_000, 1_100_000).map((size) => 'x'.repeat(size)),
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(10, 70_000, 1_100_000).map((size) => `[${'1,'.repeat(size)}1]`),
+  },
 );
 
-const request = fc.record({
-  method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
-  path: fc
-    .tuple(fc.constantFrom(...PATHS), segment)
-    .map(([p, s]) => (p.endsWith('/') ? `${p}${s}` : p)),
-  query: fc.constantFrom('', '?format=csv', '?format=xml', '?a=%ZZ'),
-  contentType: fc.constantFrom(
-    'application/json',
-    'application/x-ndjson',
-    'text/plain',
-    'multipart/form-data; boundary=x',
-    '',
-  ),
-  accept: fc.constantFrom('*/*', 'text/html', 'text/csv', 'application/json'),
-  body,
-});
+const request = (endpoint: (typeof PATHS)[number]) =>
+  fc.record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+    path: segment.map((s) => (endpoint.endsWith('/') ? `${endpoint}${s}` : endpoint)),
+    query: fc.constantFrom('', '?format=csv', '?format=xml', '?a=%ZZ'),
+    contentType: fc.constantFrom(
+      'application/json',
+      'application/x-ndjson',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      '',
+    ),
+    accept: fc.constantFrom('*/*', 'text/html', 'text/csv', 'application/json'),
+    body,
+  });
+
+const seen = new Set<number>();
 
 describe('every endpoint under random and malformed input (fast-check)', () => {
-  it('answers 2xx or 4xx (JSON errors with a code), never 5xx, and changes no stored data', async () => {
-    const seen = new Set<number>();
-    await fc.assert(
-      fc.asyncProperty(request, async (r) => {
-        const hasBody = r.method !== 'GET' && r.method !== 'DELETE';
-        const res = await fetch(`${bridge.url}${r.path}${r.query}`, {
-          method: r.method,
-          headers: {
-            accept: r.accept,
-            ...(r.contentType ? { 'content-type': r.contentType } : {}),
-          },
-          ...(hasBody ? { body: r.body } : {}),
-        });
-        const text = await res.text();
-        seen.add(res.status);
-        expect(
-          res.status,
-          `${r.method} ${r.path} → ${res.status} ${text.slice(0, 200)}`,
-        ).toBeLessThan(500);
-        if (res.status >= 400) {
-          expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-          expect(JSON.parse(text).error.code).toEqual(expect.any(String));
-        } else {
-          expect(res.headers.get('content-type')).toMatch(
-            /^(application\/json|application\/x-ndjson|text\/csv|text\/html)/,
-          );
-        }
-      }),
-      { numRuns: 300, seed: 20261123 },
-    );
+  it.each(PATHS)(
+    '%s: answers 2xx or 4xx (JSON errors with a code), never 5xx',
+    async (endpoint) => {
+      await fc.assert(
+        fc.asyncProperty(request(endpoint), async (r) => {
+          const hasBody = r.method !== 'GET' && r.method !== 'DELETE';
+          const res = await fetch(`${bridge.url}${r.path}${r.query}`, {
+            method: r.method,
+            headers: {
+              accept: r.accept,
+              ...(r.contentType ? { 'content-type': r.contentType } : {}),
+            },
+            ...(hasBody ? { body: r.body } : {}),
+          });
+          const text = await res.text();
+          seen.add(res.status);
+          expect(
+            res.status,
+            `${r.method} ${r.path} → ${res.status} ${text.slice(0, 200)}`,
+          ).toBeLessThan(500);
+          if (res.status >= 400) {
+            expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+            expect(JSON.parse(text).error.code).toEqual(expect.any(String));
+          } else {
+            expect(res.headers.get('content-type')).toMatch(
+              /^(application\/json|application\/x-ndjson|text\/csv|text\/html)/,
+            );
+          }
+        }),
+        { numRuns: 100, seed: 20261123 },
+      );
+    },
+    120_000,
+  );
 
+  it('left the customer stored before the storm untouched, and reached the handlers', async () => {
     expect(await snapshot()).toBe(before);
-    // The storm reached the handlers, not only the router: validation, size and type errors, and successes.
+    // Validation, size and type errors, and successes: not only the router's 404s.
     expect([...seen].sort()).toEqual(expect.arrayContaining([200, 400, 404, 405, 413, 415]));
-  }, 300_000);
+  });
 });
