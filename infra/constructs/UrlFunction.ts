@@ -76,7 +76,12 @@ export class UrlFunction extends Construct {
       memorySize: props.memorySize,
       timeout: props.timeout,
       ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: '--enable-source-maps',
+        // Powertools: AWS SDK calls become X-Ray subsegments only with tracing on.
+        POWERTOOLS_TRACE_ENABLED: props.tracing ? 'true' : 'false',
+      },
       logGroup,
       bundling: {
         format: nodejs.OutputFormat.ESM,

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Config, config } from '../config.ts';
+import { traced } from '../tracing.ts';
 
 /** Credentials the emulators accept; they check only that some are present. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -12,7 +13,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
  * streamed uploads with aws-chunked framing that s3rver stores verbatim.
  */
 export function createS3Client(cfg: Pick<Config, 'region' | 'local'>): S3Client {
-  if (!cfg.local) return new S3Client({ region: cfg.region });
+  if (!cfg.local) return traced(new S3Client({ region: cfg.region }));
   return new S3Client({
     region: cfg.region,
     endpoint: cfg.local.s3Endpoint,
@@ -25,7 +26,7 @@ export function createS3Client(cfg: Pick<Config, 'region' | 'local'>): S3Client 
 
 /** Creates a DynamoDB client for `cfg` (dynalite in local mode). */
 export function createDynamoClient(cfg: Pick<Config, 'region' | 'local'>): DynamoDBClient {
-  if (!cfg.local) return new DynamoDBClient({ region: cfg.region });
+  if (!cfg.local) return traced(new DynamoDBClient({ region: cfg.region }));
   return new DynamoDBClient({
     region: cfg.region,
     endpoint: cfg.local.dynamoEndpoint,

@@ -161,6 +161,7 @@ describe('MuseStack (synthesized)', () => {
       Description: Match.stringLikeRegexp('marketing copy'),
       ReservedConcurrentExecutions: 4,
       TracingConfig: { Mode: 'Active' },
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_TRACE_ENABLED: 'true' }) },
     });
     custom.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
