@@ -1,4 +1,4 @@
-import { Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -47,6 +47,9 @@ export class MuseStack extends Stack {
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.storage = new Storage(this, 'Storage', { destroyData: props.destroyData ?? false });
     const { appTable, eventsTable, modelBucket, reportsBucket } = this.storage;
+    // Where to publish models (npm run model:publish -- --bucket) and read reports.
+    new CfnOutput(this, 'ModelBucketName', { value: modelBucket.bucketName });
+    new CfnOutput(this, 'ReportsBucketName', { value: reportsBucket.bucketName });
     const modelEnv = {
       [ENV.modelId]: props.modelId ?? 'Xenova/gpt2',
       [ENV.modelVersion]: props.modelVersion ?? 'current',

@@ -208,6 +208,8 @@ describe('MuseStack (synthesized)', () => {
     expect(Object.keys(urls).length).toBeGreaterThan(0);
     for (const url of Object.values(urls)) expect(url.Properties.AuthType).toBe('AWS_IAM');
     template.hasOutput('HealthUrl', {});
+    template.hasOutput('ModelBucketName', {});
+    template.hasOutput('ReportsBucketName', {});
   });
 
   it('grants health only DescribeTable and ListBucket, on named resources', () => {
