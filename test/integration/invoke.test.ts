@@ -28,7 +28,16 @@ describe('npm run invoke (against the local stack)', () => {
         base: new URL(bridge.url),
         method: 'POST',
         path: '/events',
-        body: JSON.stringify([{ eventId: 'inv-1', customerId: 'c-inv' }]),
+        body: JSON.stringify([
+          {
+            eventId: `inv-${Date.now()}`,
+            customerId: 'c-inv',
+            type: 'open',
+            ts: new Date().toISOString(),
+            channel: 'email',
+          },
+          { eventId: 'inv-bad', customerId: 'c-inv' },
+        ]),
         credentials,
       },
       (c) => chunks.push(c),
@@ -37,6 +46,7 @@ describe('npm run invoke (against the local stack)', () => {
 
     // The local stack accepts the signed request and validates the body as AWS would.
     expect(status).toBe(207);
+    expect(body.accepted).toBe(1);
     expect(body.errors[0].issues.map((i: { path: string }) => i.path)).toContain('type');
     expect(sentHeaders.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDLOCAL\/\d{8}\/us-east-1\/lambda\/aws4_request, SignedHeaders=accept;content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/,
