@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '#lib/errors.ts';
 import { defineApi } from '#lib/http/api.ts';
 import { json } from '#lib/http/response.ts';
+import { logger } from '#lib/log.ts';
 import { MetricUnit, metrics } from '#lib/metrics.ts';
 
 // This file checks the metrics themselves: enable them before first use.
@@ -79,6 +80,42 @@ describe('metrics (embedded metric format, Powertools)', () => {
     expect(request).toMatchObject({ service: 'muse', Requests: 1, TokensGenerated: 24 });
     expect(request.Latency).toEqual(expect.any(Number));
     expect(request.ClientErrors).toBeUndefined();
+  });
+
+  it('logs one structured line per request with the Lambda request id and cold-start flag', async () => {
+    logger.setLogLevel('INFO');
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await api.handler(event('POST', '/work'), {
+        awsRequestId: 'aws-req-7',
+        functionName: 'muse-generate',
+        functionVersion: '$LATEST',
+        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:muse-generate',
+        memoryLimitInMB: '3008',
+      } as never);
+    } finally {
+      spy.mockRestore();
+      logger.setLogLevel('SILENT');
+    }
+    const entry = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"message":"request"'))
+      .map((l) => JSON.parse(l))[0];
+
+    expect(entry).toMatchObject({
+      level: 'INFO',
+      service: 'muse',
+      method: 'POST',
+      route: '/work',
+      status: 200,
+      function_request_id: 'aws-req-7',
+      function_name: 'muse-generate',
+      cold_start: expect.any(Boolean),
+    });
   });
 
   it('counts a 4xx as a client error', async () => {
