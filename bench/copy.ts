@@ -7,37 +7,16 @@
  * customer, no exemplars, registration discarded): this measures the model
  * work, not DynamoDB.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createS3Client } from '#lib/aws/clients.ts';
 import { CopyRequest } from '#lib/copy/request.ts';
 import { type CopyDeps, writeCopy } from '#lib/copy/writeCopy.ts';
-import { loadModel } from '#lib/model/loadModel.ts';
-import { startS3rver } from '#local/emulators.ts';
 import { median, table } from './lib.ts';
-import { BUCKET, benchModelDir, publishTo } from './model.ts';
+import { withBenchModel } from './model.ts';
 
 const REPS = 5;
 
 /** Runs the copywriting benchmark; returns rows for the table and JSON. */
 export async function runCopyBench(): Promise<Record<string, unknown>> {
-  const s3dir = await mkdtemp(join(tmpdir(), 'muse-bench-s3-'));
-  const s3server = await startS3rver(s3dir);
-  const s3 = createS3Client({
-    region: 'us-east-1',
-    local: { s3Endpoint: s3server.endpoint, dynamoEndpoint: s3server.endpoint },
-  });
-  const cacheDir = await mkdtemp(join(tmpdir(), 'muse-bench-cache-'));
-  try {
-    const manifest = await publishTo(s3, await benchModelDir('gpt2'), 'gpt2');
-    const { model } = await loadModel({
-      s3,
-      bucket: BUCKET,
-      id: manifest.id,
-      version: manifest.version,
-      cacheDir,
-    });
+  return withBenchModel('gpt2', async ({ model }) => {
     const deps: CopyDeps = {
       model,
       profiles: { getSummary: async () => undefined },
@@ -91,7 +70,6 @@ export async function runCopyBench(): Promise<Record<string, unknown>> {
         sequential.push(seqMs);
       }
     }
-    await model.dispose();
     const rows = [
       {
         shape: 'gpt2',
@@ -106,10 +84,5 @@ export async function runCopyBench(): Promise<Record<string, unknown>> {
     );
     console.log(table(rows));
     return { rows, bestOf, sequential };
-  } finally {
-    s3.destroy();
-    await s3server.stop();
-    await rm(s3dir, { recursive: true, force: true });
-    await rm(cacheDir, { recursive: true, force: true });
-  }
+  });
 }

@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { createS3Client } from '#lib/aws/clients.ts';
 import { buildModel } from '#lib/model/builder/buildModel.ts';
 import type { ShapeName } from '#lib/model/builder/gpt2.ts';
-import { loadModel } from '#lib/model/loadModel.ts';
+import { type LoadedModel, loadModel } from '#lib/model/loadModel.ts';
 import { publishModel } from '#lib/model/publish.ts';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { startS3rver } from '#local/emulators.ts';
@@ -113,6 +113,43 @@ export async function publishTo(s3: S3Client, dir: string, shape: string) {
     source: `built:${shape}`,
     randomWeights: true,
   });
+}
+
+/**
+ * Runs `fn` with the `shape` bench model published to a fresh s3rver and
+ * loaded by Muse's loader (as a function would), then removes it all.
+ */
+export async function withBenchModel<T>(
+  shape: ShapeName,
+  fn: (loaded: LoadedModel) => Promise<T>,
+): Promise<T> {
+  const s3dir = await mkdtemp(join(tmpdir(), 'muse-bench-s3-'));
+  const s3server = await startS3rver(s3dir);
+  const s3 = createS3Client({
+    region: 'us-east-1',
+    local: { s3Endpoint: s3server.endpoint, dynamoEndpoint: s3server.endpoint },
+  });
+  const cacheDir = await mkdtemp(join(tmpdir(), 'muse-bench-cache-'));
+  try {
+    const manifest = await publishTo(s3, await benchModelDir(shape), shape);
+    const loaded = await loadModel({
+      s3,
+      bucket: BUCKET,
+      id: manifest.id,
+      version: manifest.version,
+      cacheDir,
+    });
+    try {
+      return await fn(loaded);
+    } finally {
+      await loaded.model.dispose();
+    }
+  } finally {
+    s3.destroy();
+    await s3server.stop();
+    await rm(s3dir, { recursive: true, force: true });
+    await rm(cacheDir, { recursive: true, force: true });
+  }
 }
 
 /** Runs every model benchmark; returns rows for the table and JSON. */

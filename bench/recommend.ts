@@ -9,23 +9,19 @@
  *    in its own forward: the gain of reusing the context's KV cache.
  */
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { createS3Client } from '#lib/aws/clients.ts';
 import { DEFAULT_RECS_WEIGHTS } from '#lib/config.ts';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
-import { mapEvents } from '#lib/insights/partial.ts';
-import { buildSignals, itemDayOf } from '#lib/insights/signals.ts';
-import { loadModel } from '#lib/model/loadModel.ts';
+import { buildWorld, demoEvents } from '#lib/demo/seed.ts';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
 import { lmContext, type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
+import { EVAL_DEMO_SEED, signalsFromEvents } from '#lib/recommend/evaluate.ts';
 import { itemText, ModelPmiScorer } from '#lib/recommend/lm.ts';
-import { startS3rver } from '#local/emulators.ts';
 import { median, table } from './lib.ts';
-import { BUCKET, benchModelDir, publishTo } from './model.ts';
+import { withBenchModel } from './model.ts';
 
 const REPS = 7;
 
@@ -129,22 +125,7 @@ async function bareReuse(
 
 /** Runs the recommendation benchmark; returns rows for the table and JSON. */
 export async function runRecommendBench(): Promise<Record<string, unknown>> {
-  const s3dir = await mkdtemp(join(tmpdir(), 'muse-bench-s3-'));
-  const s3server = await startS3rver(s3dir);
-  const s3 = createS3Client({
-    region: 'us-east-1',
-    local: { s3Endpoint: s3server.endpoint, dynamoEndpoint: s3server.endpoint },
-  });
-  const cacheDir = await mkdtemp(join(tmpdir(), 'muse-bench-cache-'));
-  try {
-    const manifest = await publishTo(s3, await benchModelDir('gpt2'), 'gpt2');
-    const { model, cached } = await loadModel({
-      s3,
-      bucket: BUCKET,
-      id: manifest.id,
-      version: manifest.version,
-      cacheDir,
-    });
+  return withBenchModel('gpt2', async ({ model, cached }) => {
     const config = JSON.parse(await readFile(join(cached.dir, 'config.json'), 'utf8')) as {
       n_layer: number;
       n_head: number;
@@ -155,21 +136,10 @@ export async function runRecommendBench(): Promise<Record<string, unknown>> {
       sessionOptions(availableParallelism()),
     );
     // Demo data: signals from 30 days of behaviour, one active customer.
-    const options: SeedOptions = {
-      customers: 1000,
-      days: 30,
-      events: 60_000,
-      seed: 1,
-      end: new Date('2026-11-01T00:00:00Z'),
-    };
-    const world = buildWorld(options);
-    const events = [...demoEvents(world, options)];
+    const world = buildWorld(EVAL_DEMO_SEED);
+    const events = [...demoEvents(world, EVAL_DEMO_SEED)];
     const catalog = new CatalogIndex(world.catalog);
-    const byDay = new Map<string, typeof events>();
-    for (const e of events)
-      byDay.set(e.ts.slice(0, 10), [...(byDay.get(e.ts.slice(0, 10)) ?? []), e]);
-    const days = [...byDay].map(([day, list]) => itemDayOf(day, mapEvents(list)));
-    const signals = buildSignals('2026-10-31', days, (id) => catalog.items.get(id)?.category);
+    const signals = signalsFromEvents(events, catalog, '2026-10-31');
     const customer = events.filter((e) => e.customerId === events[0]?.customerId && e.itemId);
     const input: RecommendInput = {
       history: customer.map((e) => ({ itemId: e.itemId as string, type: e.type, ts: e.ts })),
@@ -212,7 +182,6 @@ export async function runRecommendBench(): Promise<Record<string, unknown>> {
       separate.push(performance.now() - t);
     }
     await session.release();
-    await model.dispose();
     const rows = [
       {
         shape: 'gpt2',
@@ -228,10 +197,5 @@ export async function runRecommendBench(): Promise<Record<string, unknown>> {
     console.log(`\nRecommendations: k=10 with PMI re-ranking (medians of ${REPS}, warm)`);
     console.log(table(rows));
     return { rows, muse, bare, reuse, separate };
-  } finally {
-    s3.destroy();
-    await s3server.stop();
-    await rm(s3dir, { recursive: true, force: true });
-    await rm(cacheDir, { recursive: true, force: true });
-  }
+  });
 }

@@ -15,9 +15,10 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { catalogFormat, parseCatalog } from '#lib/catalog/parse.ts';
 import type { CatalogItem } from '#lib/catalog/schema.ts';
 import { DEFAULT_RECS_WEIGHTS } from '#lib/config.ts';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
+import { buildWorld, demoEvents } from '#lib/demo/seed.ts';
 import { EVENT_TYPES, type EventType } from '#lib/events/schema.ts';
 import {
+  EVAL_DEMO_SEED,
   evaluate,
   hybridRecommender,
   itemKnnBaseline,
@@ -86,19 +87,12 @@ if (values.interactions && values.items) {
   });
   source = `${values.interactions} + ${values.items}`;
 } else {
-  const options: SeedOptions = {
-    customers: 1000,
-    days: 30,
-    events: 60_000,
-    seed: 1,
-    end: new Date('2026-11-01T00:00:00Z'),
-  };
-  const world = buildWorld(options);
+  const world = buildWorld(EVAL_DEMO_SEED);
   catalog = world.catalog;
-  log = [...demoEvents(world, options)].flatMap((e) =>
+  log = [...demoEvents(world, EVAL_DEMO_SEED)].flatMap((e) =>
     e.itemId ? [{ customerId: e.customerId, itemId: e.itemId, type: e.type, ts: e.ts }] : [],
   );
-  source = `demo seed (${options.customers} customers, ${options.days} days, seed ${options.seed})`;
+  source = `demo seed (${EVAL_DEMO_SEED.customers} customers, ${EVAL_DEMO_SEED.days} days, seed ${EVAL_DEMO_SEED.seed})`;
 }
 
 const split = timeSplit(log, testFraction);

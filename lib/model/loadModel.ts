@@ -6,7 +6,7 @@ import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transform
 import type { InferenceSession } from 'onnxruntime-common';
 import { type CachedModel, cacheModel } from './cache.ts';
 import { weightsSha256 } from './manifest.ts';
-import { OrtGpt2Model } from './ortGpt2.ts';
+import { gpt2Dims, OrtGpt2Model } from './ortGpt2.ts';
 import { sessionOptions } from './sessionOptions.ts';
 import type { TextModel } from './textModel.ts';
 
@@ -63,21 +63,13 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
   const config = JSON.parse(configText) as Record<string, number>;
   const session = (lm as unknown as { sessions: Record<string, InferenceSession> }).sessions.model;
   if (!session) throw new Error(`transformers.js loaded ${path} without a "model" session.`);
-  const nHead = config.n_head as number;
   const model = new OrtGpt2Model(
     session,
     {
       encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),
       decode: (tokens) => tokenizer.decode(tokens, { skip_special_tokens: true }),
     },
-    {
-      nLayer: config.n_layer as number,
-      nHead,
-      headDim: (config.n_embd as number) / nHead,
-      vocabSize: config.vocab_size as number,
-      maxContext: config.n_positions as number,
-      eosTokenId: config.eos_token_id as number,
-    },
+    gpt2Dims(config),
     {
       id: cached.manifest.id,
       version: cached.manifest.version,

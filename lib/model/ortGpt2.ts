@@ -22,6 +22,19 @@ export interface Gpt2Dims {
 }
 
 /** Tokenizer functions (transformers.js's tokenizer in production). */
+/** The dimensions of a GPT-2 export, read from its `config.json`. */
+export function gpt2Dims(config: Record<string, number>): Gpt2Dims {
+  const nHead = config.n_head as number;
+  return {
+    nLayer: config.n_layer as number,
+    nHead,
+    headDim: (config.n_embd as number) / nHead,
+    vocabSize: config.vocab_size as number,
+    maxContext: config.n_positions as number,
+    eosTokenId: config.eos_token_id as number,
+  };
+}
+
 export interface Tokenizer {
   encode(text: string): number[];
   decode(tokens: number[]): string;

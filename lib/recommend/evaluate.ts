@@ -4,10 +4,17 @@
  * method on the same split, side by side (popularity, item-kNN, Muse's
  * hybrid). Pure; `npm run eval:recs` feeds it files or the demo seed.
  */
+
 import type { CatalogItem } from '../catalog/schema.ts';
+import type { SeedOptions } from '../demo/seed.ts';
 import type { EngagementEvent, EventType } from '../events/schema.ts';
 import { mapEvents } from '../insights/partial.ts';
-import { buildSignals, type ItemDay, itemDayOf } from '../insights/signals.ts';
+import {
+  buildSignals,
+  type ItemDay,
+  itemDayOf,
+  type RecommendationSignals,
+} from '../insights/signals.ts';
 import { CatalogIndex } from './catalogIndex.ts';
 import { type BlendWeights, type Interaction, type LmScorer, recommendItems } from './engine.ts';
 
@@ -172,6 +179,35 @@ export function itemKnnBaseline(split: Split): Recommender {
   };
 }
 
+/** The demo data `npm run eval:recs` (and the recommend benchmark) use by default. */
+export const EVAL_DEMO_SEED: SeedOptions = {
+  customers: 1000,
+  days: 30,
+  events: 60_000,
+  seed: 1,
+  end: new Date('2026-11-01T00:00:00Z'),
+};
+
+/**
+ * The recommendation signals the nightly job would hold after these events:
+ * each UTC day mapped as the job maps it, then the signals built as of the
+ * last day (`fallbackDay` when there are no events).
+ */
+export function signalsFromEvents(
+  events: readonly EngagementEvent[],
+  catalog: CatalogIndex,
+  fallbackDay: string,
+): RecommendationSignals {
+  const byDay = new Map<string, EngagementEvent[]>();
+  for (const e of events) {
+    const day = e.ts.slice(0, 10);
+    byDay.set(day, [...(byDay.get(day) ?? []), e]);
+  }
+  const days: ItemDay[] = [...byDay].map(([day, list]) => itemDayOf(day, mapEvents(list)));
+  const lastDay = [...byDay.keys()].sort().at(-1) ?? fallbackDay;
+  return buildSignals(lastDay, days, (id) => catalog.items.get(id)?.category);
+}
+
 /**
  * Muse's hybrid on the split: nightly signals built from the training days
  * exactly as the nightly job builds them, then the engine (seen items
@@ -183,23 +219,18 @@ export function hybridRecommender(
   weights: BlendWeights,
   lm?: LmScorer,
 ): Recommender {
-  const byDay = new Map<string, EngagementEvent[]>();
-  split.train.forEach((i, n) => {
-    const day = i.ts.slice(0, 10);
-    const list = byDay.get(day) ?? [];
-    list.push({
+  const index = new CatalogIndex(catalog);
+  const signals = signalsFromEvents(
+    split.train.map((i, n) => ({
       eventId: `e${n}`,
       customerId: i.customerId,
       type: i.type,
       ts: i.ts,
       itemId: i.itemId,
-    });
-    byDay.set(day, list);
-  });
-  const days: ItemDay[] = [...byDay].map(([day, events]) => itemDayOf(day, mapEvents(events)));
-  const index = new CatalogIndex(catalog);
-  const lastDay = [...byDay.keys()].sort().at(-1) ?? split.cutoff.slice(0, 10);
-  const signals = buildSignals(lastDay, days, (id) => index.items.get(id)?.category);
+    })),
+    index,
+    split.cutoff.slice(0, 10),
+  );
   return async (_c, history, k) => {
     const out = await recommendItems(
       {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildModel } from '#lib/model/builder/buildModel.ts';
 import type { Manifest } from '#lib/model/manifest.ts';
-import { OrtGpt2Model, type Tokenizer } from '#lib/model/ortGpt2.ts';
+import { gpt2Dims, OrtGpt2Model, type Tokenizer } from '#lib/model/ortGpt2.ts';
 import { publishModel } from '#lib/model/publish.ts';
 import { testClients } from './clients.ts';
 
@@ -33,26 +33,13 @@ export async function tinyFp32Model(tokenizer: Tokenizer): Promise<OrtGpt2Model>
   const dir = await tinyModelDir();
   const config = await tinyConfig();
   const session = await ort.InferenceSession.create(join(dir, WEIGHT_FILES.fp32));
-  const nHead = config.n_head as number;
-  return new OrtGpt2Model(
-    session,
-    tokenizer,
-    {
-      nLayer: config.n_layer as number,
-      nHead,
-      headDim: (config.n_embd as number) / nHead,
-      vocabSize: config.vocab_size as number,
-      maxContext: config.n_positions as number,
-      eosTokenId: config.eos_token_id as number,
-    },
-    {
-      id: 'test/tiny-fp32',
-      version: 'fp32',
-      sha256: '',
-      random_weights: true,
-      source: 'built:tiny',
-    },
-  );
+  return new OrtGpt2Model(session, tokenizer, gpt2Dims(config), {
+    id: 'test/tiny-fp32',
+    version: 'fp32',
+    sha256: '',
+    random_weights: true,
+    source: 'built:tiny',
+  });
 }
 
 /** Builds the tiny random-weight GPT-2 once per test file; returns its directory. */
