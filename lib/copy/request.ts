@@ -69,6 +69,10 @@ export const CopyRequest = z
   .refine((r) => r.candidates >= r.n, {
     path: ['candidates'],
     error: 'must be at least n (the best n of the candidates are returned)',
+  })
+  // For the OpenAPI document: JSON Schema cannot compare two fields.
+  .meta({
+    description: `candidates must be ≥ n; candidates × max_new_tokens must not exceed ${COPY_LIMITS.tokenBudget} (the per-request token budget).`,
   });
 
 /** A validated copy request (defaults applied). */

@@ -30,6 +30,11 @@ export const RecommendRequest = z
   .refine((r) => r.customerId !== undefined || r.need !== undefined, {
     path: ['customerId'],
     error: 'give a customerId, a need (free text), or both',
+  })
+  // The cross-field rules, for the OpenAPI document (JSON Schema cannot compare two fields).
+  .meta({
+    anyOf: [{ required: ['customerId'] }, { required: ['need'] }],
+    description: 'customerId, need, or both. filters.minPrice must not exceed filters.maxPrice.',
   });
 
 /** A validated recommend request (defaults applied). */

@@ -70,6 +70,7 @@ describe('GET /openapi.json (generated from the zod schemas)', () => {
     ['/recommend', { customerId: 'bad id with spaces' }],
     ['/recommend', { need: 'tent', filters: { categories: 'Outdoor' } }],
     ['/recommend', []],
+    ['/recommend', { k: 3 }],
     ['/generate', { prompt: 'Our spring sale', n: 2, seed: 1 }],
     ['/generate', { prompt: '', n: 2 }],
     ['/generate', { prompt: 'Hi', n: 9 }],
