@@ -69,8 +69,9 @@ export interface VariantStore {
   putExemplars(kind: CopyKind, exemplars: readonly VariantRecord[]): Promise<void>;
 }
 
-/** Partition prefix of registered variants, and the exemplars partition, in the app table. */
+/** Partition prefix of registered variants in the app table. */
 export const VARIANT_PK_PREFIX = 'VARIANT#';
+/** The partition holding each kind's exemplars in the app table. */
 export const EXEMPLARS_PK = 'EXEMPLARS';
 
 /**

@@ -21,7 +21,6 @@ export interface Gpt2Dims {
   eosTokenId: number;
 }
 
-/** Tokenizer functions (transformers.js's tokenizer in production). */
 /** The dimensions of a GPT-2 export, read from its `config.json`. */
 export function gpt2Dims(config: Record<string, number>): Gpt2Dims {
   const nHead = config.n_head as number;
@@ -35,6 +34,7 @@ export function gpt2Dims(config: Record<string, number>): Gpt2Dims {
   };
 }
 
+/** Tokenizer functions (transformers.js's tokenizer in production). */
 export interface Tokenizer {
   encode(text: string): number[];
   decode(tokens: number[]): string;
