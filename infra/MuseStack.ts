@@ -93,22 +93,22 @@ export class MuseStack extends Stack {
       }),
     );
 
-    // generate runs the gpt2-shape model: ~1 GB resident at peak, so 3008 MB
-    // (which also buys ~2 vCPUs for onnxruntime's threads); 1 GB of /tmp holds
-    // the ~170 MB q8 files with room for a second version; 60 s covers a
-    // cold start plus a 256-token best-of-8 request.
+    // generate and recommend run the gpt2-shape model: ~1 GB resident at peak,
+    // so 3008 MB (which also buys ~2 vCPUs for onnxruntime's threads); 1 GB of
+    // /tmp holds the ~170 MB q8 files with room for a second version.
+    const withModel = {
+      memorySize: 3008,
+      ephemeralStorageSize: Size.mebibytes(1024),
+      environment: { ...storageEnv, ...modelEnv, [ENV.modelCacheDir]: '/tmp/models' },
+      bundling: modelBundling(),
+    };
+
+    // 60 s covers a cold start plus a 256-token best-of-8 request.
     const generate = new UrlFunction(this, 'Generate', {
       ...common('generate'),
+      ...withModel,
       description: 'Muse: marketing copy from the quantized GPT-2',
-      memorySize: 3008,
       timeout: Duration.seconds(60),
-      ephemeralStorageSize: Size.mebibytes(1024),
-      environment: {
-        ...storageEnv,
-        ...modelEnv,
-        [ENV.modelCacheDir]: '/tmp/models',
-      },
-      bundling: modelBundling(),
       // stream: true sends tokens as they are generated (awslambda.streamifyResponse).
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });
@@ -195,21 +195,14 @@ export class MuseStack extends Stack {
       'erasure rewrites stored reports and job files without the erased customer',
     );
 
-    // recommend runs the same model as generate (scoring, not sampling: ~30
-    // candidates × ~10 tokens in a few batched forwards), so the same memory;
-    // 30 s covers a cold start plus the catalog and signals loads.
+    // recommend scores with the same model (not sampling: ~30 candidates ×
+    // ~10 tokens in a few batched forwards); 30 s covers a cold start plus the
+    // catalog and signals loads.
     const recommend = new UrlFunction(this, 'Recommend', {
       ...common('recommend'),
+      ...withModel,
       description: 'Muse: product recommendations re-ranked by GPT-2, with reasons',
-      memorySize: 3008,
       timeout: Duration.seconds(30),
-      ephemeralStorageSize: Size.mebibytes(1024),
-      environment: {
-        ...storageEnv,
-        ...modelEnv,
-        [ENV.modelCacheDir]: '/tmp/models',
-      },
-      bundling: modelBundling(),
     });
     // A customer's recent events through the customer index; nothing else of the events table.
     recommend.fn.addToRolePolicy(

@@ -12,6 +12,7 @@ import { parseConfig } from '#lib/config.ts';
 import { ENV } from '#lib/envNames.ts';
 import { type EmulatorOptions, type Emulators, startEmulators } from './emulators.ts';
 import { ensureResources, type ProvisionResult } from './provision.ts';
+import type { LocalSettings } from './settings.ts';
 
 /** A running local stack: emulators, provisioned resources and the env that points at them. */
 export interface LocalStack {
@@ -69,4 +70,29 @@ export async function startLocalStack(options: EmulatorOptions): Promise<LocalSt
     await emulators.stop();
     throw error;
   }
+}
+
+/**
+ * Where a CLI that writes local data should write: through a running
+ * `npm start` (which owns the emulators' data directory) when its bridge
+ * answers `/health`, else into a local stack it starts itself (its
+ * environment is applied to `process.env`; stop it when done).
+ *
+ * @example
+ * ```ts
+ * const { bridgeUrl, stack } = await runningOrLocalStack(localSettings());
+ * ```
+ */
+export async function runningOrLocalStack(
+  settings: Pick<LocalSettings, 'port' | 'dataDir'>,
+): Promise<{ bridgeUrl?: string; stack?: LocalStack }> {
+  const url = `http://127.0.0.1:${settings.port}`;
+  const running = await fetch(`${url}/health`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (running) return { bridgeUrl: url };
+  const stack = await startLocalStack({ dataDir: settings.dataDir });
+  Object.assign(process.env, stack.env);
+  return { stack };
 }

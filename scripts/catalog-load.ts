@@ -17,7 +17,7 @@ import { writeCatalog } from '#lib/catalog/store.ts';
 import { progressBar } from '#lib/cli/progress.ts';
 import { worldWriter } from '#local/demo.ts';
 import { localSettings } from '#local/settings.ts';
-import { startLocalStack } from '#local/stack.ts';
+import { runningOrLocalStack } from '#local/stack.ts';
 
 /** Invalid rows printed before "… and N more". */
 const SHOWN_ERRORS = 20;
@@ -66,13 +66,8 @@ if (values['dry-run']) {
   process.exit(0);
 }
 
-const bridgeUrl = `http://127.0.0.1:${settings.port}`;
-const running = await fetch(`${bridgeUrl}/health`).then(
-  (r) => r.ok,
-  () => false,
-);
-const stack = running ? undefined : await startLocalStack({ dataDir: settings.dataDir });
-if (stack) Object.assign(process.env, stack.env);
+const { bridgeUrl, stack } = await runningOrLocalStack(settings);
+const running = bridgeUrl !== undefined;
 const bar = progressBar({ label: 'items', total: items.length, unit: 'count' });
 let code = 0;
 try {

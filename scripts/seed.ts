@@ -21,7 +21,7 @@ import {
   writeDemoWorld,
 } from '#local/demo.ts';
 import { localSettings } from '#local/settings.ts';
-import { startLocalStack } from '#local/stack.ts';
+import { runningOrLocalStack } from '#local/stack.ts';
 
 const count = (what: string, max: number) =>
   z.coerce
@@ -71,13 +71,8 @@ const options: SeedOptions = {
 };
 const settings = localSettings();
 
-const bridgeUrl = `http://127.0.0.1:${settings.port}`;
-const running = await fetch(`${bridgeUrl}/health`).then(
-  (r) => r.ok,
-  () => false,
-);
-const stack = running ? undefined : await startLocalStack({ dataDir: settings.dataDir });
-if (stack) Object.assign(process.env, stack.env);
+const { bridgeUrl, stack } = await runningOrLocalStack(settings);
+const running = bridgeUrl !== undefined;
 
 console.log(
   `Seeding ${options.events} events for ${options.customers} customers over ${options.days} days (seed ${options.seed}, ending ${end.toISOString()}) ${running ? `via ${bridgeUrl}/events` : 'into the local stack'} …`,
