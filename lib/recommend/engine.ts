@@ -403,6 +403,10 @@ export async function recommendItems(
     });
     reranked = scored.length;
   }
+  // Score on 0–1 (the weights used need not sum to 1), so MMR trades it
+  // against similarity (also 0–1) on the same scale.
+  const weightUsed = w.collaborative + w.text + w.popularity + (reranked > 0 ? w.lm : 0);
+  if (weightUsed > 0) scored = scored.map((s) => ({ ...s, relevance: s.relevance / weightUsed }));
   const chosen = mmr(
     [...scored].sort((a, b) => b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId)),
     input.k,

@@ -169,6 +169,11 @@ describe('POST /recommend (dynalite + s3rver, tiny model)', () => {
     expect(body.lmContext).toContain('Ridge Tent');
     expect(body.signalsDay).toBe('2099-01-01');
     expect(body.model.random_weights).toBe(true);
+    // The blend is normalised by the weights used: a score is on 0–1.
+    for (const item of body.items) {
+      expect(item.score).toBeGreaterThanOrEqual(0);
+      expect(item.score).toBeLessThanOrEqual(1);
+    }
   });
 
   it('answers a cold start (unknown customer) from trending and popular items', async () => {
