@@ -2,7 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Config, config } from '../config.ts';
-import { traced } from '../tracing.ts';
+import { traced, tracingReady } from '../tracing.ts';
+
+// The tracer (when tracing is on) must exist before the first client is made.
+await tracingReady;
 
 /** Credentials the emulators accept; they check only that some are present. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CustomerId } from '../events/schema.ts';
-import { COPY_KINDS } from './kinds.ts';
+import { COPY_KINDS, KINDS } from './kinds.ts';
 
 /** Limits of a copy request. */
 export const COPY_LIMITS = {
@@ -69,6 +69,16 @@ export const CopyRequest = z
   .refine((r) => r.candidates >= r.n, {
     path: ['candidates'],
     error: 'must be at least n (the best n of the candidates are returned)',
+  })
+  .superRefine((r, ctx) => {
+    const maxNewTokens = r.max_new_tokens ?? KINDS[r.kind].maxNewTokens;
+    if (r.candidates * maxNewTokens > COPY_LIMITS.tokenBudget) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['candidates'],
+        message: `candidates × max_new_tokens = ${r.candidates} × ${maxNewTokens} exceeds the per-request budget of ${COPY_LIMITS.tokenBudget} tokens: at most ${Math.floor(COPY_LIMITS.tokenBudget / maxNewTokens)} candidates with max_new_tokens ${maxNewTokens}`,
+      });
+    }
   })
   // For the OpenAPI document: JSON Schema cannot compare two fields.
   .meta({

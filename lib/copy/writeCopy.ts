@@ -26,7 +26,7 @@ import {
   repetition,
   similarity,
 } from './quality.ts';
-import { COPY_LIMITS, type CopyRequest } from './request.ts';
+import type { CopyRequest } from './request.ts';
 import { type VariantStore, variantIdOf } from './variants.ts';
 
 /** What {@link writeCopy} needs. */
@@ -215,20 +215,8 @@ export async function writeCopy(
   const started = performance.now();
   const { model } = deps;
   const spec = KINDS[request.kind];
+  // The token budget (candidates × max_new_tokens) is checked by CopyRequest.
   const maxNewTokens = request.max_new_tokens ?? spec.maxNewTokens;
-  if (request.candidates * maxNewTokens > COPY_LIMITS.tokenBudget) {
-    throw new ValidationError(
-      `candidates × max_new_tokens = ${request.candidates} × ${maxNewTokens} exceeds the per-request budget of ${COPY_LIMITS.tokenBudget} tokens.`,
-      {
-        issues: [
-          {
-            path: 'candidates',
-            message: `at most ${Math.floor(COPY_LIMITS.tokenBudget / maxNewTokens)} with max_new_tokens ${maxNewTokens}`,
-          },
-        ],
-      },
-    );
-  }
   const warnings: string[] = [];
   const [{ audience, personalization }, exemplars] = await Promise.all([
     personalise(deps, request, warnings),

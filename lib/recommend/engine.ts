@@ -414,15 +414,13 @@ export async function recommendItems(
   );
   return {
     items: chosen.map((s) => {
-      const top = [...s.c.sources].sort(
-        (a, b) => contribution(b, w) - contribution(a, w),
-      )[0] as Source;
+      const top = [...s.c.sources].sort((a, b) => contribution(b) - contribution(a))[0] as Source;
       return {
         itemId: s.item.id,
         title: s.item.title,
         category: s.item.category,
         price: s.item.price,
-        score: Number(s.relevance.toFixed(4)),
+        score: round(s.relevance),
         components: {
           collaborative: round(s.components.collaborative),
           text: round(s.components.text),
@@ -443,10 +441,10 @@ export async function recommendItems(
 const round = (v: number) => Number(v.toFixed(4));
 
 /** Which source explains an item best: need matches first, then co-visits, then category, trending, popularity. */
-function contribution(s: Source, w: BlendWeights): number {
+function contribution(s: Source): number {
   switch (s.kind) {
     case 'match':
-      return 4 + w.text;
+      return 4;
     case 'covisit':
       return 3 + s.weight / (1 + s.weight);
     case 'category':

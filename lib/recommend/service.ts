@@ -4,7 +4,7 @@ import { RANDOM_WEIGHTS_NOTICE } from '../generate/rawGenerate.ts';
 import type { RecommendationSignals, SignalStore } from '../insights/signals.ts';
 import type { ModelInfo, TextModel } from '../model/textModel.ts';
 import { CatalogIndex } from './catalogIndex.ts';
-import { type BlendWeights, type Recommendation, recommendItems } from './engine.ts';
+import { type BlendWeights, type RecommendOutput, recommendItems } from './engine.ts';
 import { ModelPmiScorer } from './lm.ts';
 import type { RecommendRequest } from './request.ts';
 
@@ -13,16 +13,10 @@ export const RECOMMEND_CACHE_MS = 5 * 60 * 1000;
 /** Most recent events of the customer read for seeds and exclusions. */
 export const HISTORY_EVENTS = 200;
 
-/** The response of `POST /recommend`. */
-export interface RecommendResponse {
-  items: Recommendation[];
-  coldStart: boolean;
-  candidates: number;
-  reranked: number;
-  lmContext?: string;
+/** The response of `POST /recommend`: the engine's answer, what it was built from, and timings. */
+export interface RecommendResponse extends RecommendOutput {
   signalsDay?: string;
   model: Pick<ModelInfo, 'id' | 'version' | 'sha256' | 'random_weights'>;
-  weights: BlendWeights;
   timings: { load_ms: number; context_ms: number; rank_ms: number; total_ms: number };
   notice?: string;
 }

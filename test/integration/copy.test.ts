@@ -248,6 +248,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     [{ kind: 'sms', product, candidates: 32, max_new_tokens: 256 }, 'candidates'],
     [{ kind: 'sms', product, tone: 'warm', colour: 'red' }, 'colour'],
     [{ kind: 'sms', product: { ...product, sku: 1 } }, 'product.sku'],
+    [{ kind: 'email', product, candidates: 32, max_new_tokens: 256 }, 'candidates'],
     [{ kind: 'sms', product, language: 'fr' }, 'language'],
   ])('rejects %j with a 400 naming %s', async (request, path) => {
     const { status, body } = await post(request);
