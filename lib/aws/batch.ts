@@ -143,6 +143,37 @@ export async function batchWrite(
 }
 
 /**
+ * Puts every item, or throws a 503 that says how many of `what` could not be
+ * written, why, and `retry` (what the caller should do; writes are
+ * idempotent puts), with `retryAfterSeconds`.
+ *
+ * @example
+ * ```ts
+ * await putAll(doc, table, items, 'catalog items', 'loading is idempotent: run it again', 10);
+ * ```
+ */
+export async function putAll(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  items: readonly TableKey[],
+  what: string,
+  retry: string,
+  retryAfterSeconds: number,
+): Promise<void> {
+  const { failed } = await batchWrite(
+    doc,
+    table,
+    items.map((put) => ({ put })),
+  );
+  if (failed.length > 0) {
+    throw new ServiceUnavailableError(
+      `Could not write ${failed.length} ${what} (${failed[0]?.reason}); ${retry}.`,
+      retryAfterSeconds,
+    );
+  }
+}
+
+/**
  * Reads the items at `keys` (BatchGetItem, 100 per call, several calls in
  * flight; `projection` limits the attributes). `UnprocessedKeys` are retried
  * like {@link batchWrite}; keys still unread at the deadline are returned in

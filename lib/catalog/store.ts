@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { batchGet, batchWrite } from '../aws/batch.ts';
+import { batchGet, putAll } from '../aws/batch.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { CatalogItem } from './schema.ts';
 
@@ -50,17 +50,14 @@ export class DynamoCatalogStore implements CatalogStore {
   ) {}
 
   async putItems(items: readonly CatalogItem[]): Promise<void> {
-    const outcome = await batchWrite(
+    await putAll(
       this.doc,
       this.table,
-      items.map((item) => ({ put: { pk: CATALOG_PK, sk: itemSortKey(item.id), ...item } })),
+      items.map((item) => ({ pk: CATALOG_PK, sk: itemSortKey(item.id), ...item })),
+      'catalog items',
+      'loading is idempotent: run it again',
+      10,
     );
-    if (outcome.failed.length > 0) {
-      throw new ServiceUnavailableError(
-        `Could not write ${outcome.failed.length} catalog items (${outcome.failed[0]?.reason}); loading is idempotent: run it again.`,
-        10,
-      );
-    }
   }
 
   async getItems(ids: readonly string[]): Promise<Map<string, CatalogItem>> {

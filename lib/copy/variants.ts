@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGet, batchWrite } from '../aws/batch.ts';
+import { batchGet, putAll } from '../aws/batch.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { CampaignLearning } from '../insights/campaigns.ts';
 import type { CopyKind } from './kinds.ts';
@@ -90,19 +90,14 @@ export class DynamoVariantStore implements VariantStore {
   ) {}
 
   async register(variants: readonly RegisteredVariant[]): Promise<void> {
-    const outcome = await batchWrite(
+    await putAll(
       this.doc,
       this.table,
-      variants.map((v) => ({
-        put: { pk: `${VARIANT_PK_PREFIX}${v.variantId}`, sk: 'VARIANT', ...v },
-      })),
+      variants.map((v) => ({ pk: `${VARIANT_PK_PREFIX}${v.variantId}`, sk: 'VARIANT', ...v })),
+      'variants',
+      'retry',
+      2,
     );
-    if (outcome.failed.length > 0) {
-      throw new ServiceUnavailableError(
-        `Could not register ${outcome.failed.length} variants (${outcome.failed[0]?.reason}); retry.`,
-        2,
-      );
-    }
   }
 
   async getVariants(ids: readonly string[]): Promise<Map<string, RegisteredVariant>> {

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGet, batchWrite } from '../aws/batch.ts';
+import { batchGet, putAll } from '../aws/batch.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { VariantCounts } from './partial.ts';
 
@@ -84,18 +84,17 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async putStates(states: readonly CampaignState[]): Promise<void> {
-    const { failed } = await batchWrite(
+    await putAll(
       this.doc,
       this.table,
       states.map((state) => ({
-        put: { pk: `${CAMPAIGN_PK_PREFIX}${state.campaignId}`, sk: STATE_SK, state },
+        pk: `${CAMPAIGN_PK_PREFIX}${state.campaignId}`,
+        sk: STATE_SK,
+        state,
       })),
+      'campaign states',
+      'the nightly run is idempotent: run it again',
+      30,
     );
-    if (failed.length > 0) {
-      throw new ServiceUnavailableError(
-        `Could not write ${failed.length} campaign states; the nightly run is idempotent: run it again.`,
-        30,
-      );
-    }
   }
 }

@@ -265,8 +265,9 @@ function mergeCustomer(a: CustomerDay, b: CustomerDay): CustomerDay {
 }
 
 /**
- * Merges two partials: sums, minima and maxima, so the order and grouping of
- * merges never changes the result.
+ * Merges two partials into a new one (neither argument changes): sums,
+ * minima and maxima, so the order and grouping of merges never changes the
+ * result. The same code as {@link mergeInto}, which the job uses.
  *
  * @example
  * ```ts
@@ -274,18 +275,7 @@ function mergeCustomer(a: CustomerDay, b: CustomerDay): CustomerDay {
  * ```
  */
 export function mergePartials(a: DayPartial, b: DayPartial): DayPartial {
-  const customers: Record<string, CustomerDay> = { ...a.customers };
-  for (const [id, c] of Object.entries(b.customers)) {
-    const mine = customers[id];
-    customers[id] = mine ? mergeCustomer(mine, c) : c;
-  }
-  return {
-    events: a.events + b.events,
-    customers,
-    variants: mergeNested(a.variants, b.variants),
-    items: mergeNested(a.items, b.items),
-    coVisits: sumRecords(a.coVisits, b.coVisits),
-  };
+  return mergeInto(mergeInto(emptyPartial(), a), b);
 }
 
 function addInto(target: Record<string, number>, source: Record<string, number>): void {

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { customerPartition } from '../aws/appKeys.ts';
-import { batchGet, batchWrite } from '../aws/batch.ts';
+import { batchGet, putAll } from '../aws/batch.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { CustomerSummary, ProfileState } from './profiles.ts';
 
@@ -67,25 +67,20 @@ export class DynamoProfileStore implements ProfileStore {
 
   async putProfiles(profiles: readonly StoredProfile[]): Promise<void> {
     const updatedAt = new Date().toISOString();
-    const { failed } = await batchWrite(
+    await putAll(
       this.doc,
       this.table,
       profiles.map((p) => ({
-        put: {
-          pk: customerPartition(p.state.customerId),
-          sk: PROFILE_SK,
-          state: p.state,
-          summary: p.summary,
-          updatedAt,
-        },
+        pk: customerPartition(p.state.customerId),
+        sk: PROFILE_SK,
+        state: p.state,
+        summary: p.summary,
+        updatedAt,
       })),
+      'profiles',
+      'the nightly run is idempotent: run it again',
+      30,
     );
-    if (failed.length > 0) {
-      throw new ServiceUnavailableError(
-        `Could not write ${failed.length} profiles (${failed[0]?.reason}); the nightly run is idempotent: run it again.`,
-        30,
-      );
-    }
   }
 
   async getSummary(customerId: string): Promise<CustomerSummary | undefined> {
