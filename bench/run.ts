@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --suites model,events,insights,copy,recommend] [--shapes gpt2,distilgpt2]`: runs
+ * `npm run bench [-- --suites model,events,insights,copy,recommend,bundles] [--compare-root DIR] [--shapes gpt2,distilgpt2]`: runs
  * the benchmarks side by side, prints tables with ratios and writes JSON
  * under bench/results/.
  */
@@ -9,17 +9,21 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ShapeName } from '#lib/model/builder/gpt2.ts';
+import { type BundleRow, runBundlesBench } from './bundles.ts';
 import { runCopyBench } from './copy.ts';
 import { runEventsBench } from './events.ts';
 import { runInsightsBench } from './insights.ts';
+import { table } from './lib.ts';
 import { runModelBench } from './model.ts';
 import { runRecommendBench } from './recommend.ts';
 
-const SUITES = ['model', 'events', 'insights', 'copy', 'recommend'] as const;
+const SUITES = ['model', 'events', 'insights', 'copy', 'recommend', 'bundles'] as const;
 const { values } = parseArgs({
   options: {
     shapes: { type: 'string', default: 'distilgpt2,gpt2' },
     suites: { type: 'string', default: SUITES.join(',') },
+    // bundles: another checkout (e.g. a git worktree of main) measured beside this one.
+    'compare-root': { type: 'string' },
   },
 });
 const shapes = (values.shapes ?? '').split(',').filter(Boolean) as ShapeName[];
@@ -36,6 +40,31 @@ if (suites.includes('events')) results.events = await runEventsBench();
 if (suites.includes('insights')) results.insights = await runInsightsBench();
 if (suites.includes('copy')) results.copy = await runCopyBench();
 if (suites.includes('recommend')) results.recommend = await runRecommendBench();
+if (suites.includes('bundles')) results.bundles = await bundlesSideBySide(values['compare-root']);
+
+/** This checkout's bundles, and another checkout's beside them when given. */
+async function bundlesSideBySide(compareRoot: string | undefined): Promise<unknown> {
+  const after = await runBundlesBench();
+  const before = compareRoot ? await runBundlesBench(compareRoot) : [];
+  const byName = new Map<string, BundleRow>(before.map((r) => [r.function, r]));
+  const rows = after.map((row) => {
+    const old = byName.get(row.function);
+    const ms = row['cold import ms (median of 7)'];
+    return {
+      ...row,
+      ...(old
+        ? {
+            'before KB': old['bundle KB'],
+            'before ms': old['cold import ms (median of 7)'],
+            'size ×': row['bundle KB'] / old['bundle KB'],
+            'import ×': ms / old['cold import ms (median of 7)'],
+          }
+        : {}),
+    };
+  });
+  console.log(`\nHandler bundles (esbuild, as CDK builds them)\n${table(rows)}`);
+  return { after, before };
+}
 await mkdir('bench/results', { recursive: true });
 const file = `bench/results/bench-${started.toISOString().replace(/[:.]/g, '-')}.json`;
 await writeFile(

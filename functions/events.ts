@@ -6,10 +6,10 @@ import { CustomerId, EngagementEvent, EVENT_LIMITS } from '#lib/events/schema.ts
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { defineApi } from '#lib/http/api.ts';
 import { json } from '#lib/http/response.ts';
-import { validate } from '#lib/http/validation.ts';
 import { reportsEraser } from '#lib/insights/reportsEraser.ts';
 import { MetricUnit, metrics } from '#lib/metrics.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
+import { validate } from '#lib/validation.ts';
 
 const cfg = config();
 const store = new DynamoEventStore(documentClient(), cfg.eventsTable);

@@ -5,9 +5,9 @@ import { NotFoundError } from '#lib/errors.ts';
 import { CustomerId } from '#lib/events/schema.ts';
 import { defineApi } from '#lib/http/api.ts';
 import { json } from '#lib/http/response.ts';
-import { validate } from '#lib/http/validation.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { REPORT_TYPES, readReport, reportFormat, S3ReportStore } from '#lib/insights/report.ts';
+import { validate } from '#lib/validation.ts';
 
 const cfg = config();
 const profiles = new DynamoProfileStore(documentClient(), cfg.appTable);

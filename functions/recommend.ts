@@ -6,13 +6,12 @@ import { defineApi } from '#lib/http/api.ts';
 import { readJson } from '#lib/http/body.ts';
 import { json } from '#lib/http/response.ts';
 import { S3SignalStore } from '#lib/insights/signals.ts';
-import { getModel } from '#lib/model/runtime.ts';
-import { RecommendRequest } from '#lib/recommend/request.ts';
+import { modelForRequest, warmModel } from '#lib/model/runtime.ts';
+import { RECOMMEND_MAX_BYTES, RecommendRequest } from '#lib/recommend/request.ts';
 import { RecommendService } from '#lib/recommend/service.ts';
 
 const cfg = config();
-// Start loading at cold start so the first request waits less; errors surface per request.
-getModel().catch(() => undefined);
+warmModel();
 const service = new RecommendService({
   events: new DynamoEventStore(documentClient(), cfg.eventsTable),
   catalog: new DynamoCatalogStore(documentClient(), cfg.appTable),
@@ -32,12 +31,10 @@ export const api = defineApi([
     },
     handle: async (request) => {
       const body = readJson(request, RecommendRequest, {
-        maxBytes: 32 * 1024,
+        maxBytes: RECOMMEND_MAX_BYTES,
         what: 'recommend request',
       });
-      const waited = performance.now();
-      const { model } = await getModel();
-      return json(200, await service.recommend(body, model, performance.now() - waited));
+      return json(200, await service.recommend(body, await modelForRequest()));
     },
   },
 ]);

@@ -3,9 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { AppError, NotFoundError, PayloadTooLargeError } from '#lib/errors.ts';
-import { type RouteSpec, routeMatcher } from '#lib/http/api.ts';
+import type { RouteSpec } from '#lib/http/api.ts';
 import { errorResponse, type HttpResult } from '#lib/http/response.ts';
 import type { FunctionModule } from './functions.ts';
+import { LocalResponseStream } from './responseStream.ts';
 
 /** A function-URL request body may be at most 6 MB (the Lambda limit). */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -155,6 +156,22 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
   return Buffer.concat(chunks, size);
 }
 
+/**
+ * Which function owns a path: what the Lambda service decides by URL (each
+ * function has its own), so only the bridge needs it. Routing inside the
+ * function, 404 and 405 included, is the function's own Powertools router.
+ */
+function ownerOf(routes: readonly BridgeRoute[], path: string): BridgeRoute | undefined {
+  const segments = path.replace(/\/+$/, '').split('/');
+  return routes.find((route) => {
+    const template = route.path.split('/');
+    return (
+      template.length === segments.length &&
+      template.every((part, i) => /^\{\w+\}$/.test(part) || part === segments[i])
+    );
+  });
+}
+
 async function collectRoutes(functions: BridgeOptions['functions']): Promise<BridgeRoute[]> {
   const routes: BridgeRoute[] = [];
   for (const [functionName, load] of Object.entries(functions)) {
@@ -177,26 +194,22 @@ async function collectRoutes(functions: BridgeOptions['functions']): Promise<Bri
  */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const routes = await collectRoutes(options.functions);
-  const match = routeMatcher(routes);
   const modules = new Map<string, FunctionModule>();
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
     try {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const { route, allowed } = match(req.method ?? 'GET', path);
-      if (!route && allowed.length === 0) {
+      const owner = ownerOf(routes, path);
+      if (!owner) {
         req.resume();
+        // Admin routes (/_local/…) are for the CLIs, not advertised to whoever probes.
+        const listed = routes.filter((r) => !r.path.startsWith('/_local/'));
         throw new NotFoundError(
-          `No function serves ${req.method} ${path}. Available: ${routes.map((r) => `${r.method} ${r.path}`).join(', ')}.`,
+          `No function serves ${req.method} ${path}. Available: ${listed.map((r) => `${r.method} ${r.path}`).join(', ')}.`,
         );
       }
       const body = await readBody(req, MAX_BODY_BYTES);
-      // A wrong method on a known path goes to the owning function, which answers 405 itself.
-      const owner =
-        route ??
-        routes.find((r) => allowed.includes(r.method) && match(r.method, path).route === r);
-      if (!owner) throw new NotFoundError(`No function serves ${path}.`);
       let mod = modules.get(owner.functionName);
       if (!mod) {
         mod = await owner.load();
@@ -206,16 +219,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const context = lambdaContext(owner.functionName, requestId, 30_000);
       if (mod.invokeMode === 'RESPONSE_STREAM') {
         // As a RESPONSE_STREAM function URL: chunks reach the client as they are written.
-        await mod.api.streamHandler(
-          event,
-          {
-            start: (statusCode, headers) => res.writeHead(statusCode, headers),
-            write: (chunk) => res.write(chunk),
-            end: () => res.end(),
-          },
-          context,
-        );
-      } else writeResult(res, await mod.handler(event, context));
+        await mod.api.router.resolveStream(event, context, {
+          responseStream: new LocalResponseStream(res),
+        });
+      } else writeResult(res, await mod.api.handler(event, context));
     } catch (error) {
       const response = errorResponse(error, requestId);
       if (!res.headersSent) {

@@ -1,8 +1,9 @@
-import type { Api, UrlHandler } from '#lib/http/api.ts';
+import type { Api } from '#lib/http/api.ts';
 
 /** What every HTTP function module in `functions/` exports. */
 export interface FunctionModule {
-  handler: UrlHandler;
+  /** The Lambda handler (buffered, or Powertools `streamify` for a streaming URL). */
+  handler: unknown;
   api: Api;
   /** `RESPONSE_STREAM` for a function whose URL streams (the bridge streams it too). */
   invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM';

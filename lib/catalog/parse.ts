@@ -1,6 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { FieldIssue } from '../errors.ts';
-import { toFieldIssues } from '../http/validation.ts';
+import { toFieldIssues } from '../validation.ts';
 import { CatalogItem } from './schema.ts';
 
 /** A row that failed validation: its 1-based row number and what is wrong. */

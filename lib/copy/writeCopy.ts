@@ -7,10 +7,9 @@
  */
 import type { CatalogStore } from '../catalog/store.ts';
 import { UnprocessableError, ValidationError } from '../errors.ts';
-import { RANDOM_WEIGHTS_NOTICE } from '../generate/rawGenerate.ts';
 import type { ProfileStore } from '../insights/profileStore.ts';
 import { logger } from '../log.ts';
-import type { ModelInfo, TextModel } from '../model/textModel.ts';
+import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 import { type AudienceFacts, audienceFacts, audienceLine } from './audience.ts';
 import { type CopyKind, KINDS } from './kinds.ts';
 import { buildPrompt, EXEMPLARS_PER_PROMPT } from './prompt.ts';
@@ -66,7 +65,7 @@ export interface Rejections {
 }
 
 /** The response of a copy request. */
-export interface CopyResponse {
+export interface CopyResponse extends ModelIdentity {
   kind: CopyKind;
   variants: CopyVariant[];
   candidates: { sampled: number; passed: number; rejected: Rejections };
@@ -74,8 +73,6 @@ export interface CopyResponse {
   personalization?: { customerId: string; found: boolean; facts?: AudienceFacts };
   exemplars: string[];
   limits: { max_chars: number; target_chars: number };
-  model: Pick<ModelInfo, 'id' | 'version' | 'sha256' | 'random_weights'>;
-  random_weights: boolean;
   seed: number;
   parameters: {
     n: number;
@@ -96,7 +93,6 @@ export interface CopyResponse {
   /** Estimated Lambda cost of this call: memory × wall time × price (requests and data transfer not included). */
   cost: { usd: number; gb_seconds: number; memory_mb: number; usd_per_gb_second: number };
   warnings: string[];
-  notice?: string;
 }
 
 /** Streaming events, one JSON object per line. */
@@ -352,13 +348,6 @@ export async function writeCopy(
     ...(personalization ? { personalization } : {}),
     exemplars,
     limits: { max_chars: spec.maxChars, target_chars: spec.targetChars },
-    model: {
-      id: model.info.id,
-      version: model.info.version,
-      sha256: model.info.sha256,
-      random_weights: model.info.random_weights,
-    },
-    random_weights: model.info.random_weights,
     seed,
     parameters: {
       n: request.n,
@@ -387,6 +376,6 @@ export async function writeCopy(
       usd_per_gb_second: deps.cost.gbSecondUsd,
     },
     warnings,
-    ...(model.info.random_weights ? { notice: RANDOM_WEIGHTS_NOTICE } : {}),
+    ...modelIdentity(model.info),
   };
 }

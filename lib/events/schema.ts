@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldIssue } from '../errors.ts';
-import { toFieldIssues } from '../http/validation.ts';
+import { toFieldIssues } from '../validation.ts';
 
 /** Engagement event types, in funnel order where they form one. */
 export const EVENT_TYPES = [

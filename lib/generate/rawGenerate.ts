@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
-import type { ModelInfo, TextModel } from '../model/textModel.ts';
+import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 
 /** Limits of the raw generate request. */
 export const RAW_LIMITS = { promptChars: 2000, maxNewTokens: 256, n: 8 } as const;
@@ -34,19 +34,13 @@ export interface RawVariant {
 }
 
 /** The raw generate response. */
-export interface RawGenerateResponse {
+export interface RawGenerateResponse extends ModelIdentity {
   variants: RawVariant[];
-  model: Pick<ModelInfo, 'id' | 'version' | 'sha256' | 'random_weights'>;
   seed: number;
   parameters: Omit<RawGenerateRequest, 'prompt' | 'seed'>;
   usage: { prompt_tokens: number; completion_tokens: number };
   timings: { load_ms: number; generate_ms: number; tokens_per_s: number };
-  notice?: string;
 }
-
-/** The line every random-weight response carries. */
-export const RANDOM_WEIGHTS_NOTICE =
-  'This model has RANDOM weights (a Muse demo/test build): its text is meaningless. Publish a real GPT-2 (npm run model:fetch, npm run model:publish) for real copy.';
 
 /**
  * Samples `n` continuations of a raw prompt. The same prompt, parameters and
@@ -95,12 +89,6 @@ export async function rawGenerate(
       tokens: s.tokens.length,
       finish_reason: s.finishReason,
     })),
-    model: {
-      id: model.info.id,
-      version: model.info.version,
-      sha256: model.info.sha256,
-      random_weights: model.info.random_weights,
-    },
     seed,
     parameters,
     usage: { prompt_tokens: promptTokens.length, completion_tokens: completion },
@@ -109,6 +97,6 @@ export async function rawGenerate(
       generate_ms: Math.round(generateMs),
       tokens_per_s: generateMs > 0 ? Math.round((completion / generateMs) * 1000 * 10) / 10 : 0,
     },
-    ...(model.info.random_weights ? { notice: RANDOM_WEIGHTS_NOTICE } : {}),
+    ...modelIdentity(model.info),
   };
 }

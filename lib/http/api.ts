@@ -1,15 +1,21 @@
+import {
+  HttpError,
+  isHttpMethod,
+  Router,
+  streamify,
+} from '@aws-lambda-powertools/event-handler/http';
+import { metrics as metricsMiddleware } from '@aws-lambda-powertools/event-handler/http/middleware/metrics';
+import type {
+  HandlerResponse,
+  Middleware,
+  RequestContext,
+} from '@aws-lambda-powertools/event-handler/types';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { z } from 'zod';
-import { MethodNotAllowedError, NotFoundError } from '../errors.ts';
+import { AppError, MethodNotAllowedError, NotFoundError, ValidationError } from '../errors.ts';
 import { logger } from '../log.ts';
-import { MetricUnit, metrics } from '../metrics.ts';
-import {
-  errorResponse,
-  type HttpResult,
-  isStream,
-  type ResponseSink,
-  type RouteResult,
-} from './response.ts';
+import { metrics } from '../metrics.ts';
+import { errorResponse, type HttpResult, isStream, type RouteResult } from './response.ts';
 
 /** HTTP methods Muse routes. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -68,111 +74,157 @@ export interface RouteSpec {
   doc?: RouteDoc;
 }
 
-/** A Lambda function-URL handler. */
+/** A buffered Lambda function-URL handler. */
 export type UrlHandler = (event: LambdaFunctionURLEvent, context?: Context) => Promise<HttpResult>;
-
-/** A function-URL handler that writes its response to a sink as it is produced. */
-export type StreamingUrlHandler = (
-  event: LambdaFunctionURLEvent,
-  sink: ResponseSink,
-  context?: Context,
-) => Promise<void>;
 
 /** What {@link defineApi} builds. */
 export interface Api {
+  /** The Powertools router the routes are registered on. */
+  router: Router;
   /** Buffered handler (a streamed result is collected into one body). */
   handler: UrlHandler;
-  /** Streaming handler, for a function URL in `RESPONSE_STREAM` invoke mode. */
-  streamHandler: StreamingUrlHandler;
+  /** Lambda handler for a `RESPONSE_STREAM` function URL (Powertools `streamify`). */
+  streamHandler: ReturnType<typeof streamify>;
   routes: RouteSpec[];
 }
 
-/** The outcome of matching a method and path against a route table. */
-export interface RouteMatch<R> {
-  /** The route for this method and path, if any. */
-  route?: R;
-  /** Methods that the path supports (for a 405's `allow` header). */
-  allowed: Method[];
-  /** Decoded values of the path template's `{name}` segments. */
-  params: Record<string, string>;
-}
-
-function compile(path: string): { pattern: RegExp; names: string[] } {
-  const names: string[] = [];
-  const source = path
-    .split('/')
-    .map((segment) => {
-      const m = /^\{(\w+)\}$/.exec(segment);
-      if (!m?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      names.push(m[1]);
-      return '([^/]+)';
-    })
-    .join('/');
-  return { pattern: new RegExp(`^${source}/?$`), names };
-}
-
 /**
- * Compiles a route table once and returns a matcher for method and path.
- * Used by {@link defineApi} and by the local HTTP bridge, so both route alike.
+ * Muse's router: Powertools' `Router`, plus the one thing it does not do:
+ * a path that exists with another method is a 405 with an `allow` header
+ * (Powertools answers 404). The allowed methods come from the router's own
+ * registry, so matching stays Powertools'.
  */
-export function routeMatcher<R extends RouteSpec>(
-  routes: readonly R[],
-): (method: string, path: string) => RouteMatch<R> {
-  const compiled = routes.map((route) => ({ route, ...compile(route.path) }));
-  return (method, path) => {
-    const allowed: Method[] = [];
-    let found: RouteMatch<R> | undefined;
-    for (const { route, pattern, names } of compiled) {
-      const m = pattern.exec(path);
-      if (!m) continue;
-      allowed.push(route.method);
-      if (!found && route.method === method.toUpperCase()) {
-        const params: Record<string, string> = {};
-        names.forEach((name, i) => {
-          params[name] = safeDecode(m[i + 1] ?? '');
-        });
-        found = { route, allowed, params };
+class MuseRouter extends Router {
+  /** Methods registered for `path`, by asking the router's registry. */
+  allowedMethods(path: string): Method[] {
+    const methods: Method[] = ['GET', 'POST', 'PUT', 'DELETE'];
+    return methods.filter((m) => {
+      try {
+        return this.routeRegistry.resolve(m, path as `/${string}`) !== null;
+      } catch {
+        return false;
       }
-    }
-    return found ?? { allowed, params: {} };
-  };
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
+    });
   }
 }
 
+/** `{name}` (OpenAPI, Muse's docs) → `:name` (Powertools). */
+const routerPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1') as `/${string}`;
+
+const requestIdOf = (context: Context | undefined, event: LambdaFunctionURLEvent) =>
+  context?.awsRequestId || event.requestContext?.requestId || 'local';
+
 function lowerCaseHeaders(headers: LambdaFunctionURLEvent['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
   return out;
 }
 
-/**
- * One request's metrics (dimension `route`, e.g. `POST /generate`):
- * `Requests`, `Latency` (ms), `ClientErrors` (4xx) or `ServerErrors` (5xx),
- * plus the cold-start metric once per container; and one structured log line.
- * A streamed body's latency is the time to its first byte.
- */
-function observeRequest(method: string, route: string, status: number, ms: number): void {
-  const m = metrics();
-  m.captureColdStartMetric();
-  m.addDimension('route', `${method} ${route}`);
-  m.addMetric('Requests', MetricUnit.Count, 1);
-  m.addMetric('Latency', MetricUnit.Milliseconds, ms);
-  if (status >= 500) m.addMetric('ServerErrors', MetricUnit.Count, 1);
-  else if (status >= 400) m.addMetric('ClientErrors', MetricUnit.Count, 1);
-  logger.info('request', { method, route, status, durationMs: Math.round(ms) });
+function toHttpRequest(reqCtx: RequestContext): HttpRequest {
+  const event = reqCtx.event as unknown as LambdaFunctionURLEvent;
+  return {
+    method: reqCtx.req.method,
+    path: event.rawPath,
+    params: reqCtx.params,
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    headers: lowerCaseHeaders(event.headers),
+    body: event.body
+      ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+      : Buffer.alloc(0),
+    requestId: requestIdOf(reqCtx.context, event),
+    event,
+  };
 }
 
 /**
- * Builds a function-URL handler from a route table. Unknown paths become 404,
- * known paths with another method 405, and every thrown error goes through
- * the one error mapper.
+ * A route result in the shape Powertools sends: a proxy result (its cookies
+ * become separate `set-cookie` headers), or a web `Response` streaming the
+ * chunks as they are produced.
+ */
+function toResponse(result: RouteResult): HandlerResponse {
+  if (!isStream(result)) {
+    const { statusCode = 200, headers, body, cookies, isBase64Encoded } = result;
+    return {
+      statusCode,
+      // A null-body status (204, 304) must have no body at all, not an empty one.
+      ...(body ? { body } : {}),
+      ...(headers ? { headers } : {}),
+      ...(cookies ? { cookies } : {}),
+      ...(isBase64Encoded ? { isBase64Encoded } : {}),
+    } as HandlerResponse;
+  }
+  const encoder = new TextEncoder();
+  const body = ReadableStream.from(
+    (async function* () {
+      for await (const chunk of result.stream) yield encoder.encode(chunk);
+    })(),
+  );
+  return new Response(body, { status: result.statusCode, headers: result.headers });
+}
+
+/** Errors raised before a route runs (no route, a bad path), as Muse errors. */
+function routingError(
+  router: MuseRouter,
+  routes: readonly Route[],
+  error: Error,
+  reqCtx: RequestContext,
+): Error {
+  if (error instanceof AppError) return error;
+  const path = new URL(reqCtx.req.url).pathname;
+  if (error instanceof HttpError && error.statusCode === 404) {
+    const allowed = router.allowedMethods(path);
+    if (allowed.length > 0) return new MethodNotAllowedError(reqCtx.req.method, path, allowed);
+    return new NotFoundError(
+      `No route for ${reqCtx.req.method} ${path}. Available: ${routes.map((r) => `${r.method} ${r.path}`).join(', ')}.`,
+      { cause: error },
+    );
+  }
+  if (error instanceof URIError || (error instanceof HttpError && error.statusCode === 400)) {
+    return new ValidationError(`The path ${path} is not valid: ${error.message}.`, {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+/**
+ * The event as Powertools' router takes it. Lambda passes a body on GET too,
+ * which a web `Request` refuses, and no Muse GET reads one: it is dropped.
+ * A method Powertools does not know is Muse's 405; an event it cannot turn
+ * into a request (a malformed host or path) is a 400, not a 500.
+ */
+function resolvable(router: MuseRouter, event: LambdaFunctionURLEvent): LambdaFunctionURLEvent {
+  const method = (event.requestContext?.http?.method ?? '').toUpperCase();
+  if (!isHttpMethod(method)) {
+    throw new MethodNotAllowedError(method, event.rawPath, router.allowedMethods(event.rawPath));
+  }
+  const url = `https://${event.headers?.host ?? 'localhost'}${event.rawPath}`;
+  if (!URL.canParse(url)) throw new ValidationError(`The request URL ${url} cannot be parsed.`);
+  if (method !== 'GET' && method !== 'HEAD') return event;
+  const { body: _dropped, ...rest } = event;
+  return { ...rest, isBase64Encoded: false };
+}
+
+/** Powertools Logger: the Lambda context on every line, and one `request` line per call. */
+const requestLog: Middleware = async ({ reqCtx, next }) => {
+  const started = performance.now();
+  if (reqCtx.context?.awsRequestId) logger.addContext(reqCtx.context);
+  metrics().captureColdStartMetric();
+  await next();
+  logger.info('request', {
+    method: reqCtx.req.method,
+    route: reqCtx.route ?? 'unmatched',
+    status: reqCtx.res.status,
+    durationMs: Math.round(performance.now() - started),
+  });
+};
+
+/**
+ * Builds a function-URL API on Powertools' `Router` from a route table.
+ * Unknown paths become 404, known paths with another method 405, and every
+ * thrown error goes through the one error mapper (`errorResponse`). Metrics
+ * come from Powertools' metrics middleware (`latency`, `error`, `fault` by
+ * route, published once per request); Logger adds the Lambda context.
  *
  * @example
  * ```ts
@@ -181,79 +233,45 @@ function observeRequest(method: string, route: string, status: number, ms: numbe
  * ```
  */
 export function defineApi(routes: Route[]): Api {
-  const specs = routes.map(({ method, path, doc }) => ({ method, path, ...(doc ? { doc } : {}) }));
-  const match = routeMatcher(routes);
-  const dispatch = async (
-    event: LambdaFunctionURLEvent,
-    context?: Context,
-  ): Promise<RouteResult & { requestId: string }> => {
-    const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
-    const started = performance.now();
-    const method = event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
-    let routePath = 'unmatched';
-    if (context) logger.addContext(context);
-    const finish = <T extends RouteResult>(result: T): T & { requestId: string } => {
-      observeRequest(method, routePath, result.statusCode ?? 200, performance.now() - started);
-      return { ...result, requestId };
-    };
-    try {
-      const path = event.rawPath;
-      const { route, allowed, params } = match(method, path);
-      if (!route) {
-        if (allowed.length > 0) throw new MethodNotAllowedError(method, path, allowed);
-        throw new NotFoundError(
-          `No route for ${method} ${path}. Available: ${specs.map((r) => `${r.method} ${r.path}`).join(', ')}.`,
-        );
-      }
-      const body = event.body
-        ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
-        : Buffer.alloc(0);
-      routePath = route.path;
-      const result = await route.handle({
-        method,
-        path,
-        params,
-        query: new URLSearchParams(event.rawQueryString ?? ''),
-        headers: lowerCaseHeaders(event.headers),
-        body,
-        requestId,
-        event,
-      });
-      return finish(result);
-    } catch (error) {
-      return finish(errorResponse(error, requestId));
-    }
-  };
+  const router = new MuseRouter({ logger });
+  router.use(metricsMiddleware(metrics()));
+  router.use(requestLog);
+  router.errorHandler(Error, async (error, reqCtx) =>
+    toResponse(
+      errorResponse(
+        routingError(router, routes, error, reqCtx),
+        requestIdOf(reqCtx.context, reqCtx.event as unknown as LambdaFunctionURLEvent),
+      ),
+    ),
+  );
+  for (const route of routes) {
+    router.route(
+      async (reqCtx) => {
+        const request = toHttpRequest(reqCtx);
+        try {
+          return toResponse(await route.handle(request));
+        } catch (error) {
+          // Mapped here, not by the router, so middleware sees the real status.
+          return toResponse(errorResponse(error, request.requestId));
+        }
+      },
+      { method: route.method, path: routerPath(route.path) },
+    );
+  }
   const handler: UrlHandler = async (event, context) => {
-    const { requestId, ...result } = await dispatch(event, context);
-    if (!isStream(result)) {
-      metrics().publishStoredMetrics();
-      return result;
-    }
-    let body = '';
     try {
-      for await (const chunk of result.stream) body += chunk;
+      return (await router.resolve(
+        resolvable(router, event) as unknown as Parameters<Router['resolve']>[0],
+        context ?? ({} as Context),
+      )) as HttpResult;
     } catch (error) {
-      body += `${errorResponse(error, requestId).body}\n`;
+      return errorResponse(error, requestIdOf(context, event));
     }
-    metrics().publishStoredMetrics();
-    return { statusCode: result.statusCode, headers: result.headers, body };
   };
-  const streamHandler: StreamingUrlHandler = async (event, sink, context) => {
-    const { requestId, ...result } = await dispatch(event, context);
-    sink.start(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
-    if (!isStream(result)) {
-      if (result.body) sink.write(result.body);
-    } else {
-      try {
-        for await (const chunk of result.stream) sink.write(chunk);
-      } catch (error) {
-        // Headers are gone: the error travels as the stream's last line.
-        sink.write(`${errorResponse(error, requestId).body}\n`);
-      }
-    }
-    sink.end();
-    metrics().publishStoredMetrics();
+  return {
+    router,
+    handler,
+    streamHandler: streamify(router),
+    routes: routes.map(({ method, path, doc }) => ({ method, path, ...(doc ? { doc } : {}) })),
   };
-  return { handler, streamHandler, routes: specs };
 }

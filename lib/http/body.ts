@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import { validate } from '../validation.ts';
 import type { HttpRequest } from './api.ts';
-import { validate } from './validation.ts';
 
 /** Options for {@link readJson}. */
 export interface ReadJsonOptions {

@@ -18,13 +18,6 @@ export type RouteResult = HttpResult | StreamResult;
 /** True for a {@link StreamResult}. */
 export const isStream = (result: RouteResult): result is StreamResult => 'stream' in result;
 
-/** Where a streamed response goes: Lambda's response stream, or the local bridge's HTTP response. */
-export interface ResponseSink {
-  start(statusCode: number, headers: Record<string, string>): void;
-  write(chunk: string): void;
-  end(): void;
-}
-
 /** Builds a JSON response with `content-type: application/json`. */
 export function json(
   statusCode: number,
@@ -38,38 +31,61 @@ export function json(
   };
 }
 
+/** The JSON body, status and headers of an error response. */
+export interface ErrorBody {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: {
+    error: {
+      code: string;
+      message: string;
+      issues?: Array<{ path: string; message: string }>;
+      requestId?: string;
+    };
+  };
+}
+
 /**
- * The one error mapper: turns any thrown value into a JSON response.
+ * The one error mapper: what any thrown value becomes on the wire.
  * {@link AppError}s with `expose` show their message and field issues; anything
- * else becomes a generic 500 and is logged with its stack, never shown.
+ * else becomes a generic 500 (or the error's 5xx) and is logged with its
+ * stack, never shown. {@link errorResponse} sends it as a response; a stream
+ * that fails after its headers sends it as its last line (`lib/http/ndjson.ts`).
  */
-export function errorResponse(error: unknown, requestId?: string): HttpResult {
+export function errorBody(error: unknown, requestId?: string): ErrorBody {
+  const id = requestId ? { requestId } : {};
   if (error instanceof AppError && error.expose) {
     if (error.statusCode >= 500) logger.warn('request failed', { error });
-    return json(
-      error.statusCode,
-      {
+    return {
+      statusCode: error.statusCode,
+      ...(error.headers ? { headers: error.headers } : {}),
+      body: {
         error: {
           code: error.code,
           message: error.message,
           ...(error.issues ? { issues: error.issues } : {}),
-          ...(requestId ? { requestId } : {}),
+          ...id,
         },
       },
-      error.headers,
-    );
+    };
   }
   logger.error('unhandled error', { error: error as Error, requestId });
-  const status = error instanceof AppError ? error.statusCode : 500;
-  return json(
-    status,
-    {
+  const known = error instanceof AppError ? error : undefined;
+  return {
+    statusCode: known?.statusCode ?? 500,
+    ...(known?.headers ? { headers: known.headers } : {}),
+    body: {
       error: {
-        code: error instanceof AppError ? error.code : 'internal_error',
+        code: known?.code ?? 'internal_error',
         message: `Internal error. Retry; if it persists, report request id ${requestId ?? 'unknown'}.`,
-        ...(requestId ? { requestId } : {}),
+        ...id,
       },
     },
-    error instanceof AppError ? error.headers : undefined,
-  );
+  };
+}
+
+/** {@link errorBody} as a JSON response. */
+export function errorResponse(error: unknown, requestId?: string): HttpResult {
+  const { statusCode, headers, body } = errorBody(error, requestId);
+  return json(statusCode, body, headers);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_SHARDS } from '../events/keys.ts';
-import { validate } from '../http/validation.ts';
+import { validate } from '../validation.ts';
 import { yesterday } from './deps.ts';
 
 /**

@@ -4,6 +4,7 @@ import { ENV } from '../envNames.ts';
 import { ModelNotPublishedError } from '../errors.ts';
 import { MetricUnit, metrics } from '../metrics.ts';
 import { type LoadedModel, type LoadOptions, loadModel } from './loadModel.ts';
+import type { TextModel } from './textModel.ts';
 
 /**
  * Wraps a loader so that every caller shares one load: the first call starts
@@ -50,3 +51,32 @@ export const getModel = sharedLoader(async () => {
   metrics().addMetric('ModelLoadTime', MetricUnit.Milliseconds, loaded.loadMs);
   return loaded;
 });
+
+/** The process-wide model and how long this request waited for it (its share of a cold start). */
+export interface ModelForRequest {
+  model: TextModel;
+  loadMs: number;
+}
+
+/**
+ * Waits for the process-wide model and measures the wait, the one way every
+ * model-backed request gets its model.
+ *
+ * @example
+ * ```ts
+ * const { model, loadMs } = await modelForRequest();
+ * ```
+ */
+export async function modelForRequest(): Promise<ModelForRequest> {
+  const waited = performance.now();
+  const { model } = await getModel();
+  return { model, loadMs: performance.now() - waited };
+}
+
+/**
+ * Starts loading the model at cold start, so the first request waits less;
+ * a failure is not thrown here but surfaces on the requests that need it.
+ */
+export function warmModel(): void {
+  getModel().catch(() => undefined);
+}

@@ -9,6 +9,35 @@ export interface ModelInfo {
   source: string;
 }
 
+/** The line every random-weight response carries. */
+export const RANDOM_WEIGHTS_NOTICE =
+  'This model has RANDOM weights (a Muse demo/test build): its text is meaningless. Publish a real GPT-2 (npm run model:fetch, npm run model:publish) for real copy.';
+
+/** The model facts every model-backed response carries. */
+export interface ModelIdentity {
+  model: Pick<ModelInfo, 'id' | 'version' | 'sha256' | 'random_weights'>;
+  /** Present only for random weights: {@link RANDOM_WEIGHTS_NOTICE}. */
+  notice?: string;
+}
+
+/**
+ * The one builder of a response's model identity: which model answered, the
+ * sha256 of its weights, whether they are random, and the notice that says
+ * so, spread into every generate and recommend response.
+ *
+ * @example
+ * ```ts
+ * return { variants, ...modelIdentity(model.info) };
+ * ```
+ */
+export function modelIdentity(info: ModelInfo): ModelIdentity {
+  const { id, version, sha256, random_weights } = info;
+  return {
+    model: { id, version, sha256, random_weights },
+    ...(random_weights ? { notice: RANDOM_WEIGHTS_NOTICE } : {}),
+  };
+}
+
 /** Sampling parameters for {@link TextModel.generate}. */
 export interface SamplingOptions {
   /** Sequences to sample from the same prompt (they share one prefill). */

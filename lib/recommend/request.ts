@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { ItemId } from '../catalog/schema.ts';
 import { CustomerId } from '../events/schema.ts';
 
+/** Largest accepted recommend body. */
+export const RECOMMEND_MAX_BYTES = 32 * 1024;
+
 /** `POST /recommend`. Strict: an unknown field is a 400 naming it. */
 export const RecommendRequest = z
   .strictObject({

@@ -1,8 +1,8 @@
 import { allItems, type CatalogStore } from '../catalog/store.ts';
 import type { EventStore } from '../events/store.ts';
-import { RANDOM_WEIGHTS_NOTICE } from '../generate/rawGenerate.ts';
 import type { RecommendationSignals, SignalStore } from '../insights/signals.ts';
-import type { ModelInfo, TextModel } from '../model/textModel.ts';
+import type { ModelForRequest } from '../model/runtime.ts';
+import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 import { CatalogIndex } from './catalogIndex.ts';
 import { type BlendWeights, type RecommendOutput, recommendItems } from './engine.ts';
 import { ModelPmiScorer } from './lm.ts';
@@ -14,11 +14,9 @@ export const RECOMMEND_CACHE_MS = 5 * 60 * 1000;
 export const HISTORY_EVENTS = 200;
 
 /** The response of `POST /recommend`: the engine's answer, what it was built from, and timings. */
-export interface RecommendResponse extends RecommendOutput {
+export interface RecommendResponse extends RecommendOutput, ModelIdentity {
   signalsDay?: string;
-  model: Pick<ModelInfo, 'id' | 'version' | 'sha256' | 'random_weights'>;
   timings: { load_ms: number; context_ms: number; rank_ms: number; total_ms: number };
-  notice?: string;
 }
 
 /** A value loaded at most once per `ttlMs` (concurrent callers share the load). */
@@ -68,8 +66,7 @@ export class RecommendService {
 
   async recommend(
     request: RecommendRequest,
-    model: TextModel,
-    loadMs: number,
+    { model, loadMs }: ModelForRequest,
   ): Promise<RecommendResponse> {
     const started = performance.now();
     const [catalog, signals, history] = await Promise.all([
@@ -102,19 +99,13 @@ export class RecommendService {
     return {
       ...out,
       ...(signals ? { signalsDay: signals.day } : {}),
-      model: {
-        id: model.info.id,
-        version: model.info.version,
-        sha256: model.info.sha256,
-        random_weights: model.info.random_weights,
-      },
       timings: {
         load_ms: Math.round(loadMs),
         context_ms: Math.round(contextMs),
         rank_ms: Math.round(totalMs - contextMs),
         total_ms: Math.round(totalMs),
       },
-      ...(model.info.random_weights ? { notice: RANDOM_WEIGHTS_NOTICE } : {}),
+      ...modelIdentity(model.info),
     };
   }
 }

@@ -66,7 +66,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
         expect(v.scores.safety).toBe('pass');
         expect(v.variantId).toBe(variantIdOf(v.text, body.model.sha256));
       }
-      expect(body.random_weights).toBe(true);
+      expect(body.model.random_weights).toBe(true);
       expect(body.notice).toMatch(/RANDOM weights/);
       expect(body.cost.usd).toBeGreaterThan(0);
       expect(body.parameters).toMatchObject({ n: 2, candidates: 6 });

@@ -14,6 +14,7 @@ function event(
 ) {
   return {
     version: '2.0',
+    routeKey: '$default',
     rawPath,
     rawQueryString: 'a=1',
     headers: { 'content-type': 'application/json', ...headers },

@@ -23,6 +23,7 @@ interface Emf {
 const event = (method: string, rawPath: string) =>
   ({
     version: '2.0',
+    routeKey: '$default',
     rawPath,
     rawQueryString: '',
     headers: {},
@@ -37,6 +38,13 @@ const api = defineApi([
     handle: async () => {
       metrics().addMetric('TokensGenerated', MetricUnit.Count, 24);
       return json(200, { ok: true });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/crash',
+    handle: async () => {
+      throw new Error('boom');
     },
   },
   {
@@ -69,7 +77,7 @@ async function emitted(run: () => Promise<unknown>): Promise<Emf[]> {
 afterEach(() => vi.restoreAllMocks());
 
 describe('metrics (embedded metric format, Powertools)', () => {
-  it('publishes requests, latency and the handler’s own metrics per invocation, by route', async () => {
+  it('publishes latency, error and fault (Powertools HTTP metrics) and the handler’s own metrics per invocation, by route', async () => {
     const docs = await emitted(() => api.handler(event('POST', '/work')));
     const request = docs.find((d) => d.route === 'POST /work') as Emf;
 
@@ -77,9 +85,8 @@ describe('metrics (embedded metric format, Powertools)', () => {
     expect(request._aws.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(
       expect.arrayContaining(['service', 'route']),
     );
-    expect(request).toMatchObject({ service: 'muse', Requests: 1, TokensGenerated: 24 });
-    expect(request.Latency).toEqual(expect.any(Number));
-    expect(request.ClientErrors).toBeUndefined();
+    expect(request).toMatchObject({ service: 'muse', error: 0, fault: 0, TokensGenerated: 24 });
+    expect(request.latency).toEqual(expect.any(Number));
   });
 
   it('logs one structured line per request with the Lambda request id and cold-start flag', async () => {
@@ -110,7 +117,7 @@ describe('metrics (embedded metric format, Powertools)', () => {
       level: 'INFO',
       service: 'muse',
       method: 'POST',
-      route: '/work',
+      route: 'POST /work',
       status: 200,
       function_request_id: 'aws-req-7',
       function_name: 'muse-generate',
@@ -118,12 +125,15 @@ describe('metrics (embedded metric format, Powertools)', () => {
     });
   });
 
-  it('counts a 4xx as a client error', async () => {
+  it('counts a 4xx as an error, not a fault', async () => {
     const docs = await emitted(() => api.handler(event('POST', '/bad')));
 
-    expect(docs.find((d) => d.route === 'POST /bad')).toMatchObject({
-      ClientErrors: 1,
-      Requests: 1,
-    });
+    expect(docs.find((d) => d.route === 'POST /bad')).toMatchObject({ error: 1, fault: 0 });
+  });
+
+  it('counts a 5xx as a fault', async () => {
+    const docs = await emitted(() => api.handler(event('POST', '/crash')));
+
+    expect(docs.find((d) => d.route === 'POST /crash')).toMatchObject({ error: 0, fault: 1 });
   });
 });

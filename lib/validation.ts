@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type FieldIssue, ValidationError } from '../errors.ts';
+import { type FieldIssue, ValidationError } from './errors.ts';
 
 /**
  * Turns zod issues into {@link FieldIssue}s with dotted paths. An unknown key

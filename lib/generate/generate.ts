@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { CopyRequest } from '../copy/request.ts';
+import { type CopyDeps, type CopyStreamEvent, writeCopy } from '../copy/writeCopy.ts';
+import { streamNdjson } from '../http/ndjson.ts';
+import { json, type RouteResult } from '../http/response.ts';
+import { MetricUnit, metrics } from '../metrics.ts';
+import type { ModelForRequest } from '../model/runtime.ts';
+import { validate } from '../validation.ts';
+import { RawGenerateRequest, rawGenerate } from './rawGenerate.ts';
+
+/** Largest accepted generate body. */
+export const GENERATE_MAX_BYTES = 64 * 1024;
+
+/** A generate body before it is told apart: any JSON object. */
+export const GenerateBody = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+
+/** Both forms of `POST /generate`, for the API description. */
+export const GenerateRequest = z.union([RawGenerateRequest, CopyRequest]);
+
+/** What {@link generate} needs: the copy stores and a way to get the model. */
+export interface GenerateDeps {
+  stores: Omit<CopyDeps, 'model'>;
+  model: () => Promise<ModelForRequest>;
+}
+
+/** What both generation results report about the work done. */
+interface GenerationTelemetry {
+  usage: { completion_tokens: number };
+  timings: { generate_ms: number };
+}
+
+/** Adds the call's `TokensGenerated` and `GenerationLatency` metrics; returns the result. */
+function recordGeneration<R extends GenerationTelemetry>(result: R): R {
+  metrics().addMetric('TokensGenerated', MetricUnit.Count, result.usage.completion_tokens);
+  metrics().addMetric('GenerationLatency', MetricUnit.Milliseconds, result.timings.generate_ms);
+  return result;
+}
+
+/**
+ * Metrics of a streamed result, published when the stream ends: by then the
+ * request's own metrics have been published, so the route dimension is set again.
+ */
+function publishStreamed(result: GenerationTelemetry): void {
+  metrics().addDimension('route', 'POST /generate');
+  recordGeneration(result);
+  metrics().publishStoredMetrics();
+}
+
+/**
+ * `POST /generate`: a body with `prompt` is a raw generation; anything else
+ * is a copy request by `kind`, answered whole or (with `stream: true`) as
+ * NDJSON. Each form is validated once, with its own schema, so a 400 names
+ * the fields of the form the client meant.
+ *
+ * @example
+ * ```ts
+ * const result = await generate(deps, { kind: 'sms', product: { name: 'Trail Runner 2' } }, requestId);
+ * ```
+ */
+export async function generate(
+  deps: GenerateDeps,
+  body: Record<string, unknown>,
+  requestId: string,
+): Promise<RouteResult> {
+  if ('prompt' in body) {
+    const raw = validate(RawGenerateRequest, body, 'generate request');
+    const { model, loadMs } = await deps.model();
+    return json(200, recordGeneration(await rawGenerate(model, raw, loadMs)));
+  }
+  const request = validate(CopyRequest, body, 'generate request');
+  const { model, loadMs } = await deps.model();
+  const copyDeps = { ...deps.stores, model };
+  if (!request.stream) {
+    return json(200, recordGeneration(await writeCopy(copyDeps, request, { loadMs })));
+  }
+  return streamNdjson<CopyStreamEvent, Awaited<ReturnType<typeof writeCopy>>>(
+    (emit) => writeCopy(copyDeps, request, { loadMs, onEvent: emit }),
+    { requestId, isStart: (event) => event.event === 'start', onResult: publishStreamed },
+  );
+}
