@@ -45,10 +45,10 @@ export async function runCopyBench(): Promise<Record<string, unknown>> {
       const promptTokens = model.encode(out.prompt);
       const generated = await model.generate(promptTokens, {
         n: 8,
-        maxNewTokens: out.parameters.max_new_tokens,
+        maxNewTokens: out.parameters.maxNewTokens,
         temperature: request.temperature,
-        topK: request.top_k,
-        topP: request.top_p,
+        topK: request.topK,
+        topP: request.topP,
         seed: rep + 1,
       });
       lengths = generated.sequences.map((s) => Math.max(1, s.tokens.length));

@@ -7,13 +7,13 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BATCH_CONCURRENCY, batchWrite } from '#lib/aws/batch.ts';
 import { createDynamoClient } from '#lib/aws/clients.ts';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { toStoredEvent } from '#lib/events/keys.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { eraseCustomer, eventsEraser } from '#lib/privacy/eraseCustomer.ts';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 import { median, table } from './lib.ts';
 
 const EVENTS = 20_000;

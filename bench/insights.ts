@@ -13,13 +13,13 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { documentClient } from '#lib/aws/clients.ts';
-import { progressBar } from '#lib/cli/progress.ts';
 import { config } from '#lib/config.ts';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { startLocalStack } from '#local/stack.ts';
+import { progressBar } from '#tools/cli/progress.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 import { median, runChild, table } from './lib.ts';
 
 const DATA_DIR = '.data/bench-insights';

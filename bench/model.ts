@@ -13,12 +13,12 @@ import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/c
 import { env, pipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { createS3Client } from '#lib/aws/clients.ts';
-import { buildModel } from '#lib/model/builder/buildModel.ts';
-import type { ShapeName } from '#lib/model/builder/gpt2.ts';
 import { type LoadedModel, loadModel } from '#lib/model/loadModel.ts';
-import { publishModel } from '#lib/model/publish.ts';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { startS3rver } from '#local/emulators.ts';
+import { buildModel } from '#tools/model/builder/buildModel.ts';
+import type { ShapeName } from '#tools/model/builder/gpt2.ts';
+import { publishModel } from '#tools/model/publish.ts';
 import { median, repeat, runChild, table } from './lib.ts';
 
 const NEW_TOKENS = 64;
@@ -271,7 +271,7 @@ export async function runModelBench(shapes: ShapeName[]): Promise<Record<string,
       const tjs = await repeat(3, 1, async () => {
         const t0 = performance.now();
         await generator(PROMPT, {
-          max_new_tokens: NEW_TOKENS,
+          maxNewTokens: NEW_TOKENS,
           min_new_tokens: NEW_TOKENS,
           do_sample: false,
         });

@@ -14,12 +14,12 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DEFAULT_RECS_WEIGHTS } from '#lib/config.ts';
-import { buildWorld, demoEvents } from '#lib/demo/seed.ts';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
 import { lmContext, type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
-import { EVAL_DEMO_SEED, signalsFromEvents } from '#lib/recommend/evaluate.ts';
 import { itemText, ModelPmiScorer } from '#lib/recommend/lm.ts';
+import { buildWorld, demoEvents } from '#tools/demo/seed.ts';
+import { EVAL_DEMO_SEED, signalsFromEvents } from '#tools/recommend/evaluate.ts';
 import { median, table } from './lib.ts';
 import { withBenchModel } from './model.ts';
 

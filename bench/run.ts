@@ -8,7 +8,7 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { ShapeName } from '#lib/model/builder/gpt2.ts';
+import type { ShapeName } from '#tools/model/builder/gpt2.ts';
 import { type BundleRow, runBundlesBench } from './bundles.ts';
 import { runCopyBench } from './copy.ts';
 import { runEventsBench } from './events.ts';

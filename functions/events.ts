@@ -1,23 +1,17 @@
-import { z } from 'zod';
-import { documentClient, s3Client } from '#lib/aws/clients.ts';
+import { documentClient } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
-import { batchFormat, ingestBatch, ingestStatus } from '#lib/events/ingest.ts';
-import { CustomerId, EngagementEvent, EVENT_LIMITS } from '#lib/events/schema.ts';
+import { ingestRequest } from '#lib/events/ingest.ts';
+import { CustomerId, EventBatch } from '#lib/events/schema.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { defineApi } from '#lib/http/api.ts';
 import { json } from '#lib/http/response.ts';
-import { reportsEraser } from '#lib/insights/reportsEraser.ts';
-import { MetricUnit, metrics } from '#lib/metrics.ts';
-import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
-import { validate } from '#lib/validation.ts';
+import { customerErasers } from '#lib/privacy/deps.ts';
+import { eraseCustomer } from '#lib/privacy/eraseCustomer.ts';
 
 const cfg = config();
 const store = new DynamoEventStore(documentClient(), cfg.eventsTable);
-const erasers = [
-  eventsEraser(store),
-  profileEraser(documentClient(), cfg.appTable),
-  reportsEraser(s3Client(), cfg.reportsBucket),
-];
+const erasers = customerErasers();
+const retention = { retentionDays: cfg.events.retentionDays };
 
 /** `POST /events`: ingest engagement events; `DELETE /customers/{id}`: erase a customer. */
 export const api = defineApi([
@@ -28,21 +22,15 @@ export const api = defineApi([
       summary: 'Ingest a batch of engagement events',
       description:
         'A JSON array of events (or NDJSON, one per line, with content-type application/x-ndjson). Valid events are stored even when others fail: 207 lists the failures by index.',
-      body: z.array(EngagementEvent).min(1).max(EVENT_LIMITS.maxBatchEvents),
+      body: EventBatch,
       responses: {
-        200: 'Every event accepted (or a duplicate of a stored one).',
-        207: 'Some events accepted; `errors` lists the rest by index with field issues.',
+        200: 'Every event accepted (or a duplicate).',
+        207: 'Some failed: `errors` by index.',
       },
     },
     handle: async (request) => {
-      const result = await ingestBatch(store, request.body, {
-        format: batchFormat(request.headers['content-type']),
-        now: new Date(),
-        retentionDays: cfg.events.retentionDays,
-      });
-      metrics().addMetric('EventsAccepted', MetricUnit.Count, result.accepted);
-      metrics().addMetric('EventsRejected', MetricUnit.Count, result.errors.length);
-      return json(ingestStatus(result), result);
+      const { status, result } = await ingestRequest(store, request, retention);
+      return json(status, result);
     },
   },
   {
@@ -53,10 +41,7 @@ export const api = defineApi([
       params: { customerId: CustomerId },
       responses: { 200: 'What was erased, per store.' },
     },
-    handle: async ({ params }) => {
-      const customerId = validate(CustomerId, params.customerId, 'customerId in the path');
-      return json(200, await eraseCustomer(customerId, erasers));
-    },
+    handle: async ({ params }) => json(200, await eraseCustomer(params.customerId ?? '', erasers)),
   },
 ]);
 

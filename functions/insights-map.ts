@@ -1,8 +1,8 @@
-import { nightlyDeps } from '#lib/insights/deps.ts';
+import { mapDeps } from '#lib/insights/deps.ts';
 import { dayOfRun, MapShardInput, parseJobInput } from '#lib/insights/jobInput.ts';
 import { mapOneShard } from '#lib/insights/mapDay.ts';
 
-const deps = nightlyDeps();
+const deps = mapDeps();
 
 /** Nightly job, map step (one invocation per shard in the state machine's Map state). */
 export async function handler(event: unknown) {

@@ -1,10 +1,10 @@
-import { nightlyDeps } from '#lib/insights/deps.ts';
+import { reduceDeps } from '#lib/insights/deps.ts';
 import { dayOfRun, NightlyInput, parseJobInput } from '#lib/insights/jobInput.ts';
 import { loadMappedDay } from '#lib/insights/mapDay.ts';
 import { finishDay } from '#lib/insights/nightly.ts';
 import { MetricUnit, metrics } from '#lib/metrics.ts';
 
-const deps = nightlyDeps();
+const deps = reduceDeps();
 
 /**
  * Nightly job, reduce step: profiles, campaign learning and the report of the

@@ -1,28 +1,17 @@
 import { z } from 'zod';
 import { documentClient, s3Client } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
-import { NotFoundError } from '#lib/errors.ts';
 import { CustomerId } from '#lib/events/schema.ts';
 import { defineApi } from '#lib/http/api.ts';
-import { json } from '#lib/http/response.ts';
-import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
-import { REPORT_TYPES, readReport, reportFormat, S3ReportStore } from '#lib/insights/report.ts';
-import { validate } from '#lib/validation.ts';
+import { json, text } from '#lib/http/response.ts';
+import { DynamoProfileStore, insightsOf } from '#lib/insights/profileStore.ts';
+import { ReportDay, S3ReportStore, serveReport } from '#lib/insights/report.ts';
 
 const cfg = config();
 const profiles = new DynamoProfileStore(documentClient(), cfg.appTable);
 const reports = new S3ReportStore(s3Client(), cfg.reportsBucket);
-const ReportDay = z.union([
-  z.literal('latest'),
-  z.iso.date({ error: 'must be a UTC day (YYYY-MM-DD) or latest' }),
-]);
 
-/**
- * `GET /insights/{customerId}`: the customer's latest insight summary.
- * `GET /reports/{date}` (or `latest`): the nightly report as JSON, or its
- * per-customer table (`Accept: text/csv` or `?format=csv`), or the page
- * (`Accept: text/html`, as browsers send, or `?format=html`).
- */
+/** `GET /insights/{customerId}`: a customer's summary; `GET /reports/{date}`: a nightly report. */
 export const api = defineApi([
   {
     method: 'GET',
@@ -30,20 +19,9 @@ export const api = defineApi([
     doc: {
       summary: "The customer's latest insight summary",
       params: { customerId: CustomerId },
-      responses: {
-        200: 'Counts, rates with sample sizes, RFM, engagement, churn risk, summary text.',
-      },
+      responses: { 200: 'Counts, rates with sample sizes, RFM, engagement, churn risk, text.' },
     },
-    handle: async ({ params }) => {
-      const customerId = validate(CustomerId, params.customerId, 'customerId in the path');
-      const summary = await profiles.getSummary(customerId);
-      if (!summary) {
-        throw new NotFoundError(
-          `No insights for customer ${customerId} yet: the nightly job computes them from their events (locally: npm run insights -- --date YYYY-MM-DD).`,
-        );
-      }
-      return json(200, summary);
-    },
+    handle: async ({ params }) => json(200, await insightsOf(profiles, params.customerId ?? '')),
   },
   {
     method: 'GET',
@@ -61,19 +39,9 @@ export const api = defineApi([
       produces: ['application/json', 'text/csv', 'text/html'],
     },
     handle: async ({ params, headers, query }) => {
-      const day = validate(ReportDay, params.date, 'date in the path');
-      const served = await readReport(
-        reports,
-        day,
-        reportFormat(query.get('format'), headers.accept),
-      );
-      return served.format === 'json'
-        ? json(200, served.body)
-        : {
-            statusCode: 200,
-            headers: { 'content-type': REPORT_TYPES[served.format] },
-            body: served.body,
-          };
+      const asked = { day: params.date ?? '', format: query.get('format'), accept: headers.accept };
+      const { contentType, body } = await serveReport(reports, asked);
+      return text(200, contentType, body);
     },
   },
 ]);

@@ -90,7 +90,7 @@ const configSchema = z.object({
   [ENV.region]: z.string().min(1).default('us-east-1'),
 });
 
-/** Muse's configuration, parsed from the environment once. */
+/** Muse's configuration, parsed from the environment once, section by section (see {@link parseConfig}). */
 export interface Config {
   /** DynamoDB table for profiles, campaigns, catalog, co-visits and jobs. */
   appTable: string;
@@ -130,56 +130,99 @@ export class ConfigError extends Error {
   }
 }
 
+/** Parses the named variables of `env` with their schemas; a {@link ConfigError} names each bad one. */
+function parseSection<K extends keyof typeof configSchema.shape>(
+  env: Record<string, string | undefined>,
+  names: readonly K[],
+): z.output<z.ZodObject<Pick<typeof configSchema.shape, K>>> {
+  const mask = Object.fromEntries(names.map((n) => [n, true])) as { [P in K]: true };
+  const parsed = configSchema.pick(mask as never).safeParse(env);
+  if (parsed.success) return parsed.data as never;
+  const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])} ${issue.message}`);
+  throw new ConfigError(
+    `Invalid Muse configuration:\n  - ${problems.join('\n  - ')}\n` +
+      'Set these environment variables (npm start sets them for you locally; the CDK stack sets them on each function that reads them).',
+  );
+}
+
+/** Defines `key` on `target` as a getter that computes once, on first read. */
+function lazy<T extends object, K extends keyof T>(target: T, key: K, compute: () => T[K]): void {
+  let value: T[K] | undefined;
+  let done = false;
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    get: () => {
+      if (!done) {
+        value = compute();
+        done = true;
+      }
+      return value as T[K];
+    },
+  });
+}
+
 /**
- * Parses an environment into a {@link Config}; throws a {@link ConfigError}
- * naming every bad variable and how to fix it.
+ * Parses an environment into a {@link Config}, section by section: the
+ * shared settings (region, log level, emulator endpoints) at once, and each
+ * table, bucket and capability section when it is first read, so a function
+ * needs only the variables it uses. A bad or missing variable throws a
+ * {@link ConfigError} naming it and how to fix it; handlers read their
+ * sections at module load, so that happens at cold start.
  *
  * @example
  * ```ts
- * const config = parseConfig({ MUSE_APP_TABLE: 'app', ... });
+ * const config = parseConfig({ MUSE_APP_TABLE: 'app' });
+ * config.appTable; // 'app'
+ * config.eventsTable; // throws: MUSE_EVENTS_TABLE is required
  * ```
  */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${String(issue.path[0])} ${issue.message}`,
-    );
-    throw new ConfigError(
-      `Invalid Muse configuration:\n  - ${problems.join('\n  - ')}\n` +
-        'Set these environment variables (npm start sets them for you locally; the CDK stack sets them in AWS).',
-    );
-  }
-  const e = parsed.data;
-  const dynamoEndpoint = e[ENV.dynamoEndpoint];
-  const s3Endpoint = e[ENV.s3Endpoint];
+  const shared = parseSection(env, [ENV.region, ENV.logLevel, ENV.dynamoEndpoint, ENV.s3Endpoint]);
+  const dynamoEndpoint = shared[ENV.dynamoEndpoint];
+  const s3Endpoint = shared[ENV.s3Endpoint];
   if (Boolean(dynamoEndpoint) !== Boolean(s3Endpoint)) {
     throw new ConfigError(
       `Invalid Muse configuration: set both ${ENV.dynamoEndpoint} and ${ENV.s3Endpoint} (local mode) or neither (AWS).`,
     );
   }
-  return {
-    appTable: e[ENV.appTable],
-    eventsTable: e[ENV.eventsTable],
-    modelBucket: e[ENV.modelBucket],
-    reportsBucket: e[ENV.reportsBucket],
-    region: e[ENV.region],
-    logLevel: e[ENV.logLevel],
-    events: { retentionDays: e[ENV.eventRetentionDays] },
-    copy: {
+  const cfg = {
+    region: shared[ENV.region],
+    logLevel: shared[ENV.logLevel],
+    ...(dynamoEndpoint && s3Endpoint ? { local: { dynamoEndpoint, s3Endpoint } } : {}),
+  } as Config;
+  lazy(cfg, 'appTable', () => parseSection(env, [ENV.appTable])[ENV.appTable]);
+  lazy(cfg, 'eventsTable', () => parseSection(env, [ENV.eventsTable])[ENV.eventsTable]);
+  lazy(cfg, 'modelBucket', () => parseSection(env, [ENV.modelBucket])[ENV.modelBucket]);
+  lazy(cfg, 'reportsBucket', () => parseSection(env, [ENV.reportsBucket])[ENV.reportsBucket]);
+  lazy(cfg, 'events', () => ({
+    retentionDays: parseSection(env, [ENV.eventRetentionDays])[ENV.eventRetentionDays],
+  }));
+  lazy(cfg, 'copy', () => {
+    const e = parseSection(env, [
+      ENV.copyBlocklist,
+      ENV.lambdaGbSecondUsd,
+      ENV.lambdaMemoryMb,
+      ENV.exemplarCacheSeconds,
+    ]);
+    return {
       blocklist: e[ENV.copyBlocklist],
       gbSecondUsd: e[ENV.lambdaGbSecondUsd],
       memoryMb: e[ENV.lambdaMemoryMb],
       exemplarCacheMs: e[ENV.exemplarCacheSeconds] * 1000,
-    },
-    recommend: { weights: e[ENV.recsWeights] },
-    model: {
+    };
+  });
+  lazy(cfg, 'recommend', () => ({
+    weights: parseSection(env, [ENV.recsWeights])[ENV.recsWeights],
+  }));
+  lazy(cfg, 'model', () => {
+    const e = parseSection(env, [ENV.modelId, ENV.modelVersion, ENV.modelCacheDir]);
+    return {
       ...(e[ENV.modelId] ? { id: e[ENV.modelId] } : {}),
       version: e[ENV.modelVersion],
       cacheDir: e[ENV.modelCacheDir] ?? join(tmpdir(), 'models'),
-    },
-    ...(dynamoEndpoint && s3Endpoint ? { local: { dynamoEndpoint, s3Endpoint } } : {}),
-  };
+    };
+  });
+  return cfg;
 }
 
 let loaded: Config | undefined;

@@ -5,12 +5,13 @@ import { documentClient } from '#lib/aws/clients.ts';
 import { type CatalogStore, DynamoCatalogStore, writeCatalog } from '#lib/catalog/store.ts';
 import { config } from '#lib/config.ts';
 import { DynamoVariantStore, type VariantStore } from '#lib/copy/variants.ts';
-import { type DemoLoadResult, type EventSink, loadDemoData } from '#lib/demo/load.ts';
-import type { DemoWorld, SeedOptions } from '#lib/demo/seed.ts';
+import { addDays, daysFrom, yesterday } from '#lib/days.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
-import { daysFrom, nightlyDeps, yesterday } from '#lib/insights/deps.ts';
+import { nightlyDeps } from '#lib/insights/deps.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
+import { type DemoLoadResult, type EventSink, loadDemoData } from '#tools/demo/load.ts';
+import type { DemoWorld, SeedOptions } from '#tools/demo/seed.ts';
 
 /** The small data set `npm start` loads on first start, so the stack is never empty. */
 export const FIRST_START_SEED = { customers: 300, days: 30, events: 12_000, seed: 1 } as const;
@@ -142,9 +143,7 @@ export async function backfillInsights(
   onDay?: (done: number, total: number) => void,
 ): Promise<number> {
   const last = yesterday(end);
-  const first = new Date(Date.parse(`${last}T00:00:00Z`) - (FIRST_START_SEED.days - 1) * 86_400_000)
-    .toISOString()
-    .slice(0, 10);
+  const first = addDays(last, -(FIRST_START_SEED.days - 1));
   const days = daysFrom(first, last);
   const deps = nightlyDeps();
   const runId = `first-start-${end.getTime()}`;

@@ -1,11 +1,11 @@
 import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { progressBar } from '#lib/cli/progress.ts';
-import { buildModel } from '#lib/model/builder/buildModel.ts';
 import { readManifest } from '#lib/model/cache.ts';
 import { RUNTIME_FILES, weightsSha256 } from '#lib/model/manifest.ts';
-import { hashFile, publishModel } from '#lib/model/publish.ts';
+import { progressBar } from '#tools/cli/progress.ts';
+import { buildModel } from '#tools/model/builder/buildModel.ts';
+import { hashFile, publishModel } from '#tools/model/publish.ts';
 
 /** The id under which `npm start` publishes its own demo model. */
 export const DEMO_MODEL_ID = 'muse/gpt2-distilgpt2-random';

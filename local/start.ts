@@ -9,9 +9,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { join } from 'node:path';
 import { createS3Client } from '#lib/aws/clients.ts';
-import { progressBar } from '#lib/cli/progress.ts';
 import { parseConfig } from '#lib/config.ts';
 import { ENV } from '#lib/envNames.ts';
+import { progressBar } from '#tools/cli/progress.ts';
 import { adminApi } from './adminApi.ts';
 import { startBridge } from './bridge.ts';
 import {
@@ -121,7 +121,7 @@ const lines = [
   'Try:',
   `  curl -s ${base}/health`,
   `  curl -s ${base}/openapi.json   # the API description (OpenAPI 3.1)`,
-  `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"prompt":"Our spring sale starts","max_new_tokens":30,"n":2,"seed":1}'`,
+  `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"prompt":"Our spring sale starts","maxNewTokens":30,"n":2,"seed":1}'`,
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","product":{"name":"Trail Runner 2","features":["light","grippy"]},"customerId":"cust-00003","n":2,"seed":1}'`,
   `  curl -s ${base}/recommend -H 'content-type: application/json' -d '{"customerId":"cust-00003","k":5}'`,
   `  curl -s ${base}/events -H 'content-type: application/json' -d '[{"eventId":"e-1","customerId":"c-demo","type":"open","ts":"'$(date -u +%FT%TZ)'","channel":"email"}]'`,

@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { catalogFormat, parseCatalog } from '#lib/catalog/parse.ts';
 import { writeCatalog } from '#lib/catalog/store.ts';
-import { progressBar } from '#lib/cli/progress.ts';
 import { worldWriter } from '#local/demo.ts';
 import { localSettings } from '#local/settings.ts';
 import { runningOrLocalStack } from '#local/stack.ts';
+import { progressBar } from '#tools/cli/progress.ts';
 
 /** Invalid rows printed before "… and N more". */
 const SHOWN_ERRORS = 20;

@@ -15,8 +15,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { catalogFormat, parseCatalog } from '#lib/catalog/parse.ts';
 import type { CatalogItem } from '#lib/catalog/schema.ts';
 import { DEFAULT_RECS_WEIGHTS } from '#lib/config.ts';
-import { buildWorld, demoEvents } from '#lib/demo/seed.ts';
 import { EVENT_TYPES, type EventType } from '#lib/events/schema.ts';
+import { buildWorld, demoEvents } from '#tools/demo/seed.ts';
 import {
   EVAL_DEMO_SEED,
   evaluate,
@@ -25,7 +25,7 @@ import {
   type LoggedInteraction,
   popularityBaseline,
   timeSplit,
-} from '#lib/recommend/evaluate.ts';
+} from '#tools/recommend/evaluate.ts';
 import { table } from '../bench/lib.ts';
 
 const { values } = parseArgs({

@@ -9,12 +9,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { progressBar } from '#lib/cli/progress.ts';
+import { daysFrom, yesterday } from '#lib/days.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
-import { daysFrom, nightlyDeps, yesterday } from '#lib/insights/deps.ts';
+import { nightlyDeps } from '#lib/insights/deps.ts';
 import { type NightlyResult, runNightly } from '#lib/insights/nightly.ts';
 import { localSettings } from '#local/settings.ts';
 import { startLocalStack } from '#local/stack.ts';
+import { progressBar } from '#tools/cli/progress.ts';
 
 const { values } = parseArgs({
   options: { date: { type: 'string' }, from: { type: 'string' }, resume: { type: 'string' } },

@@ -19,8 +19,8 @@ import {
   invoke,
   readBody,
   resolveBaseUrl,
-} from '#lib/cli/invoke.ts';
-import type { Credentials } from '#lib/cli/sigv4.ts';
+} from '#tools/cli/invoke.ts';
+import type { Credentials } from '#tools/cli/sigv4.ts';
 
 const usage = `Usage: npm run invoke -- <${Object.keys(INVOKE_TARGETS).join('|')}> [json|@file] [--url URL] [--path /p] [--method GET|POST|DELETE] [--stack Muse] [--outputs cdk-outputs.json] [--unsigned]`;
 

@@ -4,8 +4,8 @@
  * GPT-2 tokenizer, in the transformers.js layout.
  */
 import { parseArgs } from 'node:util';
-import { buildModel, DEFAULT_MODEL_SEED } from '#lib/model/builder/buildModel.ts';
-import { SHAPES, type ShapeName } from '#lib/model/builder/gpt2.ts';
+import { buildModel, DEFAULT_MODEL_SEED } from '#tools/model/builder/buildModel.ts';
+import { SHAPES, type ShapeName } from '#tools/model/builder/gpt2.ts';
 
 const { values } = parseArgs({
   options: {

@@ -5,8 +5,8 @@
  * `npm start` then prefers it over the random-weight demo model.
  */
 import { parseArgs } from 'node:util';
-import { type Progress, progressBar } from '#lib/cli/progress.ts';
-import { DEFAULT_HUB_URL, fetchFromHub } from '#lib/model/hubFetch.ts';
+import { type Progress, progressBar } from '#tools/cli/progress.ts';
+import { DEFAULT_HUB_URL, fetchFromHub } from '#tools/model/hubFetch.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createS3Client } from '#lib/aws/clients.ts';
 import { localName, MODELS_BUCKET } from '#lib/aws/resources.ts';
-import { type Progress, progressBar } from '#lib/cli/progress.ts';
-import { publishModel } from '#lib/model/publish.ts';
 import { startS3rver } from '#local/emulators.ts';
 import { localSettings } from '#local/settings.ts';
+import { type Progress, progressBar } from '#tools/cli/progress.ts';
+import { publishModel } from '#tools/model/publish.ts';
 
 const { values } = parseArgs({
   options: {

@@ -10,9 +10,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { progressBar } from '#lib/cli/progress.ts';
-import { loadDemoData } from '#lib/demo/load.ts';
-import type { SeedOptions } from '#lib/demo/seed.ts';
 import {
   httpSink,
   inProcessSink,
@@ -22,6 +19,9 @@ import {
 } from '#local/demo.ts';
 import { localSettings } from '#local/settings.ts';
 import { runningOrLocalStack } from '#local/stack.ts';
+import { progressBar } from '#tools/cli/progress.ts';
+import { loadDemoData } from '#tools/demo/load.ts';
+import type { SeedOptions } from '#tools/demo/seed.ts';
 
 const count = (what: string, max: number) =>
   z.coerce

@@ -1,8 +1,6 @@
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   ContextAttribute,
   Schedule,
@@ -14,11 +12,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { CUSTOMER_PK_PREFIX } from '#lib/aws/appKeys.ts';
-import { CATALOG_PK } from '#lib/catalog/store.ts';
-import { EXEMPLARS_PK, VARIANT_PK_PREFIX } from '#lib/copy/variants.ts';
+import { APP_PARTITIONS, PREFIXES } from '#lib/aws/resources.ts';
+import { ENV } from '#lib/envNames.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
-import { CAMPAIGN_PK_PREFIX } from '#lib/insights/campaignStore.ts';
 import type { ScheduleDefinition } from '#lib/jobs/schedules.ts';
 import type { Storage } from './Storage.ts';
 import { UrlFunction } from './UrlFunction.ts';
@@ -26,8 +22,6 @@ import { UrlFunction } from './UrlFunction.ts';
 /** Props for {@link NightlyInsights}. */
 export interface NightlyInsightsProps {
   storage: Storage;
-  /** Environment every step needs (table and bucket names). */
-  environment: Record<string, string>;
   schedule: ScheduleDefinition;
   /** X-Ray tracing of the state machine (and its steps). */
   tracing: boolean;
@@ -63,7 +57,6 @@ export class NightlyInsights extends Construct {
       description: 'Muse: nightly insights, map one shard',
       memorySize: 1024,
       timeout: Duration.minutes(5),
-      environment: props.environment,
       withUrl: false,
       tracing: props.tracing,
     });
@@ -73,7 +66,6 @@ export class NightlyInsights extends Construct {
       description: 'Muse: nightly insights, reduce into profiles and the report',
       memorySize: 2048,
       timeout: Duration.minutes(15),
-      environment: props.environment,
       withUrl: false,
       tracing: props.tracing,
       bundling: { externalModules: ['canvas'] },
@@ -172,61 +164,32 @@ export class NightlyInsights extends Construct {
    */
   private grantSteps(storage: Storage): void {
     const { eventsTable, appTable, reportsBucket } = storage;
-    const list = (bucket: s3.IBucket, prefixes: string[]) =>
-      // ListBucket on the prefixes makes a missing key a 404 instead of a 403.
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': prefixes } },
-      });
-    this.mapFn.fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [eventsTable.tableArn] }),
-    );
-    this.mapFn.grantObjects(
-      reportsBucket,
-      ['s3:GetObject', 's3:PutObject'],
-      ['insights/'],
-      'map saves each shard partial of a run (and reuses it when the run resumes)',
-    );
-    this.mapFn.fn.addToRolePolicy(list(reportsBucket, ['insights/*']));
-    this.reduceFn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
+    const { customerPrefix, campaignPrefix, catalog, variantPrefix, exemplars } = APP_PARTITIONS;
+    this.mapFn.useTable(eventsTable, ENV.eventsTable, { actions: ['dynamodb:Query'] });
+    this.mapFn.useBucket(reportsBucket, ENV.reportsBucket, {
+      actions: ['s3:GetObject', 's3:PutObject'],
+      prefixes: [PREFIXES.insights],
+      why: 'map saves each shard partial of a run (and reuses it when the run resumes)',
+      list: true,
+    });
+    this.reduceFn.useTable(
+      appTable,
+      ENV.appTable,
+      {
         actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
-        resources: [appTable.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': [`${CUSTOMER_PK_PREFIX}*`, `${CAMPAIGN_PK_PREFIX}*`],
-          },
-        },
-      }),
+        partitions: [`${customerPrefix}*`, `${campaignPrefix}*`],
+      },
+      // Read-only: catalog categories for the recommendation signals, registered
+      // copy variants for the exemplars.
+      { actions: ['dynamodb:BatchGetItem'], partitions: [catalog, `${variantPrefix}*`] },
+      // Each kind's exemplars: one item per kind in the EXEMPLARS partition.
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: [exemplars] },
     );
-    // Read-only: catalog categories for the recommendation signals, registered
-    // copy variants for the exemplars.
-    this.reduceFn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:BatchGetItem'],
-        resources: [appTable.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': [CATALOG_PK, `${VARIANT_PK_PREFIX}*`],
-          },
-        },
-      }),
-    );
-    // Each kind's exemplars: one item per kind in the EXEMPLARS partition.
-    this.reduceFn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        resources: [appTable.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [EXEMPLARS_PK] } },
-      }),
-    );
-    this.reduceFn.grantObjects(
-      reportsBucket,
-      ['s3:GetObject', 's3:PutObject'],
-      ['insights/', 'reports/', 'signals/'],
-      'reduce reads the shard partials and writes the report and the recommendation signals',
-    );
-    this.reduceFn.fn.addToRolePolicy(list(reportsBucket, ['insights/*', 'reports/*', 'signals/*']));
+    this.reduceFn.useBucket(reportsBucket, ENV.reportsBucket, {
+      actions: ['s3:GetObject', 's3:PutObject'],
+      prefixes: [PREFIXES.insights, PREFIXES.reports, PREFIXES.signals],
+      why: 'reduce reads the shard partials and writes the report and the recommendation signals',
+      list: true,
+    });
   }
 }

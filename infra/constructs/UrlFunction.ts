@@ -1,13 +1,38 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { EnvName } from '#lib/envNames.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** One grant on a table: its actions, on the table or one of its indexes, optionally confined to partitions. */
+export interface TableAccess {
+  actions: string[];
+  /** Grant on this index only (e.g. the customer index), not the table. */
+  index?: string;
+  /** `dynamodb:LeadingKeys` values (partition keys, `PREFIX*` patterns allowed). */
+  partitions?: string[];
+}
+
+/** One grant on a bucket: object actions under prefixes, or actions on the bucket itself. */
+export interface BucketAccess {
+  /** Object actions (`s3:GetObject`, `s3:PutObject`) under `prefixes`. */
+  actions?: string[];
+  /** Key prefixes from the storage layout (`PREFIXES` in `lib/aws/resources.ts`). */
+  prefixes?: string[];
+  /** What the function does there (the cdk-nag acknowledgement says it). */
+  why?: string;
+  /** Also ListBucket on the prefixes, so a missing key is a 404 instead of a 403. */
+  list?: boolean;
+  /** Actions on the bucket itself (health's HeadBucket is `s3:ListBucket`). */
+  bucketActions?: string[];
+}
 
 /** Props for {@link UrlFunction}. */
 export interface UrlFunctionProps {
@@ -16,7 +41,8 @@ export interface UrlFunctionProps {
   description: string;
   memorySize: number;
   timeout: Duration;
-  environment: Record<string, string>;
+  /** Variables that are not table or bucket names ({@link UrlFunction.useTable} and `useBucket` set those). */
+  environment?: Record<string, string>;
   /** Extra esbuild options (e.g. native modules to ship for the model). */
   bundling?: nodejs.BundlingOptions;
   ephemeralStorageSize?: import('aws-cdk-lib').Size;
@@ -125,10 +151,68 @@ export class UrlFunction extends Construct {
           }
         : {}),
     });
-    new CfnOutput(scope, `${id}Url`, {
+    new CfnOutput(Stack.of(this), `${id}Url`, {
       value: this.url.url,
       description: `Function URL of ${props.name} (AWS_IAM: sign requests with SigV4)`,
     });
+  }
+
+  /** Sets a plain environment variable the function reads (model id, retention, …). */
+  setEnv(name: EnvName, value: string): void {
+    this.fn.addEnvironment(name, value);
+  }
+
+  /**
+   * The function uses `table`: its name goes into `envName` (the variable
+   * `lib/config.ts` reads) and exactly the given grants into its role, so the
+   * construct that grants access is the one that configures it.
+   */
+  useTable(table: dynamodb.ITable, envName: EnvName, ...grants: TableAccess[]): void {
+    this.fn.addEnvironment(envName, table.tableName);
+    for (const grant of grants) {
+      const partitions = grant.partitions ?? [];
+      const wildcard = partitions.some((p) => p.includes('*'));
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: grant.actions,
+          resources: [grant.index ? `${table.tableArn}/index/${grant.index}` : table.tableArn],
+          ...(partitions.length > 0
+            ? {
+                conditions: {
+                  [wildcard ? 'ForAllValues:StringLike' : 'ForAllValues:StringEquals']: {
+                    'dynamodb:LeadingKeys': partitions,
+                  },
+                },
+              }
+            : {}),
+        }),
+      );
+    }
+  }
+
+  /** The function uses `bucket`: its name goes into `envName`, and exactly the given grants into its role. */
+  useBucket(bucket: s3.IBucket, envName: EnvName, ...grants: BucketAccess[]): void {
+    this.fn.addEnvironment(envName, bucket.bucketName);
+    for (const grant of grants) {
+      if (grant.bucketActions) {
+        this.fn.addToRolePolicy(
+          new iam.PolicyStatement({ actions: grant.bucketActions, resources: [bucket.bucketArn] }),
+        );
+      }
+      const prefixes = grant.prefixes ?? [];
+      if (grant.actions && prefixes.length > 0) {
+        this.grantObjects(bucket, grant.actions, prefixes, grant.why ?? 'see the construct');
+      }
+      if (grant.list && prefixes.length > 0) {
+        this.fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['s3:ListBucket'],
+            resources: [bucket.bucketArn],
+            conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+          }),
+        );
+      }
+    }
   }
 
   /**

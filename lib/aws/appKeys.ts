@@ -1,3 +1,4 @@
+import { APP_PARTITIONS } from './resources.ts';
 /**
  * Keys of the app table (single-table design, `pk`/`sk`, see `APP_TABLE`).
  * Every item about one customer lives in that customer's partition, so
@@ -11,7 +12,7 @@
  */
 
 /** Prefix of every customer partition key (used in IAM conditions too). */
-export const CUSTOMER_PK_PREFIX = 'CUSTOMER#';
+export const CUSTOMER_PK_PREFIX = APP_PARTITIONS.customerPrefix;
 
 /** Partition key of everything stored about one customer. */
 export function customerPartition(customerId: string): string {

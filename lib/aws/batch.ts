@@ -35,7 +35,8 @@ export interface BatchWriteOutcome {
   failed: Array<{ index: number; reason: string }>;
 }
 
-const RETRYABLE = new Set([
+/** Errors that a later resend may overcome (after the SDK's own retries gave up). */
+const TRANSIENT = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'RequestLimitExceeded',
@@ -55,18 +56,19 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 /**
  * Runs `step` on what is still pending until nothing is, retrying with
  * jittered backoff until the policy's deadline (measured from `started`).
- * `step` returns what is still pending (e.g. unprocessed items); a thrown
- * retryable error retries the same set, any other error stops at once and
- * is returned with what was left.
+ * `step` returns what is still pending (unprocessed items, which DynamoDB
+ * returns with a 200 and the SDK does not retry). A thrown error is not
+ * retried here: the SDK client already retried it with its own strategy
+ * (`lib/aws/clients.ts`), so retries never nest. It stops the loop and is
+ * returned with what was left; `transient` says whether a resend may work.
  */
 async function retryUntilDeadline<T>(
   initial: T[],
   policy: RetryPolicy,
   started: number,
   step: (pending: T[]) => Promise<T[]>,
-): Promise<{ left: T[]; fatal?: string; retried?: string }> {
+): Promise<{ left: T[]; error?: string; transient?: boolean }> {
   let pending = initial;
-  let retried: string | undefined;
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > 1) {
       if (Date.now() - started >= policy.deadlineMs) break;
@@ -76,18 +78,18 @@ async function retryUntilDeadline<T>(
       pending = await step(pending);
     } catch (error) {
       const name = (error as { name?: string }).name ?? 'Error';
-      if (!RETRYABLE.has(name)) return { left: pending, fatal: name };
-      retried = name;
+      return { left: pending, error: name, transient: TRANSIENT.has(name) };
     }
   }
-  return { left: pending, ...(retried ? { retried } : {}) };
+  return { left: pending };
 }
 
 /**
  * Applies puts and deletes with BatchWriteItem, 25 per call, several calls in
- * flight. `UnprocessedItems` and throttling errors are retried with
- * exponential backoff and full jitter until the policy's deadline; whatever
- * is still unapplied then is reported in `failed`, never silently dropped.
+ * flight. `UnprocessedItems` are retried with exponential backoff and full
+ * jitter until the policy's deadline; a throttling error is retried by the
+ * SDK client's strategy; whatever is still unapplied then is reported in
+ * `failed`, never silently dropped.
  * Two ops on the same key in one call are not allowed by DynamoDB: pass
  * distinct keys.
  *
@@ -106,7 +108,7 @@ export async function batchWrite(
   const outcome: BatchWriteOutcome = { written: [], failed: [] };
   const indexed = ops.map((op, index) => ({ op, index }));
   await mapLimit(chunk(indexed, BATCH_WRITE_MAX), BATCH_CONCURRENCY, async (group) => {
-    const { left, fatal, retried } = await retryUntilDeadline(
+    const { left, error, transient } = await retryUntilDeadline(
       group,
       policy,
       started,
@@ -132,9 +134,11 @@ export async function batchWrite(
         return pending.filter((item) => unprocessed.has(keyOf(opKey(item.op))));
       },
     );
-    const reason =
-      fatal ??
-      `${retried ?? 'unprocessed by DynamoDB'} (throttled; retried until the ${policy.deadlineMs} ms deadline)`;
+    const reason = error
+      ? transient
+        ? `${error} (throttled; the SDK's retries gave up)`
+        : error
+      : `unprocessed by DynamoDB (throttled; retried until the ${policy.deadlineMs} ms deadline)`;
     for (const { index } of left) outcome.failed.push({ index, reason });
   });
   outcome.written.sort((a, b) => a - b);

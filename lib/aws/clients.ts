@@ -7,6 +7,14 @@ import { traced, tracingReady } from '../tracing.ts';
 // The tracer (when tracing is on) must exist before the first client is made.
 await tracingReady;
 
+/**
+ * The one retry layer for failed calls: the SDK's standard strategy
+ * (exponential backoff with jitter, throttling-aware), 5 attempts in all.
+ * `lib/aws/batch.ts` retries only what DynamoDB answers as unprocessed,
+ * which the SDK cannot see as a failure.
+ */
+export const SDK_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
+
 /** Credentials the emulators accept; they check only that some are present. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -16,9 +24,10 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
  * streamed uploads with aws-chunked framing that s3rver stores verbatim.
  */
 export function createS3Client(cfg: Pick<Config, 'region' | 'local'>): S3Client {
-  if (!cfg.local) return traced(new S3Client({ region: cfg.region }));
+  if (!cfg.local) return traced(new S3Client({ region: cfg.region, ...SDK_RETRY }));
   return new S3Client({
     region: cfg.region,
+    ...SDK_RETRY,
     endpoint: cfg.local.s3Endpoint,
     forcePathStyle: true,
     credentials: LOCAL_CREDENTIALS,
@@ -29,9 +38,10 @@ export function createS3Client(cfg: Pick<Config, 'region' | 'local'>): S3Client 
 
 /** Creates a DynamoDB client for `cfg` (dynalite in local mode). */
 export function createDynamoClient(cfg: Pick<Config, 'region' | 'local'>): DynamoDBClient {
-  if (!cfg.local) return traced(new DynamoDBClient({ region: cfg.region }));
+  if (!cfg.local) return traced(new DynamoDBClient({ region: cfg.region, ...SDK_RETRY }));
   return new DynamoDBClient({
     region: cfg.region,
+    ...SDK_RETRY,
     endpoint: cfg.local.dynamoEndpoint,
     credentials: LOCAL_CREDENTIALS,
   });

@@ -83,3 +83,66 @@ export const BUCKETS: readonly BucketDefinition[] = [MODELS_BUCKET, REPORTS_BUCK
 export function localName(resource: { id: string }): string {
   return `muse-${resource.id}`;
 }
+
+/**
+ * Partition keys of the app table (values, or prefixes followed by an id).
+ * The stores build their keys from these and `infra/` writes the same values
+ * into `dynamodb:LeadingKeys` conditions, so a grant always matches the data.
+ *
+ * | partition | sort keys | holds |
+ * |---|---|---|
+ * | `CUSTOMER#<id>` | `PROFILE` | the customer's profile state and summary |
+ * | `CAMPAIGN#<id>` | `STATE` | a campaign's accumulated variant counts |
+ * | `VARIANT#<id>` | `VARIANT` | a registered copy variant |
+ * | `EXEMPLARS` | `<kind>` | the exemplars quoted in prompts of a kind |
+ * | `CATALOG` | `ITEM#<id>` | catalog items |
+ */
+export const APP_PARTITIONS = {
+  customerPrefix: 'CUSTOMER#',
+  campaignPrefix: 'CAMPAIGN#',
+  variantPrefix: 'VARIANT#',
+  exemplars: 'EXEMPLARS',
+  catalog: 'CATALOG',
+} as const;
+
+/** Top-level prefixes of the buckets: IAM object grants are written per prefix. */
+export const PREFIXES = {
+  /** Model bucket: published models. */
+  models: 'models/',
+  /** Reports bucket: nightly reports (per customer CSV rows, aggregates). */
+  reports: 'reports/',
+  /** Reports bucket: the nightly job's working files (shard partials, population index). */
+  insights: 'insights/',
+  /** Reports bucket: recommendation signals (no customer ids). */
+  signals: 'signals/',
+} as const;
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** Every S3 key Muse reads or writes, built from {@link PREFIXES}. */
+export const KEYS = {
+  /** Folder of a published model version. */
+  modelVersion: (id: string, version: string) => `${PREFIXES.models}${id}/${version}/`,
+  /** Pointer naming the version `current` means. */
+  modelCurrent: (id: string) => `${PREFIXES.models}${id}/current`,
+  reportSummary: (day: string) => `${PREFIXES.reports}${day}/summary.json`,
+  reportCustomers: (day: string) => `${PREFIXES.reports}${day}/customers.csv`,
+  reportHtml: (day: string) => `${PREFIXES.reports}${day}/report.html`,
+  /** Pointer to the latest report. */
+  latestReport: `${PREFIXES.reports}latest.json`,
+  /** A shard's saved partial of a day. */
+  shard: (day: string, shard: number) => `${PREFIXES.insights}${day}/shards/${pad2(shard)}.json`,
+  /** A day's population index entries. */
+  population: (day: string) => `${PREFIXES.insights}${day}/population.json`,
+  /** A day's item activity (signals input). */
+  signalsItemDay: (day: string) => `${PREFIXES.signals}days/${day}.json`,
+  signals: (day: string) => `${PREFIXES.signals}${day}.json`,
+  latestSignals: `${PREFIXES.signals}latest.json`,
+} as const;
+
+/** Which stored objects hold customer ids, by what ends their key (erasure rewrites them). */
+export const CUSTOMER_OBJECTS = {
+  reportCustomers: { prefix: PREFIXES.reports, suffix: '/customers.csv' },
+  population: { prefix: PREFIXES.insights, suffix: '/population.json' },
+  shard: { prefix: PREFIXES.insights, contains: '/shards/' },
+} as const;

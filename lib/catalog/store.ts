@@ -1,10 +1,11 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { batchGet, putAll } from '../aws/batch.ts';
+import { APP_PARTITIONS } from '../aws/resources.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { CatalogItem } from './schema.ts';
 
 /** Partition of the catalog in the app table. */
-export const CATALOG_PK = 'CATALOG';
+export const CATALOG_PK = APP_PARTITIONS.catalog;
 
 /** Sort key of an item in {@link CATALOG_PK}. */
 export const itemSortKey = (id: string) => `ITEM#${id}`;

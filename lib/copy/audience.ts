@@ -5,7 +5,6 @@
  * is invented, and nothing but these facts leaves the profile.
  */
 import type { CatalogItem } from '../catalog/schema.ts';
-import type { CustomerSummary } from '../insights/profiles.ts';
 
 /** The profile facts a prompt may use. */
 export interface AudienceFacts {
@@ -18,6 +17,22 @@ export interface AudienceFacts {
 /** Engagement score (0–100) at or above which a customer counts as highly engaged, and as engaged now and then. */
 export const ENGAGEMENT_LEVELS = { high: 60, some: 25 } as const;
 
+/**
+ * What copy needs of a customer's profile (the nightly summary satisfies it):
+ * declared here so copy does not depend on how insights computes it.
+ */
+export interface AudienceProfile {
+  /** 0–100. */
+  engagement: number;
+  topItems: ReadonlyArray<{ itemId: string; views: number; purchases: number }>;
+  preferredChannel?: string;
+}
+
+/** Where copy reads a customer's profile from (the composition root wires the insights store). */
+export interface AudienceProfiles {
+  getSummary(customerId: string): Promise<AudienceProfile | undefined>;
+}
+
 /** Categories and items named in the audience line. */
 const TOP = { categories: 2, items: 2 } as const;
 
@@ -27,7 +42,7 @@ const TOP = { categories: 2, items: 2 } as const;
  * titles, an engagement level and the preferred channel.
  */
 export function audienceFacts(
-  summary: CustomerSummary,
+  summary: AudienceProfile,
   catalog: ReadonlyMap<string, CatalogItem>,
 ): AudienceFacts {
   const byCategory = new Map<string, number>();

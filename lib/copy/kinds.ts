@@ -22,11 +22,11 @@ export type CopyKind = (typeof COPY_KINDS)[number];
 export interface KindSpec {
   /** Hard limit in characters (a longer text is never returned). */
   maxChars: number;
-  /** Length the copy should reach to use its space well (for `length_fit`). */
+  /** Length the copy should reach to use its space well (for `lengthFit`). */
   targetChars: number;
   /** One line only (subjects, headlines, SMS). */
   singleLine: boolean;
-  /** Default `max_new_tokens` (about 4 characters per token, with room to trim). */
+  /** Default `maxNewTokens` (about 4 characters per token, with room to trim). */
   maxNewTokens: number;
   /** The label under which past winners of this kind are quoted in the prompt. */
   label: string;

@@ -142,7 +142,7 @@ export const NEAR_DUPLICATE = 0.8;
 export const RANK_WEIGHTS = {
   fluency: 0.4,
   coverage: 0.3,
-  length_fit: 0.2,
+  lengthFit: 0.2,
   repetition: 0.1,
 } as const;
 
@@ -151,7 +151,7 @@ export interface CopyScores {
   /** Mean log-probability per token of the text under the model, given the prompt (≤ 0). */
   fluency: number;
   coverage: number;
-  length_fit: number;
+  lengthFit: number;
   repetition: number;
   /** Passed: no blocked phrase (a hit vetoes the candidate, so returned variants always pass). */
   safety: 'pass';
@@ -164,7 +164,7 @@ export function rankScore(s: Omit<CopyScores, 'safety' | 'total'>): number {
   return (
     RANK_WEIGHTS.fluency * Math.exp(s.fluency) +
     RANK_WEIGHTS.coverage * s.coverage +
-    RANK_WEIGHTS.length_fit * s.length_fit +
+    RANK_WEIGHTS.lengthFit * s.lengthFit +
     RANK_WEIGHTS.repetition * (1 - s.repetition)
   );
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CustomerId } from '../events/schema.ts';
+import { samplingFields } from '../model/sampler.ts';
 import { COPY_KINDS, KINDS } from './kinds.ts';
 
 /** Limits of a copy request. */
@@ -7,7 +8,7 @@ export const COPY_LIMITS = {
   n: 8,
   candidates: 32,
   maxNewTokens: 256,
-  /** `candidates × max_new_tokens` per request: bounds the work one call can ask for. */
+  /** `candidates × maxNewTokens` per request: bounds the work one call can ask for. */
   tokenBudget: 4096,
   shortText: 200,
   longText: 1000,
@@ -55,15 +56,8 @@ export const CopyRequest = z
       .default('en'),
     n: z.int().min(1).max(COPY_LIMITS.n).default(3),
     candidates: z.int().min(1).max(COPY_LIMITS.candidates).default(8),
-    seed: z
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1)
-      .optional(),
-    max_new_tokens: z.int().min(1).max(COPY_LIMITS.maxNewTokens).optional(),
-    temperature: z.number().min(0).max(2).default(0.9),
-    top_k: z.int().min(0).max(1000).default(50),
-    top_p: z.number().gt(0).max(1).default(0.95),
+    maxNewTokens: z.int().min(1).max(COPY_LIMITS.maxNewTokens).optional(),
+    ...samplingFields(0.9),
     stream: z.boolean().default(false),
   })
   .refine((r) => r.candidates >= r.n, {
@@ -71,18 +65,18 @@ export const CopyRequest = z
     error: 'must be at least n (the best n of the candidates are returned)',
   })
   .superRefine((r, ctx) => {
-    const maxNewTokens = r.max_new_tokens ?? KINDS[r.kind].maxNewTokens;
+    const maxNewTokens = r.maxNewTokens ?? KINDS[r.kind].maxNewTokens;
     if (r.candidates * maxNewTokens > COPY_LIMITS.tokenBudget) {
       ctx.addIssue({
         code: 'custom',
         path: ['candidates'],
-        message: `candidates × max_new_tokens = ${r.candidates} × ${maxNewTokens} exceeds the per-request budget of ${COPY_LIMITS.tokenBudget} tokens: at most ${Math.floor(COPY_LIMITS.tokenBudget / maxNewTokens)} candidates with max_new_tokens ${maxNewTokens}`,
+        message: `candidates × maxNewTokens = ${r.candidates} × ${maxNewTokens} exceeds the per-request budget of ${COPY_LIMITS.tokenBudget} tokens: at most ${Math.floor(COPY_LIMITS.tokenBudget / maxNewTokens)} candidates with maxNewTokens ${maxNewTokens}`,
       });
     }
   })
   // For the OpenAPI document: JSON Schema cannot compare two fields.
   .meta({
-    description: `candidates must be ≥ n; candidates × max_new_tokens must not exceed ${COPY_LIMITS.tokenBudget} (the per-request token budget).`,
+    description: `candidates must be ≥ n; candidates × maxNewTokens must not exceed ${COPY_LIMITS.tokenBudget} (the per-request token budget).`,
   });
 
 /** A validated copy request (defaults applied). */

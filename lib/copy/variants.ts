@@ -9,8 +9,9 @@
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGet, putAll } from '../aws/batch.ts';
+import { APP_PARTITIONS } from '../aws/resources.ts';
+import { keyedCache } from '../cache.ts';
 import { ServiceUnavailableError } from '../errors.ts';
-import type { CampaignLearning } from '../insights/campaigns.ts';
 import type { CopyKind } from './kinds.ts';
 
 /**
@@ -70,9 +71,9 @@ export interface VariantStore {
 }
 
 /** Partition prefix of registered variants in the app table. */
-export const VARIANT_PK_PREFIX = 'VARIANT#';
+export const VARIANT_PK_PREFIX = APP_PARTITIONS.variantPrefix;
 /** The partition holding each kind's exemplars in the app table. */
-export const EXEMPLARS_PK = 'EXEMPLARS';
+export const EXEMPLARS_PK = APP_PARTITIONS.exemplars;
 
 /**
  * {@link VariantStore} on the app table: `VARIANT#<id>` / `VARIANT` per
@@ -134,6 +135,17 @@ export class DynamoVariantStore implements VariantStore {
   }
 }
 
+/** What copy learns from one night's campaign results (the nightly campaign learning satisfies it). */
+export interface CampaignResult {
+  campaignId: string;
+  variants: ReadonlyArray<{
+    variantId: string;
+    delivered: number;
+    clickRate: { rate: number };
+    conversionRate: { rate: number };
+  }>;
+}
+
 /**
  * The nightly step: the learned campaigns' variants that were registered
  * become records; each kind's stored exemplars are re-ranked with them
@@ -143,7 +155,7 @@ export class DynamoVariantStore implements VariantStore {
  */
 export async function updateExemplars(
   store: VariantStore,
-  campaigns: readonly CampaignLearning[],
+  campaigns: readonly CampaignResult[],
 ): Promise<Partial<Record<CopyKind, VariantRecord[]>>> {
   const learned = campaigns.flatMap((c) =>
     c.variants.map((v) => ({ campaignId: c.campaignId, v })),
@@ -182,18 +194,8 @@ export function cachedExemplars(
   store: Pick<VariantStore, 'getExemplars'>,
   ttlMs: number,
 ): (kind: CopyKind) => Promise<string[]> {
-  const cache = new Map<CopyKind, { at: number; texts: Promise<string[]> }>();
-  return (kind) => {
-    const hit = cache.get(kind);
-    if (hit && Date.now() - hit.at < ttlMs) return hit.texts;
-    const texts = store.getExemplars(kind).then(
-      (records) => records.map((r) => r.text),
-      (error: unknown) => {
-        cache.delete(kind);
-        throw error;
-      },
-    );
-    cache.set(kind, { at: Date.now(), texts });
-    return texts;
-  };
+  return keyedCache(
+    async (kind: CopyKind) => (await store.getExemplars(kind)).map((r) => r.text),
+    ttlMs,
+  );
 }

@@ -7,10 +7,14 @@
  */
 import type { CatalogStore } from '../catalog/store.ts';
 import { UnprocessableError, ValidationError } from '../errors.ts';
-import type { ProfileStore } from '../insights/profileStore.ts';
 import { logger } from '../log.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
-import { type AudienceFacts, audienceFacts, audienceLine } from './audience.ts';
+import {
+  type AudienceFacts,
+  type AudienceProfiles,
+  audienceFacts,
+  audienceLine,
+} from './audience.ts';
 import { type CopyKind, KINDS } from './kinds.ts';
 import { buildPrompt, EXEMPLARS_PER_PROMPT } from './prompt.ts';
 import {
@@ -31,7 +35,7 @@ import { type VariantStore, variantIdOf } from './variants.ts';
 /** What {@link writeCopy} needs. */
 export interface CopyDeps {
   model: TextModel;
-  profiles: Pick<ProfileStore, 'getSummary'>;
+  profiles: AudienceProfiles;
   catalog: Pick<CatalogStore, 'getItems'>;
   variants: Pick<VariantStore, 'register'>;
   /** Past winners of a kind, best first (cached by the caller). */
@@ -57,11 +61,11 @@ export interface CopyVariant {
 /** Why candidates were not returned, by reason. */
 export interface Rejections {
   empty: number;
-  too_long: number;
+  tooLong: number;
   blocked: number;
-  near_duplicate: number;
+  nearDuplicate: number;
   /** Blocked phrases that were hit, with counts. */
-  blocked_phrases: Record<string, number>;
+  blockedPhrases: Record<string, number>;
 }
 
 /** The response of a copy request. */
@@ -72,32 +76,32 @@ export interface CopyResponse extends ModelIdentity {
   prompt: string;
   personalization?: { customerId: string; found: boolean; facts?: AudienceFacts };
   exemplars: string[];
-  limits: { max_chars: number; target_chars: number };
+  limits: { maxChars: number; targetChars: number };
   seed: number;
   parameters: {
     n: number;
     candidates: number;
-    max_new_tokens: number;
+    maxNewTokens: number;
     temperature: number;
-    top_k: number;
-    top_p: number;
+    topK: number;
+    topP: number;
   };
-  usage: { prompt_tokens: number; completion_tokens: number; scored_tokens: number };
+  usage: { promptTokens: number; completionTokens: number; scoredTokens: number };
   timings: {
-    load_ms: number;
-    context_ms: number;
-    generate_ms: number;
-    score_ms: number;
-    total_ms: number;
+    loadMs: number;
+    contextMs: number;
+    generateMs: number;
+    scoreMs: number;
+    totalMs: number;
   };
   /** Estimated Lambda cost of this call: memory × wall time × price (requests and data transfer not included). */
-  cost: { usd: number; gb_seconds: number; memory_mb: number; usd_per_gb_second: number };
+  cost: { usd: number; gbSeconds: number; memoryMb: number; usdPerGbSecond: number };
   warnings: string[];
 }
 
 /** Streaming events, one JSON object per line. */
 export type CopyStreamEvent =
-  | { event: 'start'; candidates: number; prompt_tokens: number; seed: number }
+  | { event: 'start'; candidates: number; promptTokens: number; seed: number }
   /** New text of the leading candidate. */
   | { event: 'token'; candidate: number; text: string }
   /** The lead changed: the new leader's text so far. */
@@ -185,14 +189,14 @@ async function personalise(
 function explainRejections(r: Rejections, spec: { maxChars: number }, sampled: number): string {
   const reasons = [
     r.empty ? `${r.empty} had no words left after trimming to complete text` : '',
-    r.too_long ? `${r.too_long} were longer than ${spec.maxChars} characters` : '',
+    r.tooLong ? `${r.tooLong} were longer than ${spec.maxChars} characters` : '',
     r.blocked
-      ? `${r.blocked} contained blocked phrases (${Object.keys(r.blocked_phrases)
+      ? `${r.blocked} contained blocked phrases (${Object.keys(r.blockedPhrases)
           .map((p) => `"${p}"`)
           .join(', ')})`
       : '',
   ].filter(Boolean);
-  return `None of the ${sampled} candidates met the hard constraints: ${reasons.join('; ')}. Try more candidates, a different seed, fewer avoid terms, or a larger max_new_tokens.`;
+  return `None of the ${sampled} candidates met the hard constraints: ${reasons.join('; ')}. Try more candidates, a different seed, fewer avoid terms, or a larger maxNewTokens.`;
 }
 
 /**
@@ -211,8 +215,8 @@ export async function writeCopy(
   const started = performance.now();
   const { model } = deps;
   const spec = KINDS[request.kind];
-  // The token budget (candidates × max_new_tokens) is checked by CopyRequest.
-  const maxNewTokens = request.max_new_tokens ?? spec.maxNewTokens;
+  // The token budget (candidates × maxNewTokens) is checked by CopyRequest.
+  const maxNewTokens = request.maxNewTokens ?? spec.maxNewTokens;
   const warnings: string[] = [];
   const [{ audience, personalization }, exemplars] = await Promise.all([
     personalise(deps, request, warnings),
@@ -222,7 +226,7 @@ export async function writeCopy(
   const promptTokens = model.encode(prompt);
   if (promptTokens.length + maxNewTokens > model.maxContext) {
     throw new ValidationError(
-      `The prompt (${promptTokens.length} tokens from the product facts and audience) + max_new_tokens (${maxNewTokens}) exceeds the model's ${model.maxContext}-token context; shorten the description or features.`,
+      `The prompt (${promptTokens.length} tokens from the product facts and audience) + maxNewTokens (${maxNewTokens}) exceeds the model's ${model.maxContext}-token context; shorten the description or features.`,
     );
   }
   const contextMs = performance.now() - started;
@@ -231,7 +235,7 @@ export async function writeCopy(
   options.onEvent?.({
     event: 'start',
     candidates: request.candidates,
-    prompt_tokens: promptTokens.length,
+    promptTokens: promptTokens.length,
     seed,
   });
   const leader = options.onEvent
@@ -242,8 +246,8 @@ export async function writeCopy(
     n: request.candidates,
     maxNewTokens,
     temperature: request.temperature,
-    topK: request.top_k,
-    topP: request.top_p,
+    topK: request.topK,
+    topP: request.topP,
     seed,
     ...(leader ? { onToken: (r, t, lp) => leader.onToken(r, t, lp) } : {}),
   });
@@ -257,21 +261,21 @@ export async function writeCopy(
   ];
   const rejected: Rejections = {
     empty: 0,
-    too_long: 0,
+    tooLong: 0,
     blocked: 0,
-    near_duplicate: 0,
-    blocked_phrases: {},
+    nearDuplicate: 0,
+    blockedPhrases: {},
   };
   const passing: Array<{ candidate: number; text: string }> = [];
   generated.sequences.forEach((sequence, candidate) => {
     const text = postProcess(model.decode(sequence.tokens), request.kind, spec);
     if (!/[\p{L}\p{N}]/u.test(text)) rejected.empty++;
-    else if (text.length > spec.maxChars) rejected.too_long++;
+    else if (text.length > spec.maxChars) rejected.tooLong++;
     else {
       const hits = blockedPhrases(text, blocklist);
       if (hits.length > 0) {
         rejected.blocked++;
-        for (const h of hits) rejected.blocked_phrases[h] = (rejected.blocked_phrases[h] ?? 0) + 1;
+        for (const h of hits) rejected.blockedPhrases[h] = (rejected.blockedPhrases[h] ?? 0) + 1;
       } else passing.push({ candidate, text });
     }
   });
@@ -290,7 +294,7 @@ export async function writeCopy(
       const base = {
         fluency,
         coverage: cov.score,
-        length_fit: lengthFit(p.text, spec),
+        lengthFit: lengthFit(p.text, spec),
         repetition: repetition(p.text),
       };
       return {
@@ -303,7 +307,7 @@ export async function writeCopy(
     .sort((a, b) => b.scores.total - a.scores.total || a.candidate - b.candidate);
   const kept: typeof ranked = [];
   for (const r of ranked) {
-    if (kept.some((k) => similarity(k.text, r.text) >= NEAR_DUPLICATE)) rejected.near_duplicate++;
+    if (kept.some((k) => similarity(k.text, r.text) >= NEAR_DUPLICATE)) rejected.nearDuplicate++;
     else kept.push(r);
   }
   const scoreMs = performance.now() - scoreStarted;
@@ -347,33 +351,33 @@ export async function writeCopy(
     prompt,
     ...(personalization ? { personalization } : {}),
     exemplars,
-    limits: { max_chars: spec.maxChars, target_chars: spec.targetChars },
+    limits: { maxChars: spec.maxChars, targetChars: spec.targetChars },
     seed,
     parameters: {
       n: request.n,
       candidates: request.candidates,
-      max_new_tokens: maxNewTokens,
+      maxNewTokens: maxNewTokens,
       temperature: request.temperature,
-      top_k: request.top_k,
-      top_p: request.top_p,
+      topK: request.topK,
+      topP: request.topP,
     },
     usage: {
-      prompt_tokens: promptTokens.length,
-      completion_tokens: completion,
-      scored_tokens: scoredTokens.reduce((s, t) => s + t.length, 0),
+      promptTokens: promptTokens.length,
+      completionTokens: completion,
+      scoredTokens: scoredTokens.reduce((s, t) => s + t.length, 0),
     },
     timings: {
-      load_ms: Math.round(options.loadMs),
-      context_ms: Math.round(contextMs),
-      generate_ms: Math.round(generateMs),
-      score_ms: Math.round(scoreMs),
-      total_ms: Math.round(totalMs),
+      loadMs: Math.round(options.loadMs),
+      contextMs: Math.round(contextMs),
+      generateMs: Math.round(generateMs),
+      scoreMs: Math.round(scoreMs),
+      totalMs: Math.round(totalMs),
     },
     cost: {
       usd: Number((gbSeconds * deps.cost.gbSecondUsd).toPrecision(3)),
-      gb_seconds: Number(gbSeconds.toFixed(4)),
-      memory_mb: deps.cost.memoryMb,
-      usd_per_gb_second: deps.cost.gbSecondUsd,
+      gbSeconds: Number(gbSeconds.toFixed(4)),
+      memoryMb: deps.cost.memoryMb,
+      usdPerGbSecond: deps.cost.gbSecondUsd,
     },
     warnings,
     ...modelIdentity(model.info),

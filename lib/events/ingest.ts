@@ -7,6 +7,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.ts';
+import { MetricUnit, metrics } from '../metrics.ts';
 import { type StoredEvent, toStoredEvent } from './keys.ts';
 import { checkEvent, EVENT_LIMITS, type EventClock } from './schema.ts';
 import type { EventStore } from './store.ts';
@@ -215,4 +216,35 @@ export async function ingestEntries(
 /** The HTTP status for a result: 200 all stored or duplicates, 207 when anything was rejected or failed. */
 export function ingestStatus(result: IngestResult): 200 | 207 {
   return result.errors.length > 0 || result.failed.length > 0 ? 207 : 200;
+}
+
+/** What {@link ingestRequest} answers: the status (200 all stored, 207 some failed) and the counts. */
+export interface IngestAnswer {
+  status: 200 | 207;
+  result: IngestResult;
+}
+
+/**
+ * One `POST /events` body, end to end: format from the content type, parse,
+ * validate against the retention window, store, and count
+ * `EventsAccepted` / `EventsRejected`.
+ *
+ * @example
+ * ```ts
+ * const { status, result } = await ingestRequest(store, { body, headers }, { retentionDays: 400 });
+ * ```
+ */
+export async function ingestRequest(
+  store: EventStore,
+  request: { body: Buffer; headers: Record<string, string> },
+  options: { retentionDays: number; now?: Date },
+): Promise<IngestAnswer> {
+  const result = await ingestBatch(store, request.body, {
+    format: batchFormat(request.headers['content-type']),
+    now: options.now ?? new Date(),
+    retentionDays: options.retentionDays,
+  });
+  metrics().addMetric('EventsAccepted', MetricUnit.Count, result.accepted);
+  metrics().addMetric('EventsRejected', MetricUnit.Count, result.errors.length);
+  return { status: ingestStatus(result), result };
 }

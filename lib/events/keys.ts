@@ -64,10 +64,8 @@ export function customerKey(customerId: string): string {
   return `C#${customerId}`;
 }
 
-/** The UTC day (`yyyy-mm-dd`) of an ISO timestamp. */
-export function dayOf(ts: string): string {
-  return new Date(ts).toISOString().slice(0, 10);
-}
+/** The UTC day (`yyyy-mm-dd`) of an ISO timestamp (see `lib/days.ts`). */
+export { dayOf } from '../days.ts';
 
 /**
  * The stored form of a valid event: keys, normalised `ts`, TTL.

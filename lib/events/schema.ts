@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAY_MS } from '../days.ts';
 import type { FieldIssue } from '../errors.ts';
 import { toFieldIssues } from '../validation.ts';
 
@@ -127,7 +128,7 @@ export function checkEvent(value: unknown, clock: EventClock): EventCheck {
       ],
     };
   }
-  if (at < now - clock.retentionDays * 86_400_000) {
+  if (at < now - clock.retentionDays * DAY_MS) {
     return {
       ok: false,
       eventId: parsed.data.eventId,
@@ -141,3 +142,6 @@ export function checkEvent(value: unknown, clock: EventClock): EventCheck {
   }
   return { ok: true, event: parsed.data };
 }
+
+/** A `POST /events` body as the API describes it: 1 to {@link EVENT_LIMITS}.maxBatchEvents events. */
+export const EventBatch = z.array(EngagementEvent).min(1).max(EVENT_LIMITS.maxBatchEvents);

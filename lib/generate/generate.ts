@@ -25,14 +25,14 @@ export interface GenerateDeps {
 
 /** What both generation results report about the work done. */
 interface GenerationTelemetry {
-  usage: { completion_tokens: number };
-  timings: { generate_ms: number };
+  usage: { completionTokens: number };
+  timings: { generateMs: number };
 }
 
 /** Adds the call's `TokensGenerated` and `GenerationLatency` metrics; returns the result. */
 function recordGeneration<R extends GenerationTelemetry>(result: R): R {
-  metrics().addMetric('TokensGenerated', MetricUnit.Count, result.usage.completion_tokens);
-  metrics().addMetric('GenerationLatency', MetricUnit.Milliseconds, result.timings.generate_ms);
+  metrics().addMetric('TokensGenerated', MetricUnit.Count, result.usage.completionTokens);
+  metrics().addMetric('GenerationLatency', MetricUnit.Milliseconds, result.timings.generateMs);
   return result;
 }
 

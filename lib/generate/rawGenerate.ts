@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
+import { samplingFields } from '../model/sampler.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 
 /** Limits of the raw generate request. */
@@ -11,15 +12,8 @@ export const RawGenerateRequest = z.strictObject({
     .string()
     .min(1, { error: 'must not be empty' })
     .max(RAW_LIMITS.promptChars, { error: `must be at most ${RAW_LIMITS.promptChars} characters` }),
-  max_new_tokens: z.int().min(1).max(RAW_LIMITS.maxNewTokens).default(64),
-  temperature: z.number().min(0).max(2).default(0.8),
-  top_k: z.int().min(0).max(1000).default(50),
-  top_p: z.number().gt(0).max(1).default(0.95),
-  seed: z
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .optional(),
+  maxNewTokens: z.int().min(1).max(RAW_LIMITS.maxNewTokens).default(64),
+  ...samplingFields(0.8),
   n: z.int().min(1).max(RAW_LIMITS.n).default(1),
 });
 
@@ -30,7 +24,7 @@ export type RawGenerateRequest = z.output<typeof RawGenerateRequest>;
 export interface RawVariant {
   text: string;
   tokens: number;
-  finish_reason: 'eos' | 'length';
+  finishReason: 'eos' | 'length';
 }
 
 /** The raw generate response. */
@@ -38,8 +32,8 @@ export interface RawGenerateResponse extends ModelIdentity {
   variants: RawVariant[];
   seed: number;
   parameters: Omit<RawGenerateRequest, 'prompt' | 'seed'>;
-  usage: { prompt_tokens: number; completion_tokens: number };
-  timings: { load_ms: number; generate_ms: number; tokens_per_s: number };
+  usage: { promptTokens: number; completionTokens: number };
+  timings: { loadMs: number; generateMs: number; tokensPerSecond: number };
 }
 
 /**
@@ -57,13 +51,13 @@ export async function rawGenerate(
   loadMs: number,
 ): Promise<RawGenerateResponse> {
   const promptTokens = model.encode(request.prompt);
-  if (promptTokens.length + request.max_new_tokens > model.maxContext) {
+  if (promptTokens.length + request.maxNewTokens > model.maxContext) {
     throw new ValidationError(
-      `prompt (${promptTokens.length} tokens) + max_new_tokens (${request.max_new_tokens}) exceeds the model's ${model.maxContext}-token context; shorten the prompt or lower max_new_tokens.`,
+      `prompt (${promptTokens.length} tokens) + maxNewTokens (${request.maxNewTokens}) exceeds the model's ${model.maxContext}-token context; shorten the prompt or lower maxNewTokens.`,
       {
         issues: [
           {
-            path: 'max_new_tokens',
+            path: 'maxNewTokens',
             message: `at most ${model.maxContext - promptTokens.length} for this prompt`,
           },
         ],
@@ -74,10 +68,10 @@ export async function rawGenerate(
   const started = performance.now();
   const result = await model.generate(promptTokens, {
     n: request.n,
-    maxNewTokens: request.max_new_tokens,
+    maxNewTokens: request.maxNewTokens,
     temperature: request.temperature,
-    topK: request.top_k,
-    topP: request.top_p,
+    topK: request.topK,
+    topP: request.topP,
     seed,
   });
   const generateMs = performance.now() - started;
@@ -87,15 +81,15 @@ export async function rawGenerate(
     variants: result.sequences.map((s) => ({
       text: model.decode(s.tokens),
       tokens: s.tokens.length,
-      finish_reason: s.finishReason,
+      finishReason: s.finishReason,
     })),
     seed,
     parameters,
-    usage: { prompt_tokens: promptTokens.length, completion_tokens: completion },
+    usage: { promptTokens: promptTokens.length, completionTokens: completion },
     timings: {
-      load_ms: Math.round(loadMs),
-      generate_ms: Math.round(generateMs),
-      tokens_per_s: generateMs > 0 ? Math.round((completion / generateMs) * 1000 * 10) / 10 : 0,
+      loadMs: Math.round(loadMs),
+      generateMs: Math.round(generateMs),
+      tokensPerSecond: generateMs > 0 ? Math.round((completion / generateMs) * 1000 * 10) / 10 : 0,
     },
     ...modelIdentity(model.info),
   };

@@ -45,6 +45,11 @@ export interface ErrorBody {
   };
 }
 
+/** Builds a response with a body of the given content type (CSV, HTML, …). */
+export function text(statusCode: number, contentType: string, body: string): HttpResult {
+  return { statusCode, headers: { 'content-type': contentType }, body };
+}
+
 /**
  * The one error mapper: what any thrown value becomes on the wire.
  * {@link AppError}s with `expose` show their message and field issues; anything

@@ -1,10 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGet, putAll } from '../aws/batch.ts';
+import { APP_PARTITIONS } from '../aws/resources.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { VariantCounts } from './partial.ts';
 
 /** Partition key prefix of campaign items in the app table. */
-export const CAMPAIGN_PK_PREFIX = 'CAMPAIGN#';
+export const CAMPAIGN_PK_PREFIX = APP_PARTITIONS.campaignPrefix;
 const STATE_SK = 'STATE';
 
 /** A campaign's funnel counts per day and variant; totals are their sum. */

@@ -2,20 +2,28 @@ import { documentClient, s3Client } from '../aws/clients.ts';
 import { DynamoCatalogStore } from '../catalog/store.ts';
 import { config } from '../config.ts';
 import { DynamoVariantStore } from '../copy/variants.ts';
-import { DynamoEventStore } from '../events/store.ts';
+import { DynamoEventStore, type EventStore } from '../events/store.ts';
 import { DynamoCampaignStore } from './campaignStore.ts';
-import { S3ShardStore } from './mapDay.ts';
-import type { NightlyDeps } from './nightly.ts';
+import { S3ShardStore, type ShardStore } from './mapDay.ts';
+import type { NightlyDeps, ReduceDeps } from './nightly.ts';
 import { S3PopulationStore } from './population.ts';
 import { DynamoProfileStore } from './profileStore.ts';
 import { S3ReportStore } from './report.ts';
 import { S3SignalStore } from './signals.ts';
 
-/** The nightly job's stores, built from the process configuration. */
-export function nightlyDeps(): NightlyDeps {
+/** The map step's stores: the events table and the shard partials, from the configuration. */
+export function mapDeps(): { events: EventStore; shards: ShardStore } {
   const cfg = config();
   return {
     events: new DynamoEventStore(documentClient(), cfg.eventsTable),
+    shards: new S3ShardStore(s3Client(), cfg.reportsBucket),
+  };
+}
+
+/** The reduce step's stores (no events table), from the configuration. */
+export function reduceDeps(): ReduceDeps {
+  const cfg = config();
+  return {
     shards: new S3ShardStore(s3Client(), cfg.reportsBucket),
     profiles: new DynamoProfileStore(documentClient(), cfg.appTable),
     population: new S3PopulationStore(s3Client(), cfg.reportsBucket),
@@ -27,20 +35,7 @@ export function nightlyDeps(): NightlyDeps {
   };
 }
 
-/** The UTC day before `now` (`yyyy-mm-dd`): what a nightly run aggregates. */
-export function yesterday(now: Date = new Date()): string {
-  return new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
-}
-
-/** The UTC days from `from` to `to`, both included, in order (`yyyy-mm-dd`). */
-export function daysFrom(from: string, to: string): string[] {
-  const days: string[] = [];
-  for (
-    let t = Date.parse(`${from}T00:00:00Z`);
-    t <= Date.parse(`${to}T00:00:00Z`);
-    t += 86_400_000
-  ) {
-    days.push(new Date(t).toISOString().slice(0, 10));
-  }
-  return days;
+/** Every store of the nightly job (the local stack and CLIs run both steps in one process). */
+export function nightlyDeps(): NightlyDeps {
+  return { ...reduceDeps(), ...mapDeps() };
 }

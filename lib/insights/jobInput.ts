@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { yesterday } from '../days.ts';
 import { EVENT_SHARDS } from '../events/keys.ts';
 import { validate } from '../validation.ts';
-import { yesterday } from './deps.ts';
 
 /**
  * Input of the nightly state machine and its Lambdas. EventBridge Scheduler

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../async.ts';
+import { KEYS } from '../aws/resources.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
 import { EVENT_SHARDS } from '../events/keys.ts';
 import type { EventStore } from '../events/store.ts';
@@ -21,8 +22,7 @@ export interface ShardStore {
 }
 
 /** S3 key of a shard's saved partial (in the reports bucket). */
-export const shardKey = (day: string, shard: number) =>
-  `insights/${day}/shards/${String(shard).padStart(2, '0')}.json`;
+export const shardKey = KEYS.shard;
 
 /**
  * {@link ShardStore} on S3 under `insights/<day>/shards/NN.json`. The

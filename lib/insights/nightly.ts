@@ -5,9 +5,9 @@ import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaign
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
 import { type MapDayOptions, type MappedDay, mapDay, type ShardStore } from './mapDay.ts';
 import type { VariantCounts } from './partial.ts';
-import { activePopulation, entriesOf, type PopulationStore } from './population.ts';
+import { activePopulation, type PopulationStore } from './population.ts';
 import type { ProfileStore } from './profileStore.ts';
-import { applyDay, type CustomerSummary, summarize, withRfm } from './profiles.ts';
+import { applyDay, type CustomerSummary, entriesOf, summarize, withRfm } from './profiles.ts';
 import { buildReport, customersCsv, type ReportStore, trendFor } from './report.ts';
 import { renderReportHtml, TREND_DAYS } from './reportHtml.ts';
 import {
@@ -34,6 +34,9 @@ export interface NightlyDeps {
   /** Registered copy variants and the exemplars learned from them. */
   variants: VariantStore;
 }
+
+/** What the steps after the map use: everything but the events table. */
+export type ReduceDeps = Omit<NightlyDeps, 'events'>;
 
 /** What one nightly run for a day produced. */
 export interface NightlyResult {
@@ -142,7 +145,7 @@ export async function runNightly(
  * and the report for a mapped day.
  */
 export async function finishDay(
-  deps: NightlyDeps,
+  deps: ReduceDeps,
   mapped: MappedDay,
   runId: string,
 ): Promise<NightlyResult> {

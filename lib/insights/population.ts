@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { KEYS } from '../aws/resources.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
-import type { CustomerSummary } from './profiles.ts';
+import { addDays, windowEndingAt } from '../days.ts';
 
 /** One customer's RFM inputs as of their last active day. */
 export interface PopulationEntry {
@@ -24,7 +25,7 @@ export interface PopulationStore {
 }
 
 /** S3 key of a day's population entries (they name customers: erasure covers `insights/`). */
-export const populationKey = (day: string) => `insights/${day}/population.json`;
+export const populationKey = KEYS.population;
 
 /** {@link PopulationStore} on S3 under `insights/<day>/population.json`. */
 export class S3PopulationStore implements PopulationStore {
@@ -42,16 +43,6 @@ export class S3PopulationStore implements PopulationStore {
   }
 }
 
-/** The population entries of a day's summaries. */
-export function entriesOf(summaries: readonly CustomerSummary[]): PopulationEntry[] {
-  return summaries.map((s) => ({
-    id: s.customerId,
-    lastDay: s.lifetime.lastSeen.slice(0, 10),
-    f: s.windows.d90.counts.purchase ?? 0,
-    m: s.windows.d90.revenue,
-  }));
-}
-
 /**
  * The active population for scoring `day`: every customer seen in the
  * `windowDays` days up to `day`, each with their latest entry; `today`'s
@@ -63,10 +54,7 @@ export async function activePopulation(
   today: readonly PopulationEntry[],
   windowDays = 90,
 ): Promise<PopulationEntry[]> {
-  const end = Date.parse(`${day}T00:00:00Z`);
-  const days = Array.from({ length: windowDays - 1 }, (_, i) =>
-    new Date(end - (windowDays - 1 - i) * 86_400_000).toISOString().slice(0, 10),
-  );
+  const days = windowEndingAt(addDays(day, -1), windowDays - 1);
   const stored = await Promise.all(days.map((d) => store.get(d)));
   const latest = new Map<string, PopulationEntry>();
   for (const entries of stored) for (const e of entries ?? []) latest.set(e.id, e);

@@ -1,7 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { customerPartition } from '../aws/appKeys.ts';
 import { batchGet, putAll } from '../aws/batch.ts';
-import { ServiceUnavailableError } from '../errors.ts';
+import { NotFoundError, ServiceUnavailableError } from '../errors.ts';
+import { CustomerId } from '../events/schema.ts';
+import { validate } from '../validation.ts';
 import type { CustomerSummary, ProfileState } from './profiles.ts';
 
 /** Sort key of a customer's profile item in the app table. */
@@ -93,4 +95,20 @@ export class DynamoProfileStore implements ProfileStore {
     );
     return out.Item?.summary as CustomerSummary | undefined;
   }
+}
+
+/**
+ * `GET /insights/{customerId}`: the customer's latest summary, or a 404 that
+ * says how summaries are made.
+ */
+export async function insightsOf(
+  profiles: Pick<ProfileStore, 'getSummary'>,
+  id: string,
+): Promise<CustomerSummary> {
+  const customerId = validate(CustomerId, id, 'customerId in the path');
+  const summary = await profiles.getSummary(customerId);
+  if (summary) return summary;
+  throw new NotFoundError(
+    `No insights for customer ${customerId} yet: the nightly job computes them from their events (locally: npm run insights -- --date YYYY-MM-DD).`,
+  );
 }

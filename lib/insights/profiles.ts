@@ -5,9 +5,11 @@
  * O(that day's active customers), never O(history), and applying a day is
  * idempotent: the day's previous contribution is replaced, not added to.
  */
+
+import { dayNumber } from '../days.ts';
 import type { EventType } from '../events/schema.ts';
 import type { CustomerDay } from './partial.ts';
-import { entriesOf, type PopulationEntry } from './population.ts';
+import type { PopulationEntry } from './population.ts';
 import {
   bestSlot,
   type ChurnRisk,
@@ -26,9 +28,6 @@ import {
 export const PROFILE_WINDOW_DAYS = 90;
 /** Usual gap assumed for a customer with a single active day, unless the caller knows better. */
 export const DEFAULT_USUAL_GAP_DAYS = 7;
-
-const DAY_MS = 86_400_000;
-const dayNumber = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
 
 /** Lifetime totals of a profile. */
 export interface Lifetime {
@@ -333,4 +332,14 @@ export function withRfm(
     const { text: _text, ...rest } = s;
     return { ...rest, rfm, text: describeCustomer({ ...rest, rfm }) };
   });
+}
+
+/** The population entries of a day's summaries. */
+export function entriesOf(summaries: readonly CustomerSummary[]): PopulationEntry[] {
+  return summaries.map((s) => ({
+    id: s.customerId,
+    lastDay: s.lifetime.lastSeen.slice(0, 10),
+    f: s.windows.d90.counts.purchase ?? 0,
+    m: s.windows.d90.revenue,
+  }));
 }

@@ -1,7 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { KEYS } from '../aws/resources.ts';
 import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
+import { addDays, windowEndingAt } from '../days.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { EVENT_TYPES, type EventType } from '../events/schema.ts';
+import { validate } from '../validation.ts';
 import type { CampaignLearning } from './campaigns.ts';
 import type { DayPartial } from './partial.ts';
 import type { CustomerSummary } from './profiles.ts';
@@ -145,12 +149,12 @@ export function customersCsv(summaries: readonly CustomerSummary[]): string {
 
 /** S3 keys of a day's report. */
 export const reportKeys = (day: string) => ({
-  summary: `reports/${day}/summary.json`,
-  customers: `reports/${day}/customers.csv`,
-  html: `reports/${day}/report.html`,
+  summary: KEYS.reportSummary(day),
+  customers: KEYS.reportCustomers(day),
+  html: KEYS.reportHtml(day),
 });
 /** S3 key of the pointer to the latest report. */
-export const LATEST_REPORT_KEY = 'reports/latest.json';
+export const LATEST_REPORT_KEY = KEYS.latestReport;
 
 /** Where reports live. One S3 implementation ({@link S3ReportStore}). */
 export interface ReportStore {
@@ -240,16 +244,31 @@ export async function trendFor(
   report: DayReport,
   days: number,
 ): Promise<Array<{ day: string; events: number; activeCustomers: number }>> {
-  const end = Date.parse(`${report.day}T00:00:00Z`);
-  const earlier = Array.from({ length: days - 1 }, (_, i) =>
-    new Date(end - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
-  );
+  const earlier = windowEndingAt(addDays(report.day, -1), days - 1);
   const stored = await Promise.all(earlier.map((d) => reports.getSummary(d)));
   return [...stored.filter((r): r is DayReport => r !== undefined), report].map((r) => ({
     day: r.day,
     events: r.kpis.events,
     activeCustomers: r.kpis.activeCustomers,
   }));
+}
+
+/** A report day in a path: a UTC day or `latest`. */
+export const ReportDay = z.union([
+  z.literal('latest'),
+  z.iso.date({ error: 'must be a UTC day (YYYY-MM-DD) or latest' }),
+]);
+
+/** The report a `GET /reports/{date}` asks for, validated, in its format and content type. */
+export async function serveReport(
+  reports: ReportStore,
+  request: { day: string; format: string | null; accept: string | undefined },
+): Promise<{ contentType: string; body: string }> {
+  const day = validate(ReportDay, request.day, 'date in the path');
+  const served = await readReport(reports, day, reportFormat(request.format, request.accept));
+  return served.format === 'json'
+    ? { contentType: 'application/json; charset=utf-8', body: JSON.stringify(served.body) }
+    : { contentType: REPORT_TYPES[served.format], body: served.body };
 }
 
 /** Content types of the non-JSON report formats. */

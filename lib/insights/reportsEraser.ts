@@ -1,5 +1,6 @@
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../async.ts';
+import { CUSTOMER_OBJECTS } from '../aws/resources.ts';
 import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
 import type { CustomerDataEraser } from '../privacy/eraseCustomer.ts';
 import type { SavedShard } from './mapDay.ts';
@@ -36,7 +37,8 @@ export function reportsEraser(s3: S3Client, bucket: string): CustomerDataEraser 
     name: 'reportRows',
     async erase(customerId) {
       let removed = 0;
-      const csvs = await keysUnder(s3, bucket, 'reports/', '/customers.csv');
+      const { reportCustomers, population, shard } = CUSTOMER_OBJECTS;
+      const csvs = await keysUnder(s3, bucket, reportCustomers.prefix, reportCustomers.suffix);
       await mapLimit(csvs, ERASE_CONCURRENCY, async (key) => {
         const text = await getText(s3, bucket, key);
         if (text === undefined) return;
@@ -47,8 +49,8 @@ export function reportsEraser(s3: S3Client, bucket: string): CustomerDataEraser 
         await putText(s3, bucket, key, kept.join('\n'), 'text/csv; charset=utf-8');
       });
       // One listing of the job's working files serves both kinds.
-      const working = await keysUnder(s3, bucket, 'insights/', '.json');
-      const populations = working.filter((k) => k.endsWith('/population.json'));
+      const working = await keysUnder(s3, bucket, population.prefix, '.json');
+      const populations = working.filter((k) => k.endsWith(population.suffix));
       await mapLimit(populations, ERASE_CONCURRENCY, async (key) => {
         const entries = await getJson<PopulationEntry[]>(s3, bucket, key);
         const kept = (entries ?? []).filter((e) => e.id !== customerId);
@@ -57,7 +59,7 @@ export function reportsEraser(s3: S3Client, bucket: string): CustomerDataEraser 
         await putJson(s3, bucket, key, kept);
       });
       await mapLimit(
-        working.filter((k) => k.includes('/shards/')),
+        working.filter((k) => k.startsWith(shard.prefix) && k.includes(shard.contains)),
         ERASE_CONCURRENCY,
         async (key) => {
           const saved = await getJson<SavedShard>(s3, bucket, key);

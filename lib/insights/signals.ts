@@ -7,8 +7,10 @@
  * O(all history), and re-running a day replaces that day's contribution.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { KEYS } from '../aws/resources.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
 import type { CatalogItem } from '../catalog/schema.ts';
+import { windowEndingAt } from '../days.ts';
 import type { DayPartial, ItemCounts } from './partial.ts';
 
 /** Days of item activity the signals are built from. */
@@ -98,10 +100,7 @@ const byScore = <T extends { score: number; itemId: string }>(a: T, b: T) =>
 
 /** The UTC days of the window ending at `day` (oldest first). */
 export function windowDays(day: string, length = SIGNAL_WINDOW_DAYS): string[] {
-  const end = Date.parse(`${day}T00:00:00Z`);
-  return Array.from({ length }, (_, i) =>
-    new Date(end - (length - 1 - i) * 86_400_000).toISOString().slice(0, 10),
-  );
+  return windowEndingAt(day, length);
 }
 
 /**
@@ -210,9 +209,9 @@ export interface SignalStore {
 
 /** S3 keys of the signal objects (in the reports bucket; they name no customer). */
 export const signalKeys = {
-  itemDay: (day: string) => `signals/days/${day}.json`,
-  signals: (day: string) => `signals/${day}.json`,
-  latest: 'signals/latest.json',
+  itemDay: KEYS.signalsItemDay,
+  signals: KEYS.signals,
+  latest: KEYS.latestSignals,
 } as const;
 
 /**

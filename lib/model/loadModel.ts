@@ -74,7 +74,7 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
       id: cached.manifest.id,
       version: cached.manifest.version,
       sha256: weightsSha256(cached.manifest),
-      random_weights: cached.manifest.random_weights,
+      randomWeights: cached.manifest.random_weights,
       source: cached.manifest.source,
     },
   );

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-common';
 import * as ort from 'onnxruntime-node';
-import { DType, GraphBuilder } from './builder/onnxGraph.ts';
+import { DType, GraphBuilder } from './onnxGraph.ts';
 import { sessionOptions } from './sessionOptions.ts';
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KEYS } from '../aws/resources.ts';
 
 /** Files a Lambda needs to run a model with `dtype: 'q8'` (transformers.js layout). */
 export const RUNTIME_FILES = [
@@ -43,9 +44,9 @@ export const CurrentPointer = z.strictObject({
 });
 
 /** S3 key prefix of a model version. */
-export const modelPrefix = (id: string, version: string) => `models/${id}/${version}/`;
+export const modelPrefix = KEYS.modelVersion;
 /** S3 key of a model's `current` pointer. */
-export const currentKey = (id: string) => `models/${id}/current`;
+export const currentKey = KEYS.modelCurrent;
 
 /**
  * The model's own identity: the sha256 of its weights file, which responses

@@ -239,7 +239,7 @@ export class OrtGpt2Model implements TextModel {
     if (P === 0) throw new RangeError('The prompt must contain at least one token.');
     if (P + maxNewTokens > this.maxContext) {
       throw new RangeError(
-        `Prompt (${P} tokens) + max_new_tokens (${maxNewTokens}) exceeds the model's ${this.maxContext}-token context.`,
+        `Prompt (${P} tokens) + maxNewTokens (${maxNewTokens}) exceeds the model's ${this.maxContext}-token context.`,
       );
     }
     const V = this.dims.vocabSize;

@@ -1,26 +1,11 @@
 import { s3Client } from '../aws/clients.ts';
+import { cachedValue } from '../cache.ts';
 import { config } from '../config.ts';
 import { ENV } from '../envNames.ts';
 import { ModelNotPublishedError } from '../errors.ts';
 import { MetricUnit, metrics } from '../metrics.ts';
 import { type LoadedModel, type LoadOptions, loadModel } from './loadModel.ts';
 import type { TextModel } from './textModel.ts';
-
-/**
- * Wraps a loader so that every caller shares one load: the first call starts
- * it, concurrent and later calls get the same promise. A failed load is
- * forgotten, so the next call retries (e.g. after the model is published).
- */
-export function sharedLoader(load: () => Promise<LoadedModel>): () => Promise<LoadedModel> {
-  let loading: Promise<LoadedModel> | undefined;
-  return () => {
-    loading ??= load().catch((error: unknown) => {
-      loading = undefined;
-      throw error;
-    });
-    return loading;
-  };
-}
 
 function optionsFromConfig(): Omit<LoadOptions, 's3'> {
   const cfg = config();
@@ -46,7 +31,7 @@ function optionsFromConfig(): Omit<LoadOptions, 's3'> {
  * const { model } = await getModel();
  * ```
  */
-export const getModel = sharedLoader(async () => {
+export const getModel = cachedValue(async (): Promise<LoadedModel> => {
   const loaded = await loadModel({ ...optionsFromConfig(), s3: s3Client() });
   metrics().addMetric('ModelLoadTime', MetricUnit.Milliseconds, loaded.loadMs);
   return loaded;
@@ -74,9 +59,13 @@ export async function modelForRequest(): Promise<ModelForRequest> {
 }
 
 /**
- * Starts loading the model at cold start, so the first request waits less;
- * a failure is not thrown here but surfaces on the requests that need it.
+ * Starts loading the model at cold start, so the first request waits less.
+ * A missing or bad variable throws here (the cold start fails naming it); a
+ * failed load is not thrown but surfaces on the requests that need the model.
  */
 export function warmModel(): void {
+  const cfg = config();
+  // Read the sections now: a bad variable fails the cold start, naming it.
+  void [cfg.modelBucket, cfg.model];
   getModel().catch(() => undefined);
 }

@@ -1,4 +1,29 @@
+import { z } from 'zod';
 import type { SeededRandom } from '../random.ts';
+
+/**
+ * The sampling fields of every generating request (raw and copy), one
+ * schema: `temperature` (0 = greedy), `topK` (0 = off), `topP` (1 = off)
+ * and an optional `seed` (the same seed, request and model give the same
+ * text). Each request picks its default temperature.
+ *
+ * @example
+ * ```ts
+ * const Request = z.strictObject({ prompt: z.string(), ...samplingFields(0.8) });
+ * ```
+ */
+export function samplingFields(defaultTemperature: number) {
+  return {
+    temperature: z.number().min(0).max(2).default(defaultTemperature),
+    topK: z.int().min(0).max(1000).default(50),
+    topP: z.number().gt(0).max(1).default(0.95),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
+  };
+}
 
 /** Parameters of {@link sampleToken}. */
 export interface SampleParams {

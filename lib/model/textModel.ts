@@ -5,7 +5,7 @@ export interface ModelInfo {
   /** sha256 of the weights file (`onnx/model_quantized.onnx`). */
   sha256: string;
   /** True for Muse's own seeded random-weight models: their text is meaningless. */
-  random_weights: boolean;
+  randomWeights: boolean;
   source: string;
 }
 
@@ -15,7 +15,7 @@ export const RANDOM_WEIGHTS_NOTICE =
 
 /** The model facts every model-backed response carries. */
 export interface ModelIdentity {
-  model: Pick<ModelInfo, 'id' | 'version' | 'sha256' | 'random_weights'>;
+  model: Pick<ModelInfo, 'id' | 'version' | 'sha256' | 'randomWeights'>;
   /** Present only for random weights: {@link RANDOM_WEIGHTS_NOTICE}. */
   notice?: string;
 }
@@ -31,10 +31,10 @@ export interface ModelIdentity {
  * ```
  */
 export function modelIdentity(info: ModelInfo): ModelIdentity {
-  const { id, version, sha256, random_weights } = info;
+  const { id, version, sha256, randomWeights } = info;
   return {
-    model: { id, version, sha256, random_weights },
-    ...(random_weights ? { notice: RANDOM_WEIGHTS_NOTICE } : {}),
+    model: { id, version, sha256, randomWeights },
+    ...(randomWeights ? { notice: RANDOM_WEIGHTS_NOTICE } : {}),
   };
 }
 

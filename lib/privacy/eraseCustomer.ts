@@ -1,7 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { customerPartition } from '../aws/appKeys.ts';
 import { deleteWhere } from '../aws/batch.ts';
+import { CustomerId } from '../events/schema.ts';
 import type { EventStore } from '../events/store.ts';
+import { validate } from '../validation.ts';
 
 /** One place that holds a customer's personal data and can remove it. */
 export interface CustomerDataEraser {
@@ -29,10 +31,11 @@ export interface ErasureResult {
  * ```
  */
 export async function eraseCustomer(
-  customerId: string,
+  id: string,
   erasers: readonly CustomerDataEraser[],
   now: () => Date = () => new Date(),
 ): Promise<ErasureResult> {
+  const customerId = validate(CustomerId, id, 'customerId in the path');
   const counts = await Promise.all(erasers.map((e) => e.erase(customerId)));
   return {
     customerId,

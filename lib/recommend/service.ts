@@ -1,3 +1,4 @@
+import { cachedValue } from '../cache.ts';
 import { allItems, type CatalogStore } from '../catalog/store.ts';
 import type { EventStore } from '../events/store.ts';
 import type { RecommendationSignals, SignalStore } from '../insights/signals.ts';
@@ -16,23 +17,7 @@ export const HISTORY_EVENTS = 200;
 /** The response of `POST /recommend`: the engine's answer, what it was built from, and timings. */
 export interface RecommendResponse extends RecommendOutput, ModelIdentity {
   signalsDay?: string;
-  timings: { load_ms: number; context_ms: number; rank_ms: number; total_ms: number };
-}
-
-/** A value loaded at most once per `ttlMs` (concurrent callers share the load). */
-function cached<T>(load: () => Promise<T>, ttlMs: number): () => Promise<T> {
-  let at = 0;
-  let value: Promise<T> | undefined;
-  return () => {
-    if (!value || Date.now() - at >= ttlMs) {
-      at = Date.now();
-      value = load().catch((error: unknown) => {
-        value = undefined;
-        throw error;
-      });
-    }
-    return value;
-  };
+  timings: { loadMs: number; contextMs: number; rankMs: number; totalMs: number };
 }
 
 /**
@@ -55,8 +40,8 @@ export class RecommendService {
     },
   ) {
     const ttl = deps.cacheMs ?? RECOMMEND_CACHE_MS;
-    this.catalog = cached(async () => new CatalogIndex(await allItems(deps.catalog)), ttl);
-    this.signals = cached(() => deps.signals.getSignals(), ttl);
+    this.catalog = cachedValue(async () => new CatalogIndex(await allItems(deps.catalog)), ttl);
+    this.signals = cachedValue(() => deps.signals.getSignals(), ttl);
   }
 
   private scorerFor(model: TextModel): ModelPmiScorer {
@@ -100,10 +85,10 @@ export class RecommendService {
       ...out,
       ...(signals ? { signalsDay: signals.day } : {}),
       timings: {
-        load_ms: Math.round(loadMs),
-        context_ms: Math.round(contextMs),
-        rank_ms: Math.round(totalMs - contextMs),
-        total_ms: Math.round(totalMs),
+        loadMs: Math.round(loadMs),
+        contextMs: Math.round(contextMs),
+        rankMs: Math.round(totalMs - contextMs),
+        totalMs: Math.round(totalMs),
       },
       ...modelIdentity(model.info),
     };

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '#infra/context.ts';
 import { MuseStack } from '#infra/MuseStack.ts';
 import { HTTP_FUNCTIONS, SCHEDULED_FUNCTIONS } from '#local/functions.ts';
+import { FUNCTION_READS } from '#test/support/functionReads.ts';
 
 let template: Template;
 
@@ -42,6 +43,18 @@ beforeAll(() => {
 });
 
 describe('MuseStack (synthesized)', () => {
+  it.each(Object.entries(FUNCTION_READS))(
+    'sets exactly the variables %s reads',
+    (_name, { what, reads }) => {
+      const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) =>
+        String(f.Properties.Description).includes(what),
+      );
+      const names = Object.keys(fn?.Properties.Environment.Variables ?? {});
+
+      expect(names.filter((n) => n.startsWith('MUSE_')).sort()).toEqual(reads);
+    },
+  );
+
   it('creates the model, reports and access-log buckets private, encrypted, SSL-only; models versioned; access logged', () => {
     template.resourceCountIs('AWS::S3::Bucket', 3);
     template.allResourcesProperties('AWS::S3::Bucket', {
@@ -205,9 +218,11 @@ describe('MuseStack (synthesized)', () => {
 
   it('puts every function URL behind AWS_IAM auth and outputs it', () => {
     const urls = template.findResources('AWS::Lambda::Url');
-    expect(Object.keys(urls).length).toBeGreaterThan(0);
+    expect(Object.keys(urls)).toHaveLength(5);
     for (const url of Object.values(urls)) expect(url.Properties.AuthType).toBe('AWS_IAM');
-    template.hasOutput('HealthUrl', {});
+    for (const name of ['Health', 'Generate', 'Events', 'Recommend', 'Insights']) {
+      template.hasOutput(`${name}Url`, {});
+    }
     template.hasOutput('ModelBucketName', {});
     template.hasOutput('ReportsBucketName', {});
   });
@@ -215,7 +230,7 @@ describe('MuseStack (synthesized)', () => {
   it('grants health only DescribeTable and ListBucket, on named resources', () => {
     const statements = policyStatements('Health');
 
-    expect(statements.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+    expect([...new Set(statements.flatMap((st) => [st.Action].flat()))].sort()).toEqual([
       'dynamodb:DescribeTable',
       's3:ListBucket',
     ]);
@@ -277,13 +292,13 @@ describe('MuseStack (synthesized)', () => {
       ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
       ['dynamodb:Query'],
       ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
-      ['s3:ListBucket'],
       ['s3:GetObject', 's3:PutObject'],
+      ['s3:ListBucket'],
     ]);
-    expect(statements[3]).toMatchObject({
+    expect(statements[4]).toMatchObject({
       Condition: { StringLike: { 's3:prefix': ['reports/*', 'insights/*'] } },
     });
-    expect(JSON.stringify(statements[4]?.Resource)).toMatch(/\/reports\/\*".*\/insights\/\*"/);
+    expect(JSON.stringify(statements[3]?.Resource)).toMatch(/\/reports\/\*".*\/insights\/\*"/);
     expect(JSON.stringify(statements[1]?.Resource)).toMatch(/\/index\/byCustomer"/);
     expect(statements[2]).toMatchObject({
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*'] } },

@@ -66,7 +66,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
         expect(v.scores.safety).toBe('pass');
         expect(v.variantId).toBe(variantIdOf(v.text, body.model.sha256));
       }
-      expect(body.model.random_weights).toBe(true);
+      expect(body.model.randomWeights).toBe(true);
       expect(body.notice).toMatch(/RANDOM weights/);
       expect(body.cost.usd).toBeGreaterThan(0);
       expect(body.parameters).toMatchObject({ n: 2, candidates: 6 });
@@ -197,7 +197,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     await new DynamoProfileStore(doc, cfg.appTable).putProfiles([
       { state: { customerId: 'copy-c1' } as ProfileState, summary },
     ]);
-    const request = { kind: 'email', product, n: 1, candidates: 2, seed: 4, max_new_tokens: 40 };
+    const request = { kind: 'email', product, n: 1, candidates: 2, seed: 4, maxNewTokens: 40 };
 
     const plain = await post(request);
     const personal = await post({ ...request, customerId: 'copy-c1' });
@@ -245,10 +245,10 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     [{ kind: 'poem', product }, 'kind'],
     [{ kind: 'sms', product: { name: '' } }, 'product.name'],
     [{ kind: 'sms', product, n: 4, candidates: 2 }, 'candidates'],
-    [{ kind: 'sms', product, candidates: 32, max_new_tokens: 256 }, 'candidates'],
+    [{ kind: 'sms', product, candidates: 32, maxNewTokens: 256 }, 'candidates'],
     [{ kind: 'sms', product, tone: 'warm', colour: 'red' }, 'colour'],
     [{ kind: 'sms', product: { ...product, sku: 1 } }, 'product.sku'],
-    [{ kind: 'email', product, candidates: 32, max_new_tokens: 256 }, 'candidates'],
+    [{ kind: 'email', product, candidates: 32, maxNewTokens: 256 }, 'candidates'],
     [{ kind: 'sms', product, language: 'fr' }, 'language'],
   ])('rejects %j with a 400 naming %s', async (request, path) => {
     const { status, body } = await post(request);

@@ -39,7 +39,7 @@ describe('POST /generate (raw prompt, tiny random-weight model)', () => {
     const { status, body } = await generate({
       prompt: 'Spring sale on trail shoes:',
       n: 3,
-      max_new_tokens: 12,
+      maxNewTokens: 12,
       seed: 42,
     });
 
@@ -48,16 +48,16 @@ describe('POST /generate (raw prompt, tiny random-weight model)', () => {
     for (const v of body.variants) {
       expect(v.tokens).toBeGreaterThan(0);
       expect(v.tokens).toBeLessThanOrEqual(12);
-      expect(['eos', 'length']).toContain(v.finish_reason);
+      expect(['eos', 'length']).toContain(v.finishReason);
     }
-    expect(body.model).toMatchObject({ id: modelId, random_weights: true });
+    expect(body.model).toMatchObject({ id: modelId, randomWeights: true });
     expect(body.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(body.notice).toMatch(/RANDOM weights/);
-    expect(body.usage.completion_tokens).toBe(body.variants.reduce((s, v) => s + v.tokens, 0));
+    expect(body.usage.completionTokens).toBe(body.variants.reduce((s, v) => s + v.tokens, 0));
   });
 
   it('gives identical text for the same seed and inputs', async () => {
-    const request = { prompt: 'Dear customer,', n: 2, max_new_tokens: 16, seed: 7, temperature: 1 };
+    const request = { prompt: 'Dear customer,', n: 2, maxNewTokens: 16, seed: 7, temperature: 1 };
 
     const a = await generate(request);
     const b = await generate(request);
@@ -66,7 +66,7 @@ describe('POST /generate (raw prompt, tiny random-weight model)', () => {
   });
 
   it('gives different text for different seeds', async () => {
-    const request = { prompt: 'Dear customer,', max_new_tokens: 16, temperature: 1, top_k: 0 };
+    const request = { prompt: 'Dear customer,', maxNewTokens: 16, temperature: 1, topK: 0 };
 
     const a = await generate({ ...request, seed: 1 });
     const b = await generate({ ...request, seed: 2 });
@@ -75,7 +75,7 @@ describe('POST /generate (raw prompt, tiny random-weight model)', () => {
   });
 
   it('returns the seed it drew when none was given', async () => {
-    const { body } = await generate({ prompt: 'Hi', max_new_tokens: 2 });
+    const { body } = await generate({ prompt: 'Hi', maxNewTokens: 2 });
 
     expect(Number.isInteger(body.seed)).toBe(true);
   });
@@ -83,10 +83,10 @@ describe('POST /generate (raw prompt, tiny random-weight model)', () => {
   it.each([
     [{ prompt: 'x'.repeat(2001) }, 'prompt'],
     [{ prompt: '' }, 'prompt'],
-    [{ prompt: 'Hi', max_new_tokens: 257 }, 'max_new_tokens'],
+    [{ prompt: 'Hi', maxNewTokens: 257 }, 'maxNewTokens'],
     [{ prompt: 'Hi', n: 9 }, 'n'],
     [{ prompt: 'Hi', temperature: -1 }, 'temperature'],
-    [{ prompt: 'Hi', top_p: 0 }, 'top_p'],
+    [{ prompt: 'Hi', topP: 0 }, 'topP'],
     [{ prompt: 'Hi', seed: 1.5 }, 'seed'],
     [{ prompt: 'Hi', colour: 'red' }, 'colour'],
   ])('rejects %j with a 400 naming %s', async (request, path) => {

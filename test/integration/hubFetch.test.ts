@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchFromHub, HubFileNotFoundError } from '#lib/model/hubFetch.ts';
 import { RUNTIME_FILES } from '#lib/model/manifest.ts';
 import { tinyModelDir } from '#test/support/tinyModel.ts';
+import { fetchFromHub, HubFileNotFoundError } from '#tools/model/hubFetch.ts';
 
 /** A local stand-in for the Hub: `/<owner>/<name>/resolve/main/<path>` with Range support. */
 let server: Server;

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { testConfig } from '#test/support/clients.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 // A day no other test file writes to.
 const DAY = '2025-01-20';

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
 import { DynamoEventStore, type EventStore } from '#lib/events/store.ts';
 import { mapDay, S3ShardStore, type ShardStore } from '#lib/insights/mapDay.ts';
 import { mapEvents } from '#lib/insights/partial.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 // A day no other test file writes to, so this file owns every shard of it.
 const DAY = '2025-06-15';

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
 import { DynamoCatalogStore, writeCatalog } from '#lib/catalog/store.ts';
 import { DynamoVariantStore } from '#lib/copy/variants.ts';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { DynamoCampaignStore } from '#lib/insights/campaignStore.ts';
@@ -16,6 +15,7 @@ import { S3SignalStore } from '#lib/insights/signals.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 // Days no other test file writes, so this file owns all their shards.
 const DAYS = ['2025-03-10', '2025-03-11'];

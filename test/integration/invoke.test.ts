@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvokeUsageError, invoke, readBody, resolveBaseUrl } from '#lib/cli/invoke.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { HTTP_FUNCTIONS } from '#local/functions.ts';
+import { InvokeUsageError, invoke, readBody, resolveBaseUrl } from '#tools/cli/invoke.ts';
 
 const run = promisify(execFile);
 let bridge: Bridge;

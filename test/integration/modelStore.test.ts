@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { cachedValue } from '#lib/cache.ts';
 import {
   ChecksumMismatchError,
   InsufficientStorageError,
@@ -11,7 +12,6 @@ import {
 import { cacheModel, localModelDir, readManifest } from '#lib/model/cache.ts';
 import { loadModel } from '#lib/model/loadModel.ts';
 import { currentKey, modelPrefix, RUNTIME_FILES } from '#lib/model/manifest.ts';
-import { sharedLoader } from '#lib/model/runtime.ts';
 import { testClients } from '#test/support/clients.ts';
 import { publishTinyModel } from '#test/support/tinyModel.ts';
 
@@ -68,7 +68,7 @@ describe('model publish → load through s3rver', () => {
     expect(loaded.model.info).toMatchObject({
       id: manifest.id,
       version: manifest.version,
-      random_weights: true,
+      randomWeights: true,
     });
     expect(out.sequences[0]?.tokens).toHaveLength(4);
   });
@@ -163,7 +163,7 @@ describe('model publish → load through s3rver', () => {
     const manifest = await publishTinyModel();
     const cacheDir = await tempCache();
     let loads = 0;
-    const get = sharedLoader(() => {
+    const get = cachedValue(() => {
       loads += 1;
       return loadModel({
         s3,
@@ -183,7 +183,7 @@ describe('model publish → load through s3rver', () => {
 
   it('retries a load that failed', async () => {
     let loads = 0;
-    const get = sharedLoader(async () => {
+    const get = cachedValue(async () => {
       loads += 1;
       throw new Error('not yet');
     });

@@ -168,7 +168,7 @@ describe('POST /recommend (dynalite + s3rver, tiny model)', () => {
     expect(body.reranked).toBeGreaterThan(1);
     expect(body.lmContext).toContain('Ridge Tent');
     expect(body.signalsDay).toBe('2099-01-01');
-    expect(body.model.random_weights).toBe(true);
+    expect(body.model.randomWeights).toBe(true);
     // The blend is normalised by the weights used: a score is on 0–1.
     for (const item of body.items) {
       expect(item.score).toBeGreaterThanOrEqual(0);

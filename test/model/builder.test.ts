@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel } from '#lib/model/builder/buildModel.ts';
 import { tinyModelDir } from '#test/support/tinyModel.ts';
+import { buildModel } from '#tools/model/builder/buildModel.ts';
 
 const sha = async (path: string) =>
   createHash('sha256')
@@ -50,7 +50,7 @@ describe('model builder', () => {
   it('loads in the transformers.js text-generation pipeline with dtype q8 and generates', async () => {
     const generator = await pipeline('text-generation', 'model', { dtype: 'q8' });
 
-    const out = (await generator('Hello world', { max_new_tokens: 5, do_sample: false })) as Array<{
+    const out = (await generator('Hello world', { maxNewTokens: 5, do_sample: false })) as Array<{
       generated_text: string;
     }>;
 

@@ -2,10 +2,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { buildModel } from '#lib/model/builder/buildModel.ts';
 import type { Manifest } from '#lib/model/manifest.ts';
 import { gpt2Dims, OrtGpt2Model, type Tokenizer } from '#lib/model/ortGpt2.ts';
-import { publishModel } from '#lib/model/publish.ts';
+import { buildModel } from '#tools/model/builder/buildModel.ts';
+import { publishModel } from '#tools/model/publish.ts';
 import { testClients } from './clients.ts';
 
 let built: Promise<string> | undefined;
@@ -37,7 +37,7 @@ export async function tinyFp32Model(tokenizer: Tokenizer): Promise<OrtGpt2Model>
     id: 'test/tiny-fp32',
     version: 'fp32',
     sha256: '',
-    random_weights: true,
+    randomWeights: true,
     source: 'built:tiny',
   });
 }

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RetryPolicy } from '#lib/async.ts';
 import { batchWrite } from '#lib/aws/batch.ts';
+import { createDynamoClient, SDK_RETRY } from '#lib/aws/clients.ts';
 
 // Throttling cannot be made to happen on dynalite: these are the only mocked tests.
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -50,7 +51,7 @@ describe('batchWrite under throttling (mocked DynamoDB)', () => {
     expect(calls.map((c) => c.args[0].input.RequestItems?.t?.length)).toEqual([25, 3, 1]);
   });
 
-  it('retries a throttling error on the whole call', async () => {
+  it('leaves a thrown throttling error to the SDK strategy: the items fail once, as transient', async () => {
     const { policy } = fakeTime(60_000);
     mock
       .on(BatchWriteCommand)
@@ -66,7 +67,21 @@ describe('batchWrite under throttling (mocked DynamoDB)', () => {
       policy,
     );
 
-    expect(result).toEqual({ written: [0, 1, 2, 3, 4], failed: [] });
+    expect(result.written).toEqual([]);
+    expect(result.failed.map((f) => f.reason)).toEqual(
+      Array(5).fill(
+        "ProvisionedThroughputExceededException (throttled; the SDK's retries gave up)",
+      ),
+    );
+    expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(1);
+  });
+
+  it('configures the SDK clients with the one retry strategy', async () => {
+    const client = createDynamoClient({ region: 'us-east-1' });
+
+    expect(await client.config.maxAttempts()).toBe(SDK_RETRY.maxAttempts);
+    const mode = client.config.retryMode;
+    expect(typeof mode === 'function' ? await mode() : mode).toBe('standard');
   });
 
   it('reports items still unprocessed at the deadline as failed, never drops them', async () => {

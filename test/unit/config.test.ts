@@ -29,11 +29,24 @@ describe('parseConfig', () => {
     });
   });
 
-  it('names every missing variable in one error', () => {
-    const act = () => parseConfig({ MUSE_APP_TABLE: 'app' });
+  it('needs only the sections a function reads', () => {
+    const cfg = parseConfig({ MUSE_APP_TABLE: 'app' });
 
-    expect(act).toThrow(ConfigError);
-    expect(act).toThrow(/MUSE_EVENTS_TABLE[\s\S]*MUSE_MODEL_BUCKET[\s\S]*MUSE_REPORTS_BUCKET/);
+    expect(cfg.appTable).toBe('app');
+  });
+
+  it('names a missing variable when its section is first read', () => {
+    const cfg = parseConfig({ MUSE_APP_TABLE: 'app' });
+
+    expect(() => cfg.eventsTable).toThrow(ConfigError);
+    expect(() => cfg.eventsTable).toThrow(/MUSE_EVENTS_TABLE is required/);
+    expect(() => cfg.reportsBucket).toThrow(/MUSE_REPORTS_BUCKET is required/);
+  });
+
+  it('names every bad variable of a section in one error', () => {
+    const cfg = parseConfig({ MUSE_LAMBDA_GB_SECOND_USD: 'x', MUSE_EXEMPLAR_CACHE_SECONDS: '-1' });
+
+    expect(() => cfg.copy).toThrow(/MUSE_LAMBDA_GB_SECOND_USD[\s\S]*MUSE_EXEMPLAR_CACHE_SECONDS/);
   });
 
   it('rejects a malformed endpoint with the variable name', () => {

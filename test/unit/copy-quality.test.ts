@@ -51,7 +51,7 @@ describe('scores', () => {
     expect(coverage('anything', []).score).toBe(1);
   });
 
-  it('length_fit: 1 from the target to the limit, proportional below, 0 above', () => {
+  it('lengthFit: 1 from the target to the limit, proportional below, 0 above', () => {
     expect(lengthFit('x'.repeat(20), KINDS.email_subject)).toBe(0.5);
     expect(lengthFit('x'.repeat(50), KINDS.email_subject)).toBe(1);
     expect(lengthFit('x'.repeat(61), KINDS.email_subject)).toBe(0);
@@ -69,7 +69,7 @@ describe('scores', () => {
 
   it('similarity and the ranking blend', () => {
     expect(similarity('a b c', 'a b d')).toBe(0.5);
-    expect(rankScore({ fluency: 0, coverage: 1, length_fit: 1, repetition: 0 })).toBeCloseTo(1, 12);
+    expect(rankScore({ fluency: 0, coverage: 1, lengthFit: 1, repetition: 0 })).toBeCloseTo(1, 12);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { learnCampaigns } from '#lib/insights/campaigns.ts';
 import { mapEvents } from '#lib/insights/partial.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 const counts = (
   delivered: number,

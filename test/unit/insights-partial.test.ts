@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
 import {
   DayMapper,
@@ -11,6 +10,7 @@ import {
 import { buildReport } from '#lib/insights/report.ts';
 import { itemDayOf } from '#lib/insights/signals.ts';
 import { SeededRandom } from '#lib/random.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 const options: SeedOptions = {
   customers: 120,

@@ -3,7 +3,7 @@ import type { CatalogItem } from '#lib/catalog/schema.ts';
 import type { RecommendationSignals } from '#lib/insights/signals.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
 import { effectiveWeights, type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
-import { evaluate, ndcgAt, recallAt, timeSplit } from '#lib/recommend/evaluate.ts';
+import { evaluate, ndcgAt, recallAt, timeSplit } from '#tools/recommend/evaluate.ts';
 
 const item = (
   id: string,

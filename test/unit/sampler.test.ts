@@ -10,7 +10,7 @@ describe('sampleToken', () => {
     expect(sampleToken(logits, { temperature: 0, topK: 0, topP: 1 }, new SeededRandom(1))).toBe(1);
   });
 
-  it('with top_k 1 always picks the most likely token', () => {
+  it('with topK 1 always picks the most likely token', () => {
     const rng = new SeededRandom(3);
     const picks = Array.from({ length: 50 }, () =>
       sampleToken(logits, { temperature: 1.5, topK: 1, topP: 1 }, rng),
@@ -19,7 +19,7 @@ describe('sampleToken', () => {
     expect(new Set(picks)).toEqual(new Set([1]));
   });
 
-  it('with top_k 2 picks only among the two most likely tokens', () => {
+  it('with topK 2 picks only among the two most likely tokens', () => {
     const rng = new SeededRandom(4);
     const picks = Array.from({ length: 200 }, () =>
       sampleToken(logits, { temperature: 1, topK: 2, topP: 1 }, rng),
@@ -28,7 +28,7 @@ describe('sampleToken', () => {
     expect(new Set(picks)).toEqual(new Set([1, 4]));
   });
 
-  it('with top_p keeps the smallest set reaching the mass', () => {
+  it('with topP keeps the smallest set reaching the mass', () => {
     const rng = new SeededRandom(5);
     // p(1) ≈ 0.39, p(4) ≈ 0.35: 0.5 needs both, and nothing else.
     const picks = Array.from({ length: 200 }, () =>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildWorld, demoEvents, type SeedOptions } from '#lib/demo/seed.ts';
 import { checkEvent } from '#lib/events/schema.ts';
+import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 const options: SeedOptions = {
   customers: 150,

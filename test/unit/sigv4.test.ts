@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { regionOfFunctionUrl, signRequest } from '#lib/cli/sigv4.ts';
+import { regionOfFunctionUrl, signRequest } from '#tools/cli/sigv4.ts';
 
 // AWS's published SigV4 test suite credentials and clock.
 const scope = {

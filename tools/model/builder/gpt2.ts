@@ -1,5 +1,5 @@
-import { SeededRandom } from '../../random.ts';
-import { DType, GraphBuilder } from './onnxGraph.ts';
+import { DType, GraphBuilder } from '#lib/model/onnxGraph.ts';
+import { SeededRandom } from '#lib/random.ts';
 
 /** GPT-2's vocabulary size (the real BPE vocabulary). */
 export const GPT2_VOCAB_SIZE = 50257;

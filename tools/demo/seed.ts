@@ -1,3 +1,4 @@
+import { DAY_MS } from '#lib/days.ts';
 /**
  * Realistic demo data: a catalog, customers with tastes, activity levels and
  * lifecycles, email/SMS campaigns whose copy variants have different true
@@ -8,9 +9,9 @@
  * the same ingestion code as any client's.
  */
 
-import type { CatalogItem } from '../catalog/schema.ts';
-import type { Channel, EngagementEvent, EventType } from '../events/schema.ts';
-import { SeededRandom } from '../random.ts';
+import type { CatalogItem } from '#lib/catalog/schema.ts';
+import type { Channel, EngagementEvent, EventType } from '#lib/events/schema.ts';
+import { SeededRandom } from '#lib/random.ts';
 
 /** What to generate. */
 export interface SeedOptions {
@@ -131,7 +132,6 @@ const CAMPAIGN_COPY = [
 
 /** Share of the event budget spent on campaign funnels (the rest is organic browsing). */
 const CAMPAIGN_SHARE = 0.3;
-const DAY_MS = 86_400_000;
 
 function pick<T>(rng: SeededRandom, items: readonly T[]): T {
   return items[Math.floor(rng.next() * items.length)] as T;

@@ -1,4 +1,4 @@
-import type { EngagementEvent } from '../events/schema.ts';
+import type { EngagementEvent } from '#lib/events/schema.ts';
 import { buildWorld, type DemoWorld, demoEvents, type SeedOptions } from './seed.ts';
 
 /** Stores one batch of events and says what happened (the ingestion result). */

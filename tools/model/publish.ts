@@ -11,7 +11,7 @@ import {
   type ManifestFile,
   modelPrefix,
   RUNTIME_FILES,
-} from './manifest.ts';
+} from '#lib/model/manifest.ts';
 
 /** Where and what to publish. */
 export interface PublishOptions {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { RUNTIME_FILES } from './manifest.ts';
+import { RUNTIME_FILES } from '#lib/model/manifest.ts';
 
 /** The public Hub; override with `HF_ENDPOINT` or `--hub` (tests use a local server). */
 export const DEFAULT_HUB_URL = 'https://huggingface.co';

@@ -5,18 +5,23 @@
  * hybrid). Pure; `npm run eval:recs` feeds it files or the demo seed.
  */
 
-import type { CatalogItem } from '../catalog/schema.ts';
-import type { SeedOptions } from '../demo/seed.ts';
-import type { EngagementEvent, EventType } from '../events/schema.ts';
-import { mapEvents } from '../insights/partial.ts';
+import type { CatalogItem } from '#lib/catalog/schema.ts';
+import type { EngagementEvent, EventType } from '#lib/events/schema.ts';
+import { mapEvents } from '#lib/insights/partial.ts';
 import {
   buildSignals,
   type ItemDay,
   itemDayOf,
   type RecommendationSignals,
-} from '../insights/signals.ts';
-import { CatalogIndex } from './catalogIndex.ts';
-import { type BlendWeights, type Interaction, type LmScorer, recommendItems } from './engine.ts';
+} from '#lib/insights/signals.ts';
+import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
+import {
+  type BlendWeights,
+  type Interaction,
+  type LmScorer,
+  recommendItems,
+} from '#lib/recommend/engine.ts';
+import type { SeedOptions } from '../demo/seed.ts';
 
 /** One interaction of the log: who, which item, what, when. */
 export interface LoggedInteraction {

@@ -1,0 +1,32 @@
+import { Duration } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ENV } from '#lib/envNames.ts';
+import { UrlFunction } from '../UrlFunction.ts';
+import { type ApiOptions, commonProps, type ModelChoice } from './options.ts';
+
+/** `GET /health`: describes the tables and heads the buckets; reads nothing else. */
+export class HealthApi extends Construct {
+  readonly fn: UrlFunction;
+
+  constructor(scope: Construct, id: string, options: ApiOptions & ModelChoice) {
+    super(scope, id);
+    const { appTable, eventsTable, modelBucket, reportsBucket } = options.storage;
+    // Tiny memory, short timeout: a few control-plane calls.
+    this.fn = new UrlFunction(this, 'Health', {
+      ...commonProps('health', options),
+      description: 'Muse: status of tables and buckets',
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+    });
+    const describe = { actions: ['dynamodb:DescribeTable'] };
+    this.fn.useTable(appTable, ENV.appTable, describe);
+    this.fn.useTable(eventsTable, ENV.eventsTable, describe);
+    // HeadBucket is authorised by s3:ListBucket on the bucket itself.
+    const head = { bucketActions: ['s3:ListBucket'] };
+    this.fn.useBucket(modelBucket, ENV.modelBucket, head);
+    this.fn.useBucket(reportsBucket, ENV.reportsBucket, head);
+    // It names the model it would serve (it does not load it).
+    this.fn.setEnv(ENV.modelId, options.modelId ?? 'Xenova/gpt2');
+    this.fn.setEnv(ENV.modelVersion, options.modelVersion ?? 'current');
+  }
+}

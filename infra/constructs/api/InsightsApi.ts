@@ -1,0 +1,33 @@
+import { Duration } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { APP_PARTITIONS, PREFIXES } from '#lib/aws/resources.ts';
+import { ENV } from '#lib/envNames.ts';
+import { UrlFunction } from '../UrlFunction.ts';
+import { type ApiOptions, commonProps } from './options.ts';
+
+/** `GET /insights/{id}` and `GET /reports/{date}`: one profile item or one report object per request. */
+export class InsightsApi extends Construct {
+  readonly fn: UrlFunction;
+
+  constructor(scope: Construct, id: string, options: ApiOptions) {
+    super(scope, id);
+    // Small and quick.
+    this.fn = new UrlFunction(this, 'Insights', {
+      ...commonProps('insights', options),
+      description: 'Muse: customer insight summaries and nightly reports',
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+    });
+    // Read-only, one item at a time, customer partitions only.
+    this.fn.useTable(options.storage.appTable, ENV.appTable, {
+      actions: ['dynamodb:GetItem'],
+      partitions: [`${APP_PARTITIONS.customerPrefix}*`],
+    });
+    // Reports only (not the job's insights/ working files).
+    this.fn.useBucket(options.storage.reportsBucket, ENV.reportsBucket, {
+      actions: ['s3:GetObject'],
+      prefixes: [PREFIXES.reports],
+      why: 'insights serves the nightly reports',
+    });
+  }
+}
