@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { AppError, NotFoundError, PayloadTooLargeError } from '#lib/errors.ts';
 import type { RouteSpec } from '#lib/http/api.ts';
 import { errorResponse, type HttpResult } from '#lib/http/response.ts';
 import type { FunctionModule } from './functions.ts';
+import { lambdaContext } from './lambdaContext.ts';
 import { LocalResponseStream } from './responseStream.ts';
 
 /** A function-URL request body may be at most 6 MB (the Lambda limit). */
@@ -94,24 +95,6 @@ export function toFunctionUrlEvent(
       ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
       : { isBase64Encoded: false }),
   } as LambdaFunctionURLEvent;
-}
-
-function lambdaContext(functionName: string, requestId: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 /** Writes a Lambda function-URL result the way the Lambda service would. */

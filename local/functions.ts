@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import type { Api } from '#lib/http/api.ts';
 
 /** What every HTTP function module in `functions/` exports. */
@@ -28,7 +29,7 @@ export const HTTP_FUNCTIONS: Record<string, () => Promise<FunctionModule>> = {
  */
 export const SCHEDULED_FUNCTIONS: Record<
   string,
-  () => Promise<{ handler: (event: unknown) => Promise<unknown> }>
+  () => Promise<{ handler: (event: unknown, context: Context) => Promise<unknown> }>
 > = {
   'insights-map': () => import('#functions/insights-map.ts'),
   'insights-reduce': () => import('#functions/insights-reduce.ts'),

@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { mapLimit } from '#lib/async.ts';
 import { documentClient } from '#lib/aws/clients.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import { INSIGHTS_NIGHTLY } from '#lib/jobs/schedules.ts';
+import { lambdaContext } from './lambdaContext.ts';
 import type { LocalJob } from './scheduler.ts';
 import { sweepExpired } from './ttlSweep.ts';
+
+/** Each step gets a context as Lambda gives it (the state machine's 15-minute task ceiling). */
+const stepContext = (name: string) => lambdaContext(name, randomUUID(), 15 * 60_000);
 
 /**
  * The scheduled jobs `npm start` runs, on the same schedules as in AWS.
@@ -26,10 +31,10 @@ export async function localJobs(): Promise<LocalJob[]> {
           Array.from({ length: EVENT_SHARDS }, (_, shard) => shard),
           4,
           async (shard) => {
-            await map.handler({ run: input, shard });
+            await map.handler({ run: input, shard }, stepContext('insights-map'));
           },
         );
-        return reduce.handler(input);
+        return reduce.handler(input, stepContext('insights-reduce'));
       },
     },
     {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
+import { lambdaContext } from '#local/lambdaContext.ts';
 import { testConfig } from '#test/support/clients.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
@@ -26,6 +27,8 @@ beforeAll(async () => {
     await ingestEntries(store, events.slice(i, i + 500), clock);
 });
 
+const stepContext = (name: string) => lambdaContext(name, `test-${name}`, 60_000);
+
 describe('nightly state machine steps (the Lambda handlers) on dynalite + s3rver', () => {
   it('maps each shard, then reduces the day of the scheduled time', async () => {
     const map = await import('#functions/insights-map.ts');
@@ -33,9 +36,11 @@ describe('nightly state machine steps (the Lambda handlers) on dynalite + s3rver
     const input = { scheduledTime: '2025-01-21T02:30:00Z', runId: 'sched-exec-1' };
 
     const mapped = await Promise.all(
-      Array.from({ length: 16 }, (_, shard) => map.handler({ run: input, shard })),
+      Array.from({ length: 16 }, (_, shard) =>
+        map.handler({ run: input, shard }, stepContext('insights-map')),
+      ),
     );
-    const reduced = await reduce.handler(input);
+    const reduced = await reduce.handler(input, stepContext('insights-reduce'));
 
     expect(mapped.reduce((sum, m) => sum + m.events, 0)).toBe(events.length);
     expect(reduced).toMatchObject({ day: DAY, runId: 'sched-exec-1', events: events.length });
@@ -45,14 +50,16 @@ describe('nightly state machine steps (the Lambda handlers) on dynalite + s3rver
   it('refuses to reduce a run whose shards are not all mapped, naming them', async () => {
     const reduce = await import('#functions/insights-reduce.ts');
 
-    await expect(reduce.handler({ day: DAY, runId: 'never-mapped' })).rejects.toThrow(
-      /has not mapped shard\(s\) 0, 1/,
-    );
+    await expect(
+      reduce.handler({ day: DAY, runId: 'never-mapped' }, stepContext('insights-reduce')),
+    ).rejects.toThrow(/has not mapped shard\(s\) 0, 1/);
   });
 
   it('rejects malformed input with the field at fault', async () => {
     const map = await import('#functions/insights-map.ts');
 
-    await expect(map.handler({ run: { runId: 'x' }, shard: 16 })).rejects.toThrow(/shard/);
+    await expect(
+      map.handler({ run: { runId: 'x' }, shard: 16 }, stepContext('insights-map')),
+    ).rejects.toThrow(/shard/);
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '#lib/errors.ts';
 import { defineApi } from '#lib/http/api.ts';
 import { json } from '#lib/http/response.ts';
+import { jobHandler } from '#lib/jobs/jobHandler.ts';
 import { logger } from '#lib/log.ts';
 import { MetricUnit, metrics } from '#lib/metrics.ts';
 
@@ -135,5 +136,27 @@ describe('metrics (embedded metric format, Powertools)', () => {
     const docs = await emitted(() => api.handler(event('POST', '/crash')));
 
     expect(docs.find((d) => d.route === 'POST /crash')).toMatchObject({ error: 0, fault: 1 });
+  });
+
+  it('publishes a scheduled step’s metrics once per invocation through Powertools’ middleware', async () => {
+    const step = jobHandler(async () => {
+      metrics().addMetric('JobSucceeded', MetricUnit.Count, 1);
+      return { ok: true };
+    });
+
+    const docs = await emitted(() =>
+      step({}, {
+        awsRequestId: 'step-1',
+        functionName: 'muse-insights-reduce',
+        functionVersion: '$LATEST',
+        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:muse-insights-reduce',
+        memoryLimitInMB: '2048',
+      } as never),
+    );
+
+    expect(docs.find((d) => 'JobSucceeded' in d)).toMatchObject({
+      service: 'muse',
+      JobSucceeded: 1,
+    });
   });
 });

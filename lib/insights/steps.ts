@@ -1,0 +1,63 @@
+import type { EventStore } from '../events/store.ts';
+import { MetricUnit, metrics } from '../metrics.ts';
+import { dayOfRun, MapShardInput, NightlyInput, parseJobInput } from './jobInput.ts';
+import { loadMappedDay, mapOneShard, type ShardStore } from './mapDay.ts';
+import { finishDay, type ReduceDeps } from './nightly.ts';
+
+/**
+ * The map step of the nightly state machine (one invocation per shard):
+ * validates the input, maps the shard (or reuses its saved partial when the
+ * run resumes) and counts `JobShardEvents`. Its result is small: counts only.
+ *
+ * @example
+ * ```ts
+ * await mapStep(mapDeps(), { run: { runId: 'r1', day: '2026-11-30' }, shard: 3 });
+ * ```
+ */
+export async function mapStep(deps: { events: EventStore; shards: ShardStore }, event: unknown) {
+  const input = parseJobInput(MapShardInput, event);
+  const day = dayOfRun(input.run);
+  const { partial, reused } = await mapOneShard(deps, day, input.shard, input.run.runId);
+  metrics().addMetric('JobShardEvents', MetricUnit.Count, partial.events);
+  return { day, shard: input.shard, events: partial.events, reused };
+}
+
+/**
+ * The reduce step: profiles, campaign learning and the report of the mapped
+ * day. Adds `JobEvents`, `JobReduceDuration`, `JobDuration` (from the
+ * scheduled start; a re-run of a past day has none) and `JobSucceeded` (the
+ * missed-run alarm watches it). Step Functions payloads are capped at 256 KB,
+ * so the result carries counts, not the summaries.
+ */
+export async function reduceStep(deps: ReduceDeps, event: unknown) {
+  const started = performance.now();
+  const input = parseJobInput(NightlyInput, event);
+  const day = dayOfRun(input);
+  const result = await finishDay(
+    deps,
+    await loadMappedDay(deps.shards, day, input.runId),
+    input.runId,
+  );
+  const m = metrics();
+  m.addMetric('JobEvents', MetricUnit.Count, result.events);
+  m.addMetric('JobReduceDuration', MetricUnit.Milliseconds, performance.now() - started);
+  if (input.scheduledTime) {
+    m.addMetric(
+      'JobDuration',
+      MetricUnit.Milliseconds,
+      Date.now() - Date.parse(input.scheduledTime),
+    );
+  }
+  m.addMetric('JobSucceeded', MetricUnit.Count, 1);
+  return {
+    day,
+    runId: input.runId,
+    events: result.events,
+    customers: result.customers,
+    campaigns: result.campaigns.length,
+    signals: {
+      itemsWithNeighbours: Object.keys(result.signals.neighbours).length,
+      trending: result.signals.trending.length,
+    },
+  };
+}
