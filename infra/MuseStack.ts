@@ -5,7 +5,9 @@ import { EventsApi } from './constructs/api/EventsApi.ts';
 import { GenerateApi } from './constructs/api/GenerateApi.ts';
 import { HealthApi } from './constructs/api/HealthApi.ts';
 import { InsightsApi } from './constructs/api/InsightsApi.ts';
+import { DEFAULT_MODEL_ID } from './constructs/api/options.ts';
 import { RecommendApi } from './constructs/api/RecommendApi.ts';
+import { ModelDeployment } from './constructs/ModelDeployment.ts';
 import { Monitoring } from './constructs/Monitoring.ts';
 import { NightlyInsights } from './constructs/NightlyInsights.ts';
 import { Storage } from './constructs/Storage.ts';
@@ -18,6 +20,8 @@ export interface MuseStackProps extends StackProps {
   modelId?: string;
   /** Model version to pin, or `current` (default) to follow the pointer. */
   modelVersion?: string;
+  /** A local model directory to publish during the deploy (as `modelId`); the functions pin its version. */
+  modelDir?: string;
   /** Days engagement events are kept (TTL; default 400). */
   eventRetentionDays?: number;
   /** Browser origins allowed to call the function URLs (CORS); none by default. */
@@ -52,9 +56,18 @@ export class MuseStack extends Stack {
       ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
       tracing: props.tracing ?? false,
     };
+    // With modelDir, the deploy publishes the model and the functions pin its version.
+    const deployed = props.modelDir
+      ? new ModelDeployment(this, 'Model', {
+          bucket: modelBucket,
+          dir: props.modelDir,
+          id: props.modelId ?? DEFAULT_MODEL_ID,
+        })
+      : undefined;
+    const modelVersion = deployed?.manifest.version ?? props.modelVersion;
     const model = {
       ...(props.modelId ? { modelId: props.modelId } : {}),
-      ...(props.modelVersion ? { modelVersion: props.modelVersion } : {}),
+      ...(modelVersion ? { modelVersion } : {}),
     };
     // One construct per API: each creates its function, sets the variables it
     // reads and grants exactly what it uses, from the storage layout.
@@ -66,6 +79,8 @@ export class MuseStack extends Stack {
     }).fn;
     const recommend = new RecommendApi(this, 'Recommend', { ...options, ...model }).fn;
     const insights = new InsightsApi(this, 'Insights', options).fn;
+    // A function pinned to a deployed version starts after its files are in place.
+    if (deployed) for (const fn of [generate, recommend]) fn.node.addDependency(deployed.current);
 
     // The nightly job: Scheduler → Step Functions (map per shard, reduce), retries and a DLQ.
     this.nightly = new NightlyInsights(this, 'NightlyInsights', {

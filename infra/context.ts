@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { MuseStackProps } from './MuseStack.ts';
 
 /** Reads one CDK context value (`-c key=value` or `cdk.json`). */
@@ -12,6 +14,9 @@ const text = (value: unknown): string | undefined =>
  * - `stackName` (default `Muse`);
  * - `destroyData=true`: `cdk destroy` deletes tables and buckets (default: kept);
  * - `modelId` (default `Xenova/gpt2`), `modelVersion` (default `current`);
+ * - `modelDir=DIR`: publish the model in DIR (`config.json`, `tokenizer.json`,
+ *   `onnx/model_quantized.onnx`, …) as `modelId` during the deploy and pin the
+ *   functions to its version (not with `modelVersion`);
  * - `eventRetentionDays` (default 400);
  * - `corsOrigins=https://a.example,https://b.example`: browser origins allowed
  *   on the function URLs (default: CORS off);
@@ -64,6 +69,19 @@ export function stackPropsFromContext(get: ContextReader): {
   }
   const modelId = text(get('modelId'));
   const modelVersion = text(get('modelVersion'));
+  const modelDir = text(get('modelDir'));
+  if (modelDir !== undefined) {
+    if (modelVersion !== undefined) {
+      throw new Error(
+        'Context modelDir and modelVersion conflict: a deployed modelDir pins its own version (its weights’ sha256); drop one.',
+      );
+    }
+    if (!existsSync(join(modelDir, 'onnx', 'model_quantized.onnx'))) {
+      throw new Error(
+        `Context modelDir=${modelDir} holds no onnx/model_quantized.onnx: give a directory made by npm run model:build or npm run model:fetch.`,
+      );
+    }
+  }
   return {
     stackName: text(get('stackName')) ?? 'Muse',
     props: {
@@ -71,6 +89,7 @@ export function stackPropsFromContext(get: ContextReader): {
       destroyData: text(get('destroyData')) === 'true',
       ...(modelId ? { modelId } : {}),
       ...(modelVersion ? { modelVersion } : {}),
+      ...(modelDir ? { modelDir: resolve(modelDir) } : {}),
       ...(retentionDays !== undefined ? { eventRetentionDays: retentionDays } : {}),
       ...(origins?.length ? { corsOrigins: origins } : {}),
       ...(Object.keys(concurrency).length ? { reservedConcurrency: concurrency } : {}),

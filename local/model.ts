@@ -1,11 +1,11 @@
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readManifest } from '#lib/model/cache.ts';
 import { RUNTIME_FILES, weightsSha256 } from '#lib/model/manifest.ts';
 import { progressBar } from '#tools/cli/progress.ts';
 import { buildModel } from '#tools/model/builder/buildModel.ts';
-import { hashFile, publishModel } from '#tools/model/publish.ts';
+import { hashFile, originOfDir, publishModel } from '#tools/model/publish.ts';
 
 /** The id under which `npm start` publishes its own demo model. */
 export const DEMO_MODEL_ID = 'muse/gpt2-distilgpt2-random';
@@ -27,12 +27,7 @@ async function isModelDir(dir: string): Promise<boolean> {
   }
 }
 
-async function randomWeights(dir: string): Promise<boolean> {
-  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as {
-    muse?: { random_weights?: boolean };
-  };
-  return config.muse?.random_weights === true;
-}
+const randomWeights = async (dir: string) => originOfDir(dir, '').randomWeights;
 
 /** Real models fetched into `<modelsDir>/<owner>/<name>/` (by `npm run model:fetch`). */
 async function findRealModels(modelsDir: string): Promise<LocalModelChoice[]> {
@@ -104,7 +99,7 @@ export async function publishLocalModel(
     () => undefined,
   );
   const localWeights = join(choice.dir, 'onnx/model_quantized.onnx');
-  if (published && weightsSha256(published) === (await hashFile(localWeights))) {
+  if (published && weightsSha256(published) === hashFile(localWeights)) {
     return { version: published.version, uploaded: false };
   }
   let bar: ReturnType<typeof progressBar> | undefined;

@@ -1,10 +1,3 @@
-/**
- * `npm run model:publish -- --dir DIR --id ID [--version V] [--bucket B] [--no-current]`
- * Uploads a model directory to `models/<id>/<version>/` with its manifest and
- * moves the `current` pointer. With `--bucket`, publishes to that S3 bucket in
- * AWS (default credential chain); without it, to the local S3 under `.data/s3`.
- */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createS3Client } from '#lib/aws/clients.ts';
@@ -12,7 +5,7 @@ import { localName, MODELS_BUCKET } from '#lib/aws/resources.ts';
 import { startS3rver } from '#local/emulators.ts';
 import { localSettings } from '#local/settings.ts';
 import { type Progress, progressBar } from '#tools/cli/progress.ts';
-import { publishModel } from '#tools/model/publish.ts';
+import { originOfDir, publishModel } from '#tools/model/publish.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,11 +23,7 @@ if (!values.dir || !values.id) {
   );
   process.exit(2);
 }
-const config = JSON.parse(await readFile(join(values.dir, 'config.json'), 'utf8')) as {
-  muse?: { random_weights?: boolean; shape?: string };
-};
-const randomWeights = config.muse?.random_weights === true;
-const source = randomWeights ? `built:${config.muse?.shape ?? 'unknown'}` : `dir:${values.id}`;
+const { randomWeights, source } = originOfDir(values.dir, values.id);
 
 const local = values.bucket ? undefined : await startS3rver(join(localSettings().dataDir, 's3'));
 const s3 = createS3Client({

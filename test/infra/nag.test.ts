@@ -5,6 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MuseStack } from '#infra/MuseStack.ts';
+import { tinyModelDir } from '#test/support/tinyModel.ts';
 
 interface Acknowledged {
   id: string;
@@ -19,11 +20,12 @@ let template: Template;
 let report: string;
 let stackAcknowledgements: unknown;
 
-beforeAll(() => {
+beforeAll(async () => {
   const outdir = mkdtempSync(join(tmpdir(), 'muse-nag-'));
   // Findings should not fail synth here: the test reads them and says which.
   const app = new App({ outdir, context: { '@aws-cdk/core:failSynthOnValidationErrors': false } });
-  const stack = new MuseStack(app, 'Nag');
+  // With a model deployed by the stack (-c modelDir), so its copy function is checked too.
+  const stack = new MuseStack(app, 'Nag', { modelDir: await tinyModelDir() });
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }),
   );

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ENV } from '#lib/envNames.ts';
 import { UrlFunction } from '../UrlFunction.ts';
-import { type ApiOptions, commonProps, type ModelChoice } from './options.ts';
+import { type ApiOptions, commonProps, DEFAULT_MODEL_ID, type ModelChoice } from './options.ts';
 
 /** `GET /health`: describes the tables and heads the buckets; reads nothing else. */
 export class HealthApi extends Construct {
@@ -26,7 +26,7 @@ export class HealthApi extends Construct {
     this.fn.useBucket(modelBucket, ENV.modelBucket, head);
     this.fn.useBucket(reportsBucket, ENV.reportsBucket, head);
     // It names the model it would serve (it does not load it).
-    this.fn.setEnv(ENV.modelId, options.modelId ?? 'Xenova/gpt2');
+    this.fn.setEnv(ENV.modelId, options.modelId ?? DEFAULT_MODEL_ID);
     this.fn.setEnv(ENV.modelVersion, options.modelVersion ?? 'current');
   }
 }

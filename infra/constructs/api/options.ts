@@ -29,6 +29,9 @@ export function commonProps(
   };
 }
 
+/** The model the functions load unless `modelId` says otherwise. */
+export const DEFAULT_MODEL_ID = 'Xenova/gpt2';
+
 /** Which published model a model function loads. */
 export interface ModelChoice {
   /** Model id under `models/` (default `Xenova/gpt2`). */
@@ -55,7 +58,7 @@ export function useModel(fn: UrlFunction, storage: Storage, choice: ModelChoice)
     prefixes: [PREFIXES.models],
     why: `${fn.node.id.toLowerCase()} downloads the published model files at cold start`,
   });
-  fn.setEnv(ENV.modelId, choice.modelId ?? 'Xenova/gpt2');
+  fn.setEnv(ENV.modelId, choice.modelId ?? DEFAULT_MODEL_ID);
   fn.setEnv(ENV.modelVersion, choice.modelVersion ?? 'current');
   fn.setEnv(ENV.modelCacheDir, '/tmp/models');
 }
