@@ -49,15 +49,11 @@ const product = {
 
 describe('POST /generate copy (tiny random-weight model)', () => {
   it.each(COPY_KINDS)(
-    '%s: variants within the kind’s hard limits, or a 422 that says why',
+    '%s: seed 11 gives a 200 with variants within the kind’s hard limits',
     async (kind) => {
       const { status, body } = await post({ kind, product, n: 2, candidates: 6, seed: 11 });
 
-      expect([200, 422]).toContain(status);
-      if (status === 422) {
-        expect(body.error?.message).toMatch(/None of the 6 candidates met the hard constraints/);
-        return;
-      }
+      expect(status).toBe(200);
       expect(body.variants.length).toBeGreaterThan(0);
       for (const v of body.variants) {
         expect(v.text.length).toBeLessThanOrEqual(KINDS[kind].maxChars);

@@ -13,6 +13,13 @@ import { publishTinyModel } from '#test/support/tinyModel.ts';
  * 4xx, errors are JSON with a code, nothing crashes, and a customer stored
  * before the storm is untouched after it.
  */
+/** Starting the bridge and storing the kept customer (a cold model load included). */
+const SETUP_TIMEOUT_MS = 60_000;
+/** One endpoint's storm: 100 requests, some of 1 MB, some of them generating. */
+const STORM_TIMEOUT_MS = 120_000;
+/** Runs per endpoint and the fixed seed that makes a failure reproducible. */
+const STORM = { numRuns: 100, seed: 20261123 };
+
 const cfg = testConfig();
 const store = new DynamoEventStore(documentClient(), cfg.eventsTable);
 const KEEP = `fuzz-keep-${Date.now()}`;
@@ -42,7 +49,7 @@ beforeAll(async () => {
   });
   expect(stored.status).toBe(200);
   before = await snapshot();
-}, 60_000);
+}, SETUP_TIMEOUT_MS);
 afterAll(async () => {
   await bridge.close();
 });
@@ -114,12 +121,11 @@ const request = (endpoint: (typeof PATHS)[number]) =>
     body,
   });
 
-const seen = new Set<number>();
-
 describe('every endpoint under random and malformed input (fast-check)', () => {
   it.each(PATHS)(
-    '%s: answers 2xx or 4xx (JSON errors with a code), never 5xx',
+    '%s: answers 2xx or 4xx (JSON errors with a code), never 5xx, reaches its handler and leaves stored data alone',
     async (endpoint) => {
+      const seen = new Set<number>();
       await fc.assert(
         fc.asyncProperty(request(endpoint), async (r) => {
           const hasBody = r.method !== 'GET' && r.method !== 'DELETE';
@@ -146,15 +152,12 @@ describe('every endpoint under random and malformed input (fast-check)', () => {
             );
           }
         }),
-        { numRuns: 100, seed: 20261123 },
+        STORM,
       );
+      // Not only routing answers (404, 405): the handler itself answered some requests.
+      expect([...seen].filter((status) => status !== 404 && status !== 405)).not.toEqual([]);
+      expect(await snapshot()).toBe(before);
     },
-    120_000,
+    STORM_TIMEOUT_MS,
   );
-
-  it('left the customer stored before the storm untouched, and reached the handlers', async () => {
-    expect(await snapshot()).toBe(before);
-    // Validation, size and type errors, and successes: not only the router's 404s.
-    expect([...seen].sort()).toEqual(expect.arrayContaining([200, 400, 404, 405, 413, 415]));
-  });
 });

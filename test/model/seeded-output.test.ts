@@ -1,0 +1,56 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '#lib/model/loadModel.ts';
+import type { TextModel } from '#lib/model/textModel.ts';
+import { testClients } from '#test/support/clients.ts';
+import { publishTinyModel } from '#test/support/tinyModel.ts';
+
+const PROMPT = 'Spring sale on trail shoes';
+
+let model: TextModel;
+
+beforeAll(async () => {
+  const { s3, cfg } = testClients();
+  const manifest = await publishTinyModel('test/seeded');
+  const cacheDir = await mkdtemp(join(tmpdir(), 'muse-seeded-'));
+  ({ model } = await loadModel({
+    s3,
+    bucket: cfg.modelBucket,
+    id: manifest.id,
+    version: 'current',
+    cacheDir,
+  }));
+});
+
+describe('the tiny model (seed 1234 weights, q8) through Muse’s loader', () => {
+  it('decodes greedily to the pinned tokens', async () => {
+    const out = await model.generate(model.encode(PROMPT), {
+      n: 1,
+      maxNewTokens: 8,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      seed: 1,
+    });
+
+    expect(out.sequences[0]?.tokens).toEqual(Array(8).fill(10012));
+  });
+
+  it('samples the pinned tokens for seed 42', async () => {
+    const out = await model.generate(model.encode(PROMPT), {
+      n: 2,
+      maxNewTokens: 8,
+      temperature: 0.9,
+      topK: 50,
+      topP: 0.95,
+      seed: 42,
+    });
+
+    expect(out.sequences.map((s) => s.tokens)).toEqual([
+      [32976, 47982, 28841, 18765, 20424, 20424, 20424, 29708],
+      [11291, 10012, 30311, 43408, 36761, 22423, 13762, 9695],
+    ]);
+  });
+});
