@@ -1,18 +1,18 @@
 /**
  * Bundle size and cold import time of every `functions/*.ts` handler, built
- * the way CDK builds it (esbuild, ESM, node22, minified, AWS SDK external,
- * onnxruntime external for the model functions), with an esbuild metafile so
- * the biggest inputs can be named. Cold import = a fresh `node` process that
+ * the way CDK builds it (`tools/bundle.ts`, settings from `infra/bundling.ts`),
+ * with an esbuild metafile so the biggest input can be named. Another
+ * checkout is bundled with this checkout's settings (so only the code differs). Cold import = a fresh `node` process that
  * imports the bundle (module evaluation included), median of 7.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { bundleFunction } from '#tools/bundle.ts';
 import { median } from './lib.ts';
 
 /** Functions whose bundle ships the model runtime (onnxruntime-node beside it). */
-const MODEL_FUNCTIONS = new Set(['generate', 'recommend', 'health']);
+const MODEL_FUNCTIONS = new Set(['generate', 'recommend']);
 const IMPORT_RUNS = 7;
 
 /** Dummy values for every variable a handler's config may require at import. */
@@ -40,39 +40,6 @@ export interface BundleRow {
   'largest input': string;
 }
 
-async function bundle(
-  root: string,
-  name: string,
-): Promise<{ file: string; bytes: number; largest: string }> {
-  const file = join(root, '.data/bench-bundles', `${name}.mjs`);
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: [`functions/${name}.ts`],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    metafile: true,
-    outfile: file,
-    logLevel: 'error',
-    external: ['@aws-sdk/*', 'onnxruntime-node', 'onnxruntime-common'],
-    alias: { sharp: join(root, 'infra/shims/sharp.mjs') },
-    banner: {
-      js: "import { createRequire as __muse_cr } from 'node:module'; const require = __muse_cr(import.meta.url);",
-    },
-  });
-  const output = Object.values(result.metafile.outputs)[0];
-  const inputs = Object.entries(output?.inputs ?? {}).sort(
-    (a, b) => b[1].bytesInOutput - a[1].bytesInOutput,
-  );
-  const [top] = inputs;
-  const largest = top
-    ? `${top[0].replace(/^node_modules\//, '')} (${Math.round(top[1].bytesInOutput / 1024)} KB)`
-    : '';
-  return { file, bytes: output?.bytes ?? 0, largest };
-}
-
 function coldImportMs(file: string): number {
   const runs: number[] = [];
   const script = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));process.exit(0);`;
@@ -92,7 +59,7 @@ function coldImportMs(file: string): number {
  * measures it. Pass another checkout (a `git worktree` of an older commit,
  * with `node_modules` linked) to compare before and after in one run.
  */
-export async function runBundlesBench(root = resolve('.')): Promise<BundleRow[]> {
+export async function runBundlesBench(root = `${resolve('.')}/`): Promise<BundleRow[]> {
   const outDir = join(root, '.data/bench-bundles');
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
@@ -102,7 +69,7 @@ export async function runBundlesBench(root = resolve('.')): Promise<BundleRow[]>
     .sort();
   const rows: BundleRow[] = [];
   for (const name of names) {
-    const { file, bytes, largest } = await bundle(root, name);
+    const { file, bytes, largest } = await bundleFunction(name, outDir, root);
     rows.push({
       function: `${name}${MODEL_FUNCTIONS.has(name) ? ' (model)' : ''}`,
       'bundle KB': Math.round(bytes / 1024),

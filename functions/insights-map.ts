@@ -1,5 +1,5 @@
 import { mapDeps } from '#lib/insights/deps.ts';
-import { mapStep } from '#lib/insights/steps.ts';
+import { mapStep } from '#lib/insights/mapStep.ts';
 import { jobHandler } from '#lib/jobs/jobHandler.ts';
 
 const deps = mapDeps();

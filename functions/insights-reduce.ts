@@ -1,5 +1,5 @@
 import { reduceDeps } from '#lib/insights/deps.ts';
-import { reduceStep } from '#lib/insights/steps.ts';
+import { reduceStep } from '#lib/insights/reduceStep.ts';
 import { jobHandler } from '#lib/jobs/jobHandler.ts';
 
 const deps = reduceDeps();

@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { BUNDLING, ROOT } from '../bundling.ts';
 
 /** Where the Lambda runs: Node 22 on Graviton. */
 const TARGET = { platform: 'linux', arch: 'arm64' } as const;
@@ -17,8 +15,8 @@ export function modelBundling(): BundlingOptions {
   const common = `${ROOT}node_modules/onnxruntime-common`;
   const binary = `bin/napi-v6/${TARGET.platform}/${TARGET.arch}`;
   return {
-    externalModules: ['onnxruntime-node', 'onnxruntime-common'],
-    esbuildArgs: { '--alias:sharp': `${ROOT}infra/shims/sharp.mjs` },
+    externalModules: [...BUNDLING.modelExternals],
+    esbuildArgs: { '--alias:sharp': BUNDLING.sharpShim },
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,8 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { EnvName } from '#lib/envNames.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { BUNDLING, ROOT } from '../bundling.ts';
 
 /** One grant on a table: its actions, on the table or one of its indexes, optionally confined to partitions. */
 export interface TableAccess {
@@ -111,14 +109,12 @@ export class UrlFunction extends Construct {
       logGroup,
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
+        target: BUNDLING.target,
         minify: true,
         sourceMap: true,
-        // ESM bundles still meet CommonJS dependencies that call require().
-        banner:
-          "import { createRequire as __muse_cr } from 'node:module'; const require = __muse_cr(import.meta.url);",
+        banner: BUNDLING.banner,
         ...props.bundling,
-        externalModules: ['@aws-sdk/*', ...(props.bundling?.externalModules ?? [])],
+        externalModules: [...BUNDLING.externals, ...(props.bundling?.externalModules ?? [])],
       },
     });
     Validations.of(this.fn).acknowledge({

@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTION_READS } from '#test/support/functionReads.ts';
+import { bundleFunction } from '#tools/bundle.ts';
+
+/** Bundling one handler and importing it in a fresh process. */
+const BUNDLE_TIMEOUT_MS = 90_000;
+
+// Inside the checkout, so the bundle's externals (AWS SDK, onnxruntime) resolve as on Lambda.
+const OUT_DIR = mkdtempSync(join(process.cwd(), '.data', 'bundle-test-'));
+const HANDLERS = readdirSync('functions').map((f) => f.replace(/\.ts$/, ''));
+afterAll(() => rmSync(OUT_DIR, { recursive: true, force: true }));
+
+describe('deployed bundles', () => {
+  it.each(HANDLERS)(
+    '%s: the bundle CDK would deploy imports and exports a handler',
+    async (name) => {
+      const { file } = await bundleFunction(name, OUT_DIR);
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'us-east-1',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        MUSE_S3_ENDPOINT: 'http://127.0.0.1:9',
+        MUSE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+        MUSE_MODEL_ID: 'test/model',
+        MUSE_EVENT_RETENTION_DAYS: '400',
+      };
+      for (const v of FUNCTION_READS[name]?.reads ?? []) env[v] ??= `test-${v.toLowerCase()}`;
+
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(file)}); process.stdout.write(typeof m.handler); process.exit(0);`,
+        ],
+        { env, encoding: 'utf8', timeout: BUNDLE_TIMEOUT_MS },
+      );
+
+      // The tail only: a failure's first line is a line of minified bundle.
+      expect(child.stderr.slice(-600)).toBe('');
+      expect(child.stdout).toBe('function');
+    },
+    BUNDLE_TIMEOUT_MS,
+  );
+});
