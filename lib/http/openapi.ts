@@ -121,7 +121,7 @@ export function openApiDocument(
       title: 'Muse function URLs',
       version: API_VERSION,
       description:
-        'Each function has its own Lambda function URL (AWS_IAM: sign with SigV4, service `lambda`); locally all are served by `npm start` on one port, unsigned.',
+        'Each function has its own Lambda function URL (AWS_IAM: sign with SigV4, service `lambda`); locally all are served by `npm start` on one port, unsigned. Every request and response field is camelCase (`maxNewTokens`, `topK`, `customerId`); enum values (kinds, event types, error codes) are snake_case strings.',
     },
     paths,
     components: {
