@@ -1,6 +1,7 @@
 import type { CatalogStore } from '../catalog/store.ts';
 import { updateExemplars, type VariantStore } from '../copy/variants.ts';
 import type { EventStore } from '../events/store.ts';
+import type { RecommendationSignals } from '../recommend/signals.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
 import { type MapDayOptions, type MappedDay, mapDay, type ShardStore } from './mapDay.ts';
@@ -10,12 +11,7 @@ import type { ProfileStore } from './profileStore.ts';
 import { applyDay, type CustomerSummary, entriesOf, summarize, withRfm } from './profiles.ts';
 import { buildReport, customersCsv, type ReportStore, trendFor } from './report.ts';
 import { renderReportHtml, TREND_DAYS } from './reportHtml.ts';
-import {
-  itemDayOf,
-  type RecommendationSignals,
-  type SignalStore,
-  updateSignals,
-} from './signals.ts';
+import { itemDayOf, type SignalStore, updateSignals } from './signals.ts';
 
 /** Customers read, updated and written per step of the reduce. */
 export const REDUCE_BATCH = 500;

@@ -11,6 +11,13 @@ import { KEYS } from '../aws/resources.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
 import type { CatalogItem } from '../catalog/schema.ts';
 import { windowEndingAt } from '../days.ts';
+import type {
+  Neighbour,
+  Popular,
+  RecommendationSignals,
+  SignalReader,
+  Trending,
+} from '../recommend/signals.ts';
 import type { DayPartial, ItemCounts } from './partial.ts';
 
 /** Days of item activity the signals are built from. */
@@ -34,46 +41,6 @@ export interface ItemDay {
   items: Record<string, ItemCounts>;
   /** Co-visited pairs `<a>|<b>` (a < b) and how many sessions held both. */
   coVisits: Record<string, number>;
-}
-
-/** An item co-visited with another. */
-export interface Neighbour {
-  itemId: string;
-  /** Sessions in the window that held both items. */
-  sessions: number;
-  /** The same, each session weighted by its age (half-life {@link SIGNAL_HALF_LIFE_DAYS}). */
-  score: number;
-}
-
-/** An item's popularity: its age-weighted interaction score. */
-export interface Popular {
-  itemId: string;
-  score: number;
-}
-
-/** An item whose recent interactions rose above its baseline. */
-export interface Trending {
-  itemId: string;
-  /** Weighted interactions per day in the last {@link TRENDING_RECENT_DAYS} days. */
-  recentPerDay: number;
-  /** Weighted interactions per day in the rest of the window. */
-  baselinePerDay: number;
-  /** `(recentPerDay + 1) / (baselinePerDay + 1)`: the +1 keeps one-off spikes of rare items modest. */
-  lift: number;
-}
-
-/** The signals as of a day. */
-export interface RecommendationSignals {
-  day: string;
-  windowDays: number;
-  /** Days of the window that had stored activity. */
-  daysWithData: number;
-  /** Per item, its top co-visited items (best first). */
-  neighbours: Record<string, Neighbour[]>;
-  popular: Popular[];
-  /** Per catalog category, its most popular items (items not in the catalog are left out). */
-  popularByCategory: Record<string, Popular[]>;
-  trending: Trending[];
 }
 
 /**
@@ -198,13 +165,11 @@ export function buildSignals(
  * Where item days and signals live. One S3 implementation
  * ({@link S3SignalStore}); the nightly job writes, recommendations read.
  */
-export interface SignalStore {
+export interface SignalStore extends SignalReader {
   getItemDay(day: string): Promise<ItemDay | undefined>;
   putItemDay(itemDay: ItemDay): Promise<void>;
   /** Writes the signals of a day; they become the latest unless a later day's exist. */
   putSignals(signals: RecommendationSignals): Promise<void>;
-  /** The signals of a day, or the latest when no day is given. */
-  getSignals(day?: string): Promise<RecommendationSignals | undefined>;
 }
 
 /** S3 keys of the signal objects (in the reports bucket; they name no customer). */

@@ -7,8 +7,8 @@
  */
 import type { CatalogItem } from '../catalog/schema.ts';
 import type { EventType } from '../events/schema.ts';
-import type { RecommendationSignals } from '../insights/signals.ts';
 import type { CatalogIndex } from './catalogIndex.ts';
+import type { RecommendationSignals } from './signals.ts';
 
 /** One past interaction of the customer with an item. */
 export interface Interaction {

@@ -1,13 +1,13 @@
 import { cachedValue } from '../cache.ts';
 import { allItems, type CatalogStore } from '../catalog/store.ts';
 import type { EventStore } from '../events/store.ts';
-import type { RecommendationSignals, SignalStore } from '../insights/signals.ts';
 import type { ModelForRequest } from '../model/runtime.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 import { CatalogIndex } from './catalogIndex.ts';
 import { type BlendWeights, type RecommendOutput, recommendItems } from './engine.ts';
 import { ModelPmiScorer } from './lm.ts';
 import type { RecommendRequest } from './request.ts';
+import type { RecommendationSignals, SignalReader } from './signals.ts';
 
 /** How long a container reuses the catalog index and the signals (both change at most nightly or on a load). */
 export const RECOMMEND_CACHE_MS = 5 * 60 * 1000;
@@ -34,7 +34,7 @@ export class RecommendService {
     private readonly deps: {
       events: Pick<EventStore, 'customerEvents'>;
       catalog: Pick<CatalogStore, 'pages'>;
-      signals: Pick<SignalStore, 'getSignals'>;
+      signals: SignalReader;
       weights: BlendWeights;
       cacheMs?: number;
     },

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FUNCTION_READS } from '#test/support/functionReads.ts';
+import { FUNCTION_READS, handlerEnv } from '#test/support/functionReads.ts';
 import { bundleFunction } from '#tools/bundle.ts';
 
 /** Bundling one handler and importing it in a fresh process. */
@@ -18,17 +18,8 @@ describe('deployed bundles', () => {
     '%s: the bundle CDK would deploy imports and exports a handler',
     async (name) => {
       const { file } = await bundleFunction(name, OUT_DIR);
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '',
-        AWS_REGION: 'us-east-1',
-        POWERTOOLS_LOG_LEVEL: 'SILENT',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        MUSE_S3_ENDPOINT: 'http://127.0.0.1:9',
-        MUSE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
-        MUSE_MODEL_ID: 'test/model',
-        MUSE_EVENT_RETENTION_DAYS: '400',
-      };
-      for (const v of FUNCTION_READS[name]?.reads ?? []) env[v] ??= `test-${v.toLowerCase()}`;
+      // Its own variables; a model id so the model functions start their load.
+      const env = handlerEnv([...(FUNCTION_READS[name]?.reads ?? []), 'MUSE_MODEL_ID']);
 
       const child = spawnSync(
         process.execPath,

@@ -54,3 +54,28 @@ export const FUNCTION_READS: Record<string, { what: string; reads: string[] }> =
     reads: ['MUSE_APP_TABLE', 'MUSE_REPORTS_BUCKET'],
   },
 };
+
+const VALUES: Record<string, string> = {
+  MUSE_MODEL_ID: 'test/model',
+  MUSE_EVENT_RETENTION_DAYS: '400',
+  MUSE_MODEL_CACHE_DIR: '/tmp/muse-env-test',
+};
+
+/**
+ * A bare environment for importing a handler in a fresh process: the
+ * variables named in `vars` (with plausible values) and nothing else of
+ * Muse's; emulator endpoints on a closed port, so a model load started at
+ * import fails, and is caught.
+ */
+export function handlerEnv(vars: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    MUSE_S3_ENDPOINT: 'http://127.0.0.1:9',
+    MUSE_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+  };
+  for (const v of vars) env[v] = VALUES[v] ?? `test-${v.toLowerCase()}`;
+  return env;
+}

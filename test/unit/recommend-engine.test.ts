@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogItem } from '#lib/catalog/schema.ts';
-import type { RecommendationSignals } from '#lib/insights/signals.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
 import { effectiveWeights, type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
+import type { RecommendationSignals } from '#lib/recommend/signals.ts';
 import { evaluate, ndcgAt, recallAt, timeSplit } from '#tools/recommend/evaluate.ts';
 
 const item = (

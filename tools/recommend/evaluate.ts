@@ -8,12 +8,7 @@
 import type { CatalogItem } from '#lib/catalog/schema.ts';
 import type { EngagementEvent, EventType } from '#lib/events/schema.ts';
 import { mapEvents } from '#lib/insights/partial.ts';
-import {
-  buildSignals,
-  type ItemDay,
-  itemDayOf,
-  type RecommendationSignals,
-} from '#lib/insights/signals.ts';
+import { buildSignals, type ItemDay, itemDayOf } from '#lib/insights/signals.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
 import {
   type BlendWeights,
@@ -21,6 +16,7 @@ import {
   type LmScorer,
   recommendItems,
 } from '#lib/recommend/engine.ts';
+import type { RecommendationSignals } from '#lib/recommend/signals.ts';
 import type { SeedOptions } from '../demo/seed.ts';
 
 /** One interaction of the log: who, which item, what, when. */
