@@ -16,7 +16,6 @@ import type {
   Popular,
   RecommendationSignals,
   SignalReader,
-  Trending,
 } from '../recommend/signals.ts';
 import type { DayPartial, ItemCounts } from './partial.ts';
 
