@@ -37,12 +37,16 @@ export async function streamNdjson<E, R extends object>(
 ): Promise<RouteResult> {
   const queue = new AsyncQueue<string>();
   let started: () => void = () => {};
+  let hasStarted = false;
   const ready = new Promise<void>((resolve) => {
     started = resolve;
   });
   const done = run((event) => {
     queue.push(line(event));
-    if (options.isStart(event)) started();
+    if (options.isStart(event)) {
+      hasStarted = true;
+      started();
+    }
   }).then(
     (result) => {
       options.onResult?.(result);
@@ -58,7 +62,8 @@ export async function streamNdjson<E, R extends object>(
     },
   );
   const first = await Promise.race([ready.then(() => undefined), done]);
-  if (first !== undefined) throw first.error;
+  // A run that fails right after its start event still streams: the error is its last line.
+  if (first !== undefined && !hasStarted) throw first.error;
   return {
     statusCode: 200,
     headers: { 'content-type': NDJSON_TYPE, 'cache-control': 'no-store' },
