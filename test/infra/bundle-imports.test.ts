@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FUNCTION_READS, handlerEnv } from '#test/support/functionReads.ts';
@@ -9,6 +9,7 @@ import { bundleFunction } from '#tools/bundle.ts';
 const BUNDLE_TIMEOUT_MS = 90_000;
 
 // Inside the checkout, so the bundle's externals (AWS SDK, onnxruntime) resolve as on Lambda.
+mkdirSync(join(process.cwd(), '.data'), { recursive: true });
 const OUT_DIR = mkdtempSync(join(process.cwd(), '.data', 'bundle-test-'));
 const HANDLERS = readdirSync('functions').map((f) => f.replace(/\.ts$/, ''));
 afterAll(() => rmSync(OUT_DIR, { recursive: true, force: true }));
