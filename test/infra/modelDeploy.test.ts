@@ -16,6 +16,8 @@ type Resources = Record<
 >;
 
 let dir: string;
+/** The version a deploy of the tiny model publishes: its weights' sha256 prefix. */
+let version: string;
 let assemblyDir: string;
 let withModel: Resources;
 let withoutModel: Template;
@@ -38,6 +40,7 @@ const envOf = (resources: Resources, what: string) =>
 
 beforeAll(async () => {
   dir = await tinyModelDir();
+  ({ version } = describeModelDir({ dir, id: 'Xenova/gpt2', source: 'x', randomWeights: true }));
   const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'muse-model-deploy-')) });
   const stack = new MuseStack(app, 'ModelDeploy', { modelDir: dir });
   const assembly = app.synth();
@@ -48,12 +51,6 @@ beforeAll(async () => {
 
 describe('cdk deploy -c modelDir=DIR (synthesized)', () => {
   it('uploads the runtime files and manifest under models/<id>/<version>/, then the current pointer', () => {
-    const { version } = describeModelDir({
-      dir,
-      id: 'Xenova/gpt2',
-      source: 'x',
-      randomWeights: true,
-    });
     const byPrefix = new Map(
       deployments(withModel).map(([id, r]) => [r.Properties.DestinationBucketKeyPrefix, { id, r }]),
     );
@@ -77,12 +74,6 @@ describe('cdk deploy -c modelDir=DIR (synthesized)', () => {
   });
 
   it('pins generate and recommend to the deployed version and starts them after the pointer', () => {
-    const { version } = describeModelDir({
-      dir,
-      id: 'Xenova/gpt2',
-      source: 'x',
-      randomWeights: true,
-    });
     const pointerId = deployments(withModel).find(
       ([, r]) => r.Properties.DestinationBucketKeyPrefix === 'models/Xenova/gpt2/',
     )?.[0];

@@ -9,6 +9,19 @@ import { publishTinyModel } from '#test/support/tinyModel.ts';
 
 const PROMPT = 'Spring sale on trail shoes';
 
+/** Eight new tokens of `n` sequences from the prompt with these sampling settings. */
+const tokensOf = async (n: number, temperature: number, seed: number) => {
+  const out = await model.generate(model.encode(PROMPT), {
+    n,
+    maxNewTokens: 8,
+    temperature,
+    topK: temperature === 0 ? 0 : 50,
+    topP: temperature === 0 ? 1 : 0.95,
+    seed,
+  });
+  return out.sequences.map((s) => s.tokens);
+};
+
 let model: TextModel;
 
 beforeAll(async () => {
@@ -26,29 +39,11 @@ beforeAll(async () => {
 
 describe('the tiny model (seed 1234 weights, q8) through Muse’s loader', () => {
   it('decodes greedily to the pinned tokens', async () => {
-    const out = await model.generate(model.encode(PROMPT), {
-      n: 1,
-      maxNewTokens: 8,
-      temperature: 0,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-    });
-
-    expect(out.sequences[0]?.tokens).toEqual(Array(8).fill(10012));
+    expect(await tokensOf(1, 0, 1)).toEqual([Array(8).fill(10012)]);
   });
 
   it('samples the pinned tokens for seed 42', async () => {
-    const out = await model.generate(model.encode(PROMPT), {
-      n: 2,
-      maxNewTokens: 8,
-      temperature: 0.9,
-      topK: 50,
-      topP: 0.95,
-      seed: 42,
-    });
-
-    expect(out.sequences.map((s) => s.tokens)).toEqual([
+    expect(await tokensOf(2, 0.9, 42)).toEqual([
       [32976, 47982, 28841, 18765, 20424, 20424, 20424, 29708],
       [11291, 10012, 30311, 43408, 36761, 22423, 13762, 9695],
     ]);
