@@ -4,7 +4,9 @@ import { type FieldIssue, ValidationError } from './errors.ts';
 /**
  * Turns zod issues into {@link FieldIssue}s with dotted paths. An unknown key
  * becomes an issue at the key's own path (`filters.colour: unknown field`),
- * not at its parent object, so the client sees which field to remove.
+ * not at its parent object, so the client sees which field to remove; a
+ * snake_case key is answered with its camelCase name (`max_new_tokens` →
+ * `maxNewTokens`), the API's convention.
  */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.flatMap((issue) => {
@@ -12,7 +14,9 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
         path: [...path, key].join('.'),
-        message: 'unknown field',
+        message: /_/.test(key)
+          ? `unknown field (fields are camelCase: ${key.replace(/_+([a-z0-9])/g, (_m, c: string) => c.toUpperCase())})`
+          : 'unknown field',
       }));
     }
     return [{ path: path.join('.'), message: issue.message }];

@@ -39,6 +39,15 @@ describe('engagement event validation', () => {
     expect(check.ok || check.issues[0]).toEqual({ path: 'customerID', message: 'unknown field' });
   });
 
+  it('answers a snake_case field with its camelCase name', () => {
+    const check = checkEvent({ ...valid, campaign_id: 'c-1' }, clock);
+
+    expect(check.ok || check.issues[0]).toEqual({
+      path: 'campaign_id',
+      message: 'unknown field (fields are camelCase: campaignId)',
+    });
+  });
+
   it('rejects an unknown type with the allowed list', () => {
     const check = checkEvent({ ...valid, type: 'like' }, clock);
 
