@@ -3,6 +3,7 @@
  * the app table stores and what recommendations return.
  */
 import { z } from 'zod';
+import { Id } from '../ids.ts';
 
 /** Limits of one catalog item. */
 export const CATALOG_LIMITS = {
@@ -14,9 +15,7 @@ export const CATALOG_LIMITS = {
 } as const;
 
 /** A catalog item id (same alphabet as the `itemId` of engagement events). */
-export const ItemId = z.string().regex(/^[\w.:@+-]{1,128}$/, {
-  error: 'must be 1-128 characters of letters, digits and . _ : @ + -',
-});
+export const ItemId = Id('catalog item id');
 
 /** One catalog item. Strict: an unknown column is an error, not lost data. */
 export const CatalogItem = z.strictObject({

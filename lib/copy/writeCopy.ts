@@ -6,6 +6,7 @@
  * returns the best `n` with their scores, ids and the call's cost.
  */
 import type { CatalogStore } from '../catalog/store.ts';
+import { dict } from '../dict.ts';
 import { UnprocessableError, ValidationError } from '../errors.ts';
 import { logger } from '../log.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
@@ -264,7 +265,7 @@ export async function writeCopy(
     tooLong: 0,
     blocked: 0,
     nearDuplicate: 0,
-    blockedPhrases: {},
+    blockedPhrases: dict(),
   };
   const passing: Array<{ candidate: number; text: string }> = [];
   generated.sequences.forEach((sequence, candidate) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DAY_MS } from '../days.ts';
 import type { FieldIssue } from '../errors.ts';
+import { Id } from '../ids.ts';
 import { toFieldIssues } from '../validation.ts';
 
 /** Engagement event types, in funnel order where they form one. */
@@ -38,22 +39,36 @@ export const EVENT_LIMITS = {
   maxFutureMs: 5 * 60 * 1000,
 } as const;
 
-const id = (what: string) =>
-  z.string().regex(/^[\w.:@+-]{1,128}$/, {
-    error: `must be 1-128 characters of letters, digits and . _ : @ + - (${what})`,
+/** A customer id as it appears in events and paths. */
+export const CustomerId = Id('your customer id');
+
+/**
+ * A number DynamoDB (through the SDK's marshalling) stores as it is: finite,
+ * at most `Number.MAX_SAFE_INTEGER` in magnitude (larger ones need BigInt),
+ * and 0 or at least 1e-130 (DynamoDB's smallest magnitude). JavaScript
+ * numbers have at most 17 significant digits, within DynamoDB's 38.
+ */
+export const StorableNumber = z
+  .number({ error: 'must be a number' })
+  .refine(Number.isFinite, { error: 'must be a finite number' })
+  .refine((n) => Math.abs(n) <= Number.MAX_SAFE_INTEGER, {
+    error: `must be at most ${Number.MAX_SAFE_INTEGER} in magnitude`,
+  })
+  .refine((n) => n === 0 || Math.abs(n) >= 1e-130, {
+    error: 'must be 0 or at least 1e-130 in magnitude',
   });
 
-/** A customer id as it appears in events and paths. */
-export const CustomerId = id('your customer id');
+/** The largest purchase `value` accepted (sums over a customer's window stay exact). */
+export const MAX_EVENT_VALUE = 1e9;
 
-const PropValue = z.union([z.string().max(256), z.number(), z.boolean()]);
+const PropValue = z.union([z.string().max(256), StorableNumber, z.boolean()]);
 
 /**
  * One engagement event as clients send it. Strict: unknown fields are
  * rejected so a typo (`customerID`) is an error, not silently lost data.
  */
 export const EngagementEvent = z.strictObject({
-  eventId: id('client-generated, unique per event; resending the same id is deduplicated'),
+  eventId: Id('client-generated, unique per event; resending the same id is deduplicated'),
   customerId: CustomerId,
   type: z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }),
   ts: z.iso.datetime({
@@ -61,16 +76,18 @@ export const EngagementEvent = z.strictObject({
     error: 'must be an ISO-8601 timestamp with a zone, e.g. 2026-11-23T10:15:00Z',
   }),
   channel: z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')}` }).optional(),
-  campaignId: id('campaign id').optional(),
-  variantId: id('copy variant id, as returned by POST /generate').optional(),
-  itemId: id('catalog item id').optional(),
-  value: z.number().min(0, { error: 'must be ≥ 0 (the purchase amount)' }).optional(),
+  campaignId: Id('campaign id').optional(),
+  variantId: Id('copy variant id, as returned by POST /generate').optional(),
+  itemId: Id('catalog item id').optional(),
+  value: StorableNumber.refine((v) => v >= 0 && v <= MAX_EVENT_VALUE, {
+    error: `must be a purchase amount from 0 to ${MAX_EVENT_VALUE}`,
+  }).optional(),
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code such as EUR or USD' })
     .optional(),
   props: z
-    .record(z.string().min(1).max(64), PropValue)
+    .record(Id('props key'), PropValue)
     .refine((p) => Object.keys(p).length <= EVENT_LIMITS.maxPropsKeys, {
       error: `must have at most ${EVENT_LIMITS.maxPropsKeys} keys`,
     })
@@ -113,6 +130,15 @@ export function checkEvent(value: unknown, clock: EventClock): EventCheck {
       : undefined;
   if (!parsed.success) {
     return { ok: false, issues: toFieldIssues(parsed.error), ...(eventId ? { eventId } : {}) };
+  }
+  const rawProps = (value as { props?: unknown }).props;
+  if (rawProps && typeof rawProps === 'object' && Object.hasOwn(rawProps, '__proto__')) {
+    // zod (like most JavaScript) silently drops this key: refuse it rather than lose it.
+    return {
+      ok: false,
+      eventId: parsed.data.eventId,
+      issues: [{ path: 'props.__proto__', message: 'is a reserved key; rename it' }],
+    };
   }
   const at = Date.parse(parsed.data.ts);
   const now = clock.now.getTime();

@@ -1,6 +1,13 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { RetryPolicy } from '../async.ts';
-import { batchWrite, deleteWhere, existingKeys, tableKeyString } from '../aws/batch.ts';
+import {
+  batchWrite,
+  deleteWhere,
+  existingKeys,
+  type TableKey,
+  tableKeyString,
+} from '../aws/batch.ts';
+import { nullPrototypeReviver } from '../dict.ts';
 import { CUSTOMER_INDEX, customerKey, dayShardKey, type StoredEvent } from './keys.ts';
 
 /** What {@link EventStore.putNew} did with each event (indexes into its input). */
@@ -37,6 +44,25 @@ export interface EventStore {
 }
 
 /**
+ * The item an event is stored as: `props` (keys chosen by clients) as a JSON
+ * string, so no client key ever becomes a DynamoDB map key (the SDK's
+ * marshalling treats a key named `constructor` as a class instance and a
+ * `__proto__` key as the map's prototype).
+ */
+function toItem(event: StoredEvent): TableKey & Record<string, unknown> {
+  const { props, ...rest } = event;
+  return props === undefined ? rest : { ...rest, propsJson: JSON.stringify(props) };
+}
+
+/** An event read back: `propsJson` parsed into a null-prototype record. */
+function fromItem(item: Record<string, unknown>): StoredEvent {
+  const { propsJson, ...rest } = item;
+  const event = rest as unknown as StoredEvent;
+  if (typeof propsJson === 'string') event.props = JSON.parse(propsJson, nullPrototypeReviver);
+  return event;
+}
+
+/**
  * {@link EventStore} on the events table (keys in `lib/events/keys.ts`).
  * Deduplication reads the batch's keys first (BatchGetItem) and writes only
  * the new ones, so the first copy of an event wins and a replay costs reads,
@@ -66,7 +92,7 @@ export class DynamoEventStore implements EventStore {
     const written = await batchWrite(
       this.doc,
       this.table,
-      fresh.map((i) => ({ put: events[i] as StoredEvent })),
+      fresh.map((i) => ({ put: toItem(events[i] as StoredEvent) })),
       this.retry,
     );
     return {
@@ -96,7 +122,7 @@ export class DynamoEventStore implements EventStore {
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        out.push(item as StoredEvent);
+        out.push(fromItem(item));
         if (out.length >= limit) return out;
       }
     }
@@ -112,7 +138,7 @@ export class DynamoEventStore implements EventStore {
         ExpressionAttributeValues: { ':pk': dayShardKey(day, shard) },
       },
     );
-    for await (const page of pages) yield (page.Items ?? []) as StoredEvent[];
+    for await (const page of pages) yield (page.Items ?? []).map(fromItem);
   }
 
   deleteCustomerEvents(customerId: string): Promise<number> {

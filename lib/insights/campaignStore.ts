@@ -1,6 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGet, putAll } from '../aws/batch.ts';
 import { APP_PARTITIONS } from '../aws/resources.ts';
+import { readState } from '../aws/stateJson.ts';
+import { dict } from '../dict.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { VariantCounts } from './partial.ts';
 
@@ -25,12 +27,14 @@ export function applyCampaignDay(
   day: string,
   variants: Record<string, VariantCounts>,
 ): CampaignState {
-  return { campaignId, days: { ...(state?.days ?? {}), [day]: variants } };
+  const days = dict(state?.days);
+  days[day] = variants;
+  return { campaignId, days };
 }
 
 /** A campaign's totals per variant over all its days, keyed `<campaignId>|<variantId>`. */
 export function campaignTotals(state: CampaignState): Record<string, VariantCounts> {
-  const totals: Record<string, VariantCounts> = {};
+  const totals = dict<VariantCounts>();
   for (const variants of Object.values(state.days)) {
     for (const [variantId, c] of Object.entries(variants)) {
       const key = `${state.campaignId}|${variantId}`;
@@ -80,7 +84,10 @@ export class DynamoCampaignStore implements CampaignStore {
       );
     }
     return new Map(
-      items.map((i) => [(i.state as CampaignState).campaignId, i.state as CampaignState]),
+      items.map((i) => {
+        const state = readState<CampaignState>(i.state);
+        return [state.campaignId, state];
+      }),
     );
   }
 
@@ -91,7 +98,7 @@ export class DynamoCampaignStore implements CampaignStore {
       states.map((state) => ({
         pk: `${CAMPAIGN_PK_PREFIX}${state.campaignId}`,
         sk: STATE_SK,
-        state,
+        state: JSON.stringify(state),
       })),
       'campaign states',
       'the nightly run is idempotent: run it again',

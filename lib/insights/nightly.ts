@@ -1,5 +1,6 @@
 import type { CatalogStore } from '../catalog/store.ts';
 import { updateExemplars, type VariantStore } from '../copy/variants.ts';
+import { dict } from '../dict.ts';
 import type { EventStore } from '../events/store.ts';
 import type { RecommendationSignals } from '../recommend/signals.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
@@ -98,16 +99,18 @@ export async function accumulateCampaigns(
   const byCampaign = new Map<string, Record<string, VariantCounts>>();
   for (const [key, counts] of Object.entries(mapped.partial.variants)) {
     const [campaignId = '', variantId = ''] = key.split('|');
-    byCampaign.set(campaignId, { ...(byCampaign.get(campaignId) ?? {}), [variantId]: counts });
+    const variants = byCampaign.get(campaignId) ?? dict<VariantCounts>();
+    variants[variantId] = counts;
+    byCampaign.set(campaignId, variants);
   }
   const ids = [...byCampaign.keys()].sort();
   if (ids.length === 0) return [];
   const previous = await store.getStates(ids);
   const states = ids.map((id) =>
-    applyCampaignDay(previous.get(id), id, mapped.day, byCampaign.get(id) ?? {}),
+    applyCampaignDay(previous.get(id), id, mapped.day, byCampaign.get(id) ?? dict()),
   );
   await store.putStates(states);
-  return learnCampaigns(Object.assign({}, ...states.map(campaignTotals)));
+  return learnCampaigns(Object.assign(dict<VariantCounts>(), ...states.map(campaignTotals)));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { dict } from '../dict.ts';
 /**
  * The map side of the nightly job: a day's events (one shard, or any
  * customer-complete subset) folded into a mergeable {@link DayPartial}.
@@ -69,7 +70,7 @@ export interface DayPartial {
 
 /** The partial of no events (identity of {@link mergePartials}). */
 export function emptyPartial(): DayPartial {
-  return { events: 0, customers: {}, variants: {}, items: {}, coVisits: {} };
+  return { events: 0, customers: dict(), variants: dict(), items: dict(), coVisits: dict() };
 }
 
 const zeros = (n: number) => new Array<number>(n).fill(0);
@@ -80,10 +81,10 @@ function customerDay(ts: string): CustomerDay {
     revenueCents: 0,
     firstTs: ts,
     lastTs: ts,
-    channels: {},
+    channels: dict(),
     hours: zeros(24),
     weekdays: zeros(7),
-    items: {},
+    items: dict(),
   };
 }
 
@@ -227,7 +228,7 @@ export function mapEvents(events: Iterable<EngagementEvent>): DayPartial {
 }
 
 function sumRecords(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const out = { ...a };
+  const out = dict(a);
   for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
   return out;
 }
@@ -241,11 +242,13 @@ function mergeNested<T extends object>(
   a: Record<string, T>,
   b: Record<string, T>,
 ): Record<string, T> {
-  const out: Record<string, T> = { ...a };
+  const out: Record<string, T> = dict(a);
   for (const [k, v] of Object.entries(b)) {
     const mine = out[k];
     out[k] = (
-      mine ? sumRecords(mine as Record<string, number>, v as Record<string, number>) : { ...v }
+      mine
+        ? sumRecords(mine as Record<string, number>, v as Record<string, number>)
+        : dict(v as Record<string, unknown>)
     ) as T;
   }
   return out;
@@ -286,7 +289,7 @@ function addNestedInto<T extends object>(target: Record<string, T>, source: Reco
   for (const [k, v] of Object.entries(source)) {
     const mine = target[k];
     if (mine) addInto(mine as Record<string, number>, v as Record<string, number>);
-    else target[k] = { ...v };
+    else target[k] = dict(v as Record<string, unknown>) as T;
   }
 }
 

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { customerPartition } from '../aws/appKeys.ts';
 import { batchGet, putAll } from '../aws/batch.ts';
+import { readState } from '../aws/stateJson.ts';
 import { NotFoundError, ServiceUnavailableError } from '../errors.ts';
 import { CustomerId } from '../events/schema.ts';
 import { validate } from '../validation.ts';
@@ -61,7 +62,7 @@ export class DynamoProfileStore implements ProfileStore {
     }
     return new Map(
       items.map((item) => {
-        const state = item.state as ProfileState;
+        const state = readState<ProfileState>(item.state);
         return [state.customerId, state];
       }),
     );
@@ -75,7 +76,7 @@ export class DynamoProfileStore implements ProfileStore {
       profiles.map((p) => ({
         pk: customerPartition(p.state.customerId),
         sk: PROFILE_SK,
-        state: p.state,
+        state: JSON.stringify(p.state),
         summary: p.summary,
         updatedAt,
       })),

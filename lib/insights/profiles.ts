@@ -1,3 +1,4 @@
+import { dict } from '../dict.ts';
 /**
  * Customer profiles: running state carried from night to night, and the
  * summary computed from it. The state keeps the last {@link PROFILE_WINDOW_DAYS}
@@ -87,12 +88,12 @@ export function applyDay(
   const next: ProfileState = state
     ? {
         ...state,
-        days: { ...state.days },
+        days: dict(state.days),
         lifetime: { ...state.lifetime, counts: { ...state.lifetime.counts } },
       }
     : {
         customerId,
-        days: {},
+        days: dict(),
         lifetime: {
           counts: {},
           revenueCents: 0,
@@ -244,8 +245,8 @@ export function summarize(
   let weight = 0;
   const hours = new Array<number>(24).fill(0);
   const weekdays = new Array<number>(7).fill(0);
-  const channels: Record<string, number> = {};
-  const items: Record<string, { views: number; purchases: number }> = {};
+  const channels = dict<number>();
+  const items = dict<{ views: number; purchases: number }>();
   for (const [day, a] of Object.entries(state.days)) {
     const age = today - dayNumber(day);
     if (age < 0 || age >= 90) continue;

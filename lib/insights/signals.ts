@@ -11,6 +11,7 @@ import { KEYS } from '../aws/resources.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
 import type { CatalogItem } from '../catalog/schema.ts';
 import { windowEndingAt } from '../days.ts';
+import { dict } from '../dict.ts';
 import type {
   Neighbour,
   Popular,
@@ -53,7 +54,7 @@ export const itemDayOf = (day: string, partial: DayPartial): ItemDay => ({
 });
 
 const sortedByKey = <V>(record: Record<string, V>): Record<string, V> =>
-  Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  dict(Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 
 /** An item's weighted interactions (see {@link INTERACTION_WEIGHTS}). */
 export const interactions = (c: ItemCounts) =>
@@ -116,13 +117,13 @@ export function buildSignals(
     link(a, b, p);
     link(b, a, p);
   }
-  const neighbours: Record<string, Neighbour[]> = {};
+  const neighbours = dict<Neighbour[]>();
   for (const id of [...lists.keys()].sort()) {
     neighbours[id] = (lists.get(id) ?? []).sort(byScore).slice(0, NEIGHBOURS_PER_ITEM);
   }
 
   const ranked = [...popularity].map(([itemId, score]) => ({ itemId, score })).sort(byScore);
-  const popularByCategory: Record<string, Popular[]> = {};
+  const popularByCategory = dict<Popular[]>();
   for (const p of ranked) {
     const category = categoryOf(p.itemId);
     if (category === undefined) continue;

@@ -196,7 +196,7 @@ describe('DELETE /customers/{customerId} against dynalite', () => {
   });
 
   it('rejects a malformed customer id with 400', async () => {
-    const { status, body } = await erase('bad id!');
+    const { status, body } = await erase('bad\u0001id');
 
     expect(status).toBe(400);
     expect(body.error?.code).toBe('validation_failed');

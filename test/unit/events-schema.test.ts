@@ -153,4 +153,50 @@ describe('batch parsing', () => {
     expect(batchFormat(undefined)).toBe('json');
     expect(statusOf(() => batchFormat('application/x-www-form-urlencoded'))).toBe(415);
   });
+
+  it.each([1e16, 1e126, 1e200, 1e-200, 5e-324, -1, Number.NaN])(
+    'rejects the unstorable value %s at its field, naming the range',
+    (value) => {
+      const check = checkEvent({ ...valid, value }, clock);
+
+      expect(check.ok).toBe(false);
+      expect(check.ok || check.issues[0]?.path).toBe('value');
+    },
+  );
+
+  it.each([2 ** 60, 1e200, 1e-200, 5e-324])('rejects the props number %s', (n) => {
+    const check = checkEvent({ ...valid, props: { n } }, clock);
+
+    expect(check.ok || check.issues[0]?.path).toBe('props.n');
+  });
+
+  it('accepts props keys named after Object.prototype members except __proto__', () => {
+    const props = JSON.parse('{"constructor":1,"toString":"a","valueOf":true}');
+
+    expect(checkEvent({ ...valid, props }, clock)).toMatchObject({ ok: true, event: { props } });
+  });
+
+  it('refuses a props key __proto__ instead of silently dropping it', () => {
+    const check = checkEvent({ ...valid, props: JSON.parse('{"__proto__":1}') }, clock);
+
+    expect(check.ok || check.issues).toEqual([
+      { path: 'props.__proto__', message: 'is a reserved key; rename it' },
+    ]);
+  });
+
+  it.each(['__proto__', 'constructor', 'ünïcødé-客户', '🛒🎁', 'a b', 'x'.repeat(128)])(
+    'accepts the id %s',
+    (customerId) => {
+      expect(checkEvent({ ...valid, customerId }, clock).ok).toBe(true);
+    },
+  );
+
+  it.each(['.', '..', 'a/b', '', ' lead', 'tab\t', 'nul\u0000', '\u202Eevil', 'x'.repeat(129)])(
+    'rejects the id %j, stating the rule',
+    (customerId) => {
+      const check = checkEvent({ ...valid, customerId }, clock);
+
+      expect(check.ok || check.issues[0]?.message).toMatch(/1-128 printable characters/);
+    },
+  );
 });
