@@ -31,8 +31,12 @@ export type WriteOp = { put: TableKey } | { delete: TableKey };
 export interface BatchWriteOutcome {
   /** Indexes (into the ops passed in) that DynamoDB applied. */
   written: number[];
-  /** Indexes that could not be applied before the deadline, with why. */
-  failed: Array<{ index: number; reason: string }>;
+  /**
+   * Indexes that could not be applied, with why: `permanent` when DynamoDB
+   * refused the item itself (a resend fails the same way), else transient
+   * (throttling past the deadline: safe to resend).
+   */
+  failed: Array<{ index: number; reason: string; permanent?: boolean }>;
 }
 
 /** Errors that a later resend may overcome (after the SDK's own retries gave up). */
@@ -107,7 +111,7 @@ export async function batchWrite(
   const started = Date.now();
   const outcome: BatchWriteOutcome = { written: [], failed: [] };
   const indexed = ops.map((op, index) => ({ op, index }));
-  await mapLimit(chunk(indexed, BATCH_WRITE_MAX), BATCH_CONCURRENCY, async (group) => {
+  const writeGroup = async (group: typeof indexed): Promise<void> => {
     const { left, error, transient } = await retryUntilDeadline(
       group,
       policy,
@@ -134,13 +138,21 @@ export async function batchWrite(
         return pending.filter((item) => unprocessed.has(keyOf(opKey(item.op))));
       },
     );
+    if (error && !transient && left.length > 1) {
+      // DynamoDB refuses a whole call for one bad item: write each alone, so only it fails.
+      for (const one of left) await writeGroup([one]);
+      return;
+    }
     const reason = error
       ? transient
         ? `${error} (throttled; the SDK's retries gave up)`
         : error
       : `unprocessed by DynamoDB (throttled; retried until the ${policy.deadlineMs} ms deadline)`;
-    for (const { index } of left) outcome.failed.push({ index, reason });
-  });
+    const permanent = Boolean(error && !transient);
+    for (const { index } of left)
+      outcome.failed.push({ index, reason, ...(permanent ? { permanent } : {}) });
+  };
+  await mapLimit(chunk(indexed, BATCH_WRITE_MAX), BATCH_CONCURRENCY, writeGroup);
   outcome.written.sort((a, b) => a - b);
   outcome.failed.sort((a, b) => a.index - b.index);
   return outcome;

@@ -194,10 +194,21 @@ export async function ingestEntries(
     );
   }
   const outcome = await store.putNew(valid.map((v) => v.item));
-  const failed = outcome.failed.map((f) => {
+  const failed: IngestResult['failed'] = [];
+  for (const f of outcome.failed) {
     const v = valid[f.index] as { index: number; item: StoredEvent };
-    return { index: v.index, eventId: v.item.eventId, reason: f.reason };
-  });
+    if (f.permanent) {
+      // DynamoDB refused this event itself: resending cannot help, so it is a 4xx at its index.
+      errors.push({
+        index: v.index,
+        eventId: v.item.eventId,
+        issues: [
+          { path: '', message: `could not be stored (${f.reason}); fix or drop this event` },
+        ],
+      });
+    } else failed.push({ index: v.index, eventId: v.item.eventId, reason: f.reason });
+  }
+  errors.sort((a, b) => a.index - b.index);
   if (failed.length > 0 && outcome.stored.length === 0 && outcome.duplicates.length === 0) {
     throw new ServiceUnavailableError(
       `None of the ${failed.length} valid events could be stored (${failed[0]?.reason}). Resend the batch: ingestion is idempotent.`,

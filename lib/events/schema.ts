@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DAY_MS } from '../days.ts';
+import { DAY_MS, dayNumber, dayOf } from '../days.ts';
 import type { FieldIssue } from '../errors.ts';
 import { Id } from '../ids.ts';
 import { toFieldIssues } from '../validation.ts';
@@ -37,6 +37,13 @@ export const EVENT_LIMITS = {
   maxPropsKeys: 32,
   /** How far in the future `ts` may be (clock skew), in ms. */
   maxFutureMs: 5 * 60 * 1000,
+  /**
+   * How many UTC days back an event's day may be (today counts as 0). The
+   * nightly job keeps each customer's last 90 days (`PROFILE_WINDOW_DAYS`)
+   * and cannot apply a day older than that to a profile; 89 keeps every
+   * accepted event inside it, so an accepted event is always counted.
+   */
+  maxAgeDays: 89,
 } as const;
 
 /** A customer id as it appears in events and paths. */
@@ -150,6 +157,18 @@ export function checkEvent(value: unknown, clock: EventClock): EventCheck {
         {
           path: 'ts',
           message: `is more than 5 minutes in the future (server time ${clock.now.toISOString()}); send the time the event happened, with its zone`,
+        },
+      ],
+    };
+  }
+  if (dayNumber(dayOf(parsed.data.ts)) < dayNumber(dayOf(clock.now)) - EVENT_LIMITS.maxAgeDays) {
+    return {
+      ok: false,
+      eventId: parsed.data.eventId,
+      issues: [
+        {
+          path: 'ts',
+          message: `is more than ${EVENT_LIMITS.maxAgeDays} days before today (${dayOf(clock.now)}, UTC): the nightly job keeps a 90-day window per customer and could not count it; send events within ${EVENT_LIMITS.maxAgeDays} days`,
         },
       ],
     };

@@ -16,8 +16,8 @@ export interface PutOutcome {
   stored: number[];
   /** Already stored before (same key): not written again. */
   duplicates: number[];
-  /** Could not be stored before the deadline (throttling); safe to resend. */
-  failed: Array<{ index: number; reason: string }>;
+  /** Could not be stored: refused by DynamoDB (`permanent`) or throttled past the deadline (safe to resend). */
+  failed: Array<{ index: number; reason: string; permanent?: boolean }>;
 }
 
 /** Options for reading a customer's history. */
@@ -98,7 +98,7 @@ export class DynamoEventStore implements EventStore {
     return {
       stored: written.written.map((w) => fresh[w] as number),
       duplicates,
-      failed: written.failed.map((f) => ({ index: fresh[f.index] as number, reason: f.reason })),
+      failed: written.failed.map((f) => ({ ...f, index: fresh[f.index] as number })),
     };
   }
 

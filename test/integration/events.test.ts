@@ -46,6 +46,23 @@ async function post(body: string | unknown, contentType = 'application/json') {
 }
 
 describe('POST /events against dynalite', () => {
+  it.each([1e16, 1e126, 1e200, 1e-200, 5e-324])(
+    'answers value %s with a 400 at its index and stores its 99 neighbours',
+    async (value) => {
+      const c = `num-${run}-${String(value).replace(/[^\w]/g, '')}`;
+      const batch = Array.from({ length: 100 }, (_, n) =>
+        n === 42 ? event(c, n, { type: 'purchase', value }) : event(c, n),
+      );
+
+      const { status, body } = await post(batch);
+
+      expect(status).toBe(207);
+      expect(body.accepted).toBe(99);
+      expect(body.failed).toEqual([]);
+      expect(body.errors.map((e) => [e.index, e.issues[0]?.path])).toEqual([[42, 'value']]);
+    },
+  );
+
   it('stores the valid events of a mixed batch and answers 207 with exact per-index errors', async () => {
     const c = `mixed-${run}`;
     const batch = [

@@ -108,7 +108,7 @@ describe('batchWrite under throttling (mocked DynamoDB)', () => {
     expect(result.failed[0]?.reason).toMatch(/throttled/);
   });
 
-  it('fails the items of a call rejected for a non-retryable reason, with that reason', async () => {
+  it('fails each item of a call rejected for a non-retryable reason, trying each alone once', async () => {
     const { policy } = fakeTime(60_000);
     mock
       .on(BatchWriteCommand)
@@ -124,10 +124,34 @@ describe('batchWrite under throttling (mocked DynamoDB)', () => {
     expect(result).toEqual({
       written: [],
       failed: [
-        { index: 0, reason: 'ValidationException' },
-        { index: 1, reason: 'ValidationException' },
+        { index: 0, reason: 'ValidationException', permanent: true },
+        { index: 1, reason: 'ValidationException', permanent: true },
       ],
     });
-    expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(1);
+    expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(3);
+  });
+
+  it('isolates an item DynamoDB refuses: its 24 neighbours are written, it alone fails as permanent', async () => {
+    const { policy } = fakeTime(60_000);
+    const bad = items[7];
+    mock.on(BatchWriteCommand).callsFake((input) => {
+      const puts = input.RequestItems.t as Array<{ PutRequest: { Item: { sk: string } } }>;
+      if (puts.some((p) => p.PutRequest.Item.sk === bad?.sk)) {
+        throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+          name: 'ValidationException',
+        });
+      }
+      return {};
+    });
+
+    const result = await batchWrite(
+      doc,
+      't',
+      items.slice(0, 25).map((p) => ({ put: p })),
+      policy,
+    );
+
+    expect(result.written).toEqual(Array.from({ length: 25 }, (_, i) => i).filter((i) => i !== 7));
+    expect(result.failed).toEqual([{ index: 7, reason: 'ValidationException', permanent: true }]);
   });
 });

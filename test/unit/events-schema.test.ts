@@ -3,6 +3,7 @@ import type { AppError } from '#lib/errors.ts';
 import { batchFormat, parseBatch } from '#lib/events/ingest.ts';
 import { EVENT_SHARDS, shardOf, toStoredEvent } from '#lib/events/keys.ts';
 import { checkEvent, EVENT_LIMITS } from '#lib/events/schema.ts';
+import { PROFILE_WINDOW_DAYS } from '#lib/insights/profiles.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const clock = { now: NOW, retentionDays: 400 };
@@ -199,4 +200,19 @@ describe('batch parsing', () => {
       expect(check.ok || check.issues[0]?.message).toMatch(/1-128 printable characters/);
     },
   );
+
+  it('accepts an event of 89 days ago and refuses one of 90, naming the window', () => {
+    const daysAgo = (n: number) => new Date(NOW.getTime() - n * 86_400_000).toISOString();
+
+    expect(checkEvent({ ...valid, ts: daysAgo(89) }, clock).ok).toBe(true);
+    const old = checkEvent({ ...valid, ts: daysAgo(90) }, clock);
+    expect(old.ok || old.issues[0]).toMatchObject({
+      path: 'ts',
+      message: expect.stringMatching(/more than 89 days before today/),
+    });
+  });
+
+  it('accepts only days the nightly job can still apply to a profile', () => {
+    expect(EVENT_LIMITS.maxAgeDays).toBeLessThan(PROFILE_WINDOW_DAYS);
+  });
 });
