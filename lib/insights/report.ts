@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import { EVENT_TYPES, type EventType } from '../events/schema.ts';
 import { validate } from '../validation.ts';
 import type { CampaignLearning } from './campaigns.ts';
+import { toCsv } from './csv.ts';
 import type { DayPartial } from './partial.ts';
 import type { CustomerSummary } from './profiles.ts';
 import { type Rate, SEGMENTS, type Segment, wilson } from './stats.ts';
@@ -122,29 +123,27 @@ export const CUSTOMER_CSV_COLUMNS = [
   'preferredChannel',
 ] as const;
 
-/** `customers.csv`: one row per active customer (ids are `[\w.:@+-]`, so no quoting is needed). */
+/** `customers.csv`: one row per active customer, quoted and formula-escaped (`toCsv`). */
 export function customersCsv(summaries: readonly CustomerSummary[]): string {
   const rows = [...summaries]
     .sort((a, b) => a.customerId.localeCompare(b.customerId))
-    .map((s) =>
-      [
-        s.customerId,
-        s.rfm?.segment ?? '',
-        s.rfm?.r ?? '',
-        s.rfm?.f ?? '',
-        s.rfm?.m ?? '',
-        s.engagement,
-        s.churnRisk,
-        s.recencyDays,
-        s.windows.d90.counts.purchase ?? 0,
-        s.windows.d90.revenue.toFixed(2),
-        s.rates.open.rate.toFixed(4),
-        s.rates.click.rate.toFixed(4),
-        s.bestHour ?? '',
-        s.preferredChannel ?? '',
-      ].join(','),
-    );
-  return `${[CUSTOMER_CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
+    .map((s) => [
+      s.customerId,
+      s.rfm?.segment ?? '',
+      s.rfm?.r ?? '',
+      s.rfm?.f ?? '',
+      s.rfm?.m ?? '',
+      s.engagement,
+      s.churnRisk,
+      s.recencyDays,
+      s.windows.d90.counts.purchase ?? 0,
+      s.windows.d90.revenue.toFixed(2),
+      s.rates.open.rate.toFixed(4),
+      s.rates.click.rate.toFixed(4),
+      s.bestHour ?? '',
+      s.preferredChannel ?? '',
+    ]);
+  return toCsv(CUSTOMER_CSV_COLUMNS, rows);
 }
 
 /** S3 keys of a day's report. */

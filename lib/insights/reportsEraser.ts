@@ -3,6 +3,7 @@ import { mapLimit } from '../async.ts';
 import { CUSTOMER_OBJECTS } from '../aws/resources.ts';
 import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
 import type { CustomerDataEraser } from '../privacy/eraseCustomer.ts';
+import { parseCsv, toCsv, unescapeCell } from './csv.ts';
 import type { SavedShard } from './mapDay.ts';
 import type { PopulationEntry } from './population.ts';
 
@@ -42,11 +43,20 @@ export function reportsEraser(s3: S3Client, bucket: string): CustomerDataEraser 
       await mapLimit(csvs, ERASE_CONCURRENCY, async (key) => {
         const text = await getText(s3, bucket, key);
         if (text === undefined) return;
-        const lines = text.split('\n');
-        const kept = lines.filter((line) => line.split(',', 1)[0] !== customerId);
-        if (kept.length === lines.length) return;
-        removed += lines.length - kept.length;
-        await putText(s3, bucket, key, kept.join('\n'), 'text/csv; charset=utf-8');
+        const [header = [], ...rows] = parseCsv(text);
+        const kept = rows.filter((row) => unescapeCell(row[0] ?? '') !== customerId);
+        if (kept.length === rows.length) return;
+        removed += rows.length - kept.length;
+        await putText(
+          s3,
+          bucket,
+          key,
+          toCsv(
+            header,
+            kept.map((row) => row.map(unescapeCell)),
+          ),
+          'text/csv; charset=utf-8',
+        );
       });
       // One listing of the job's working files serves both kinds.
       const working = await keysUnder(s3, bucket, population.prefix, '.json');
