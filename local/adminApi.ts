@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { CatalogItem } from '#lib/catalog/schema.ts';
 import { CATALOG_WRITE_CHUNK } from '#lib/catalog/store.ts';
 import { COPY_KINDS } from '#lib/copy/kinds.ts';
-import { NotFoundError } from '#lib/errors.ts';
-import { defineApi } from '#lib/http/api.ts';
+import { AppError, NotFoundError } from '#lib/errors.ts';
+import { defineApi, type HttpRequest } from '#lib/http/api.ts';
 import { readJson } from '#lib/http/body.ts';
 import { json } from '#lib/http/response.ts';
 import type { WorldWriter } from './demo.ts';
@@ -20,6 +20,26 @@ const VariantUpload = z.strictObject({
     )
     .max(CATALOG_WRITE_CHUNK),
 });
+/**
+ * The header Muse's CLIs send to the admin routes. A custom header cannot be
+ * set on a cross-site "simple" request (a form post, a `text/plain` fetch):
+ * a browser would first ask with a CORS preflight, which the bridge does not
+ * grant, so a web page cannot make `npm start` run jobs or load data.
+ */
+export const ADMIN_HEADER = { 'x-muse-admin': '1' } as const;
+
+/** What every admin call must carry: {@link ADMIN_HEADER} and a JSON content type. */
+function requireAdmin(request: HttpRequest): void {
+  const type = request.headers['content-type'] ?? '';
+  if (request.headers['x-muse-admin'] !== '1' || !/^application\/json\b/i.test(type)) {
+    throw new AppError(
+      403,
+      'admin_only',
+      'Admin routes take POST with content-type: application/json and the header the Muse CLIs send (x-muse-admin: 1).',
+    );
+  }
+}
+
 const CatalogUpload = z.strictObject({ items: z.array(CatalogItem).max(CATALOG_WRITE_CHUNK) });
 
 /**
@@ -31,14 +51,18 @@ const CatalogUpload = z.strictObject({ items: z.array(CatalogItem).max(CATALOG_W
 export function adminApi(scheduler: Scheduler, world: WorldWriter) {
   return defineApi([
     {
-      method: 'GET',
+      method: 'POST',
       path: '/_local/jobs',
-      handle: async () => json(200, { jobs: scheduler.nextRuns() }),
+      handle: async (request) => {
+        requireAdmin(request);
+        return json(200, { jobs: scheduler.nextRuns() });
+      },
     },
     {
       method: 'POST',
       path: '/_local/catalog',
       handle: async (request) => {
+        requireAdmin(request);
         const { items } = readJson(request, CatalogUpload, {
           maxBytes: 16 * 1024 * 1024,
           what: 'catalog upload',
@@ -51,6 +75,7 @@ export function adminApi(scheduler: Scheduler, world: WorldWriter) {
       method: 'POST',
       path: '/_local/variants',
       handle: async (request) => {
+        requireAdmin(request);
         const { variants } = readJson(request, VariantUpload, {
           maxBytes: 4 * 1024 * 1024,
           what: 'variant registration',
@@ -62,8 +87,9 @@ export function adminApi(scheduler: Scheduler, world: WorldWriter) {
     {
       method: 'POST',
       path: '/_local/jobs/{name}',
-      handle: async ({ params }) => {
-        const name = params.name ?? '';
+      handle: async (request) => {
+        requireAdmin(request);
+        const name = request.params.name ?? '';
         if (!(name in scheduler.nextRuns())) {
           throw new NotFoundError(
             `Unknown job "${name}". Known jobs: ${Object.keys(scheduler.nextRuns()).join(', ') || 'none'}.`,

@@ -122,6 +122,34 @@ export function writeResult(res: ServerResponse, result: LambdaFunctionURLResult
   res.end(body);
 }
 
+/**
+ * The raw response to a request Node could not parse: 431 when its headers
+ * (a long path included) are too large, else 400; JSON with its length, and
+ * no body at all for a HEAD (whose response must not have one, or the client
+ * cannot parse what follows).
+ */
+export function clientErrorResponse(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): string {
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const body = JSON.stringify({
+    error: tooLarge
+      ? {
+          code: 'headers_too_large',
+          message: 'The request line and headers exceed 16 KB; shorten the path or query.',
+        }
+      : { code: 'bad_request', message: 'Malformed HTTP request.' },
+  });
+  const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+  return [
+    `HTTP/1.1 ${status}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    '',
+    head ? '' : body,
+  ].join('\r\n');
+}
+
 /** Reads a body up to `maxBytes`; past that it drains (bounded) and reports too large. */
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -137,6 +165,31 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
   }
   if (size > maxBytes) throw new PayloadTooLargeError(maxBytes, size);
   return Buffer.concat(chunks, size);
+}
+
+/** Host names the bridge answers to: the loopback names a local client uses. */
+const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * Whether a `Host` header names this server on loopback. Anything else is
+ * refused: a web page on another origin can make a browser resolve its own
+ * name to 127.0.0.1 (DNS rebinding) and read the answers, and its requests
+ * still say that name in `Host`.
+ */
+export function isLocalHost(host: string | undefined, port: number): boolean {
+  return host !== undefined && LOCAL_HOSTS.some((name) => host === `${name}:${port}`);
+}
+
+/** 403 for a request whose `Host` is not this server on loopback. */
+class ForbiddenHostError extends AppError {
+  constructor(host: string | undefined) {
+    super(
+      403,
+      'forbidden_host',
+      `This local server answers only Host ${LOCAL_HOSTS.map((h) => `${h}:<port>`).join(', ')} (DNS-rebinding protection); got ${JSON.stringify(host ?? '')}.`,
+    );
+    this.name = 'ForbiddenHostError';
+  }
 }
 
 /**
@@ -182,6 +235,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
     try {
+      if (!isLocalHost(req.headers.host, (server.address() as AddressInfo).port)) {
+        req.resume();
+        throw new ForbiddenHostError(req.headers.host);
+      }
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       const owner = ownerOf(routes, path);
       if (!owner) {
@@ -218,11 +275,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       }
     }
   });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable)
-      socket.end(
-        'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"bad_request","message":"Malformed HTTP request."}}',
-      );
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+    if (!socket.writable) return;
+    socket.end(clientErrorResponse(error));
   });
 
   const host = options.host ?? '127.0.0.1';

@@ -1,3 +1,5 @@
+import { ADMIN_HEADER } from './adminApi.ts';
+
 /**
  * `npm run job -- <name>`: runs a scheduled job now. When `npm start` is
  * running it asks it to run the job (it owns the emulators' data directory);
@@ -26,9 +28,7 @@ async function viaRunningStack(): Promise<boolean> {
   try {
     response = await fetch(
       `http://127.0.0.1:${settings.port}/_local/jobs/${encodeURIComponent(name as string)}`,
-      {
-        method: 'POST',
-      },
+      { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN_HEADER } },
     );
   } catch {
     return false; // nothing listening: run it ourselves

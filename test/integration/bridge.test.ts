@@ -1,8 +1,11 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '#lib/health/health.ts';
+import { ADMIN_HEADER, adminApi } from '#local/adminApi.ts';
 import { type Bridge, MAX_BODY_BYTES, startBridge } from '#local/bridge.ts';
 import { HTTP_FUNCTIONS } from '#local/functions.ts';
+import type { Scheduler } from '#local/scheduler.ts';
 
 let bridge: Bridge;
 
@@ -11,12 +14,40 @@ interface ErrorBody {
 }
 const errorOf = async (res: Response) => (await res.json()) as ErrorBody;
 
+/** A scheduler with one job that only counts its runs (the admin routes' job runner). */
+let jobRuns = 0;
+const scheduler: Scheduler = {
+  nextRuns: () => ({ tick: null }),
+  runNow: async () => ++jobRuns,
+  stop: async () => {},
+};
+const admin = adminApi(scheduler, { putItems: async () => {}, register: async () => {} });
+
 beforeAll(async () => {
   bridge = await startBridge({
     port: 0,
-    functions: { ...HTTP_FUNCTIONS, echo: () => import('#test/support/echoFunction.ts') },
+    functions: {
+      ...HTTP_FUNCTIONS,
+      echo: () => import('#test/support/echoFunction.ts'),
+      local: async () => ({ api: admin, handler: admin.handler }),
+    },
   });
 });
+
+/** A raw HTTP request (fetch cannot set Host), answered as status, headers and body. */
+function raw(method: string, path: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${bridge.url}${path}`, { method, headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 afterAll(async () => {
   await bridge.close();
 });
@@ -130,5 +161,44 @@ describe('HTTP bridge', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request/);
     expect(raw).toContain('"code":"bad_request"');
     expect(after.status).toBe(200);
+  });
+
+  it('refuses a Host that is not this server on loopback (DNS rebinding) with 403', async () => {
+    const port = new URL(bridge.url).port;
+
+    const foreign = await raw('GET', '/health', { host: `evil.example:${port}` });
+    const local = await raw('GET', '/health', { host: `localhost:${port}` });
+
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error.code).toBe('forbidden_host');
+    expect(local.status).toBe(200);
+  });
+
+  it('runs admin jobs only for POST with JSON and the CLI header, not for a cross-site text/plain post', async () => {
+    const before = jobRuns;
+
+    const crossSite = await post('/_local/jobs/tick', '{}', { 'content-type': 'text/plain' });
+    const noHeader = await post('/_local/jobs/tick', '{}');
+    const cli = await post('/_local/jobs/tick', '{}', ADMIN_HEADER);
+
+    expect([crossSite.status, noHeader.status, cli.status]).toEqual([403, 403, 200]);
+    expect(jobRuns).toBe(before + 1);
+  });
+
+  it('does not list the admin routes in a 404', async () => {
+    const res = await fetch(`${bridge.url}/nope`);
+
+    expect((await errorOf(res)).error.message).not.toContain('/_local');
+  });
+
+  it('answers a very long path with a well-formed 431: JSON for GET, no body for HEAD', async () => {
+    const path = `/${'a'.repeat(20_000)}`;
+
+    const head = await raw('HEAD', path, {});
+    const get = await raw('GET', path, {});
+
+    expect([head.status, head.body]).toEqual([431, '']);
+    expect(get.status).toBe(431);
+    expect(JSON.parse(get.body).error.code).toBe('headers_too_large');
   });
 });
