@@ -13,6 +13,7 @@ import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/c
 import { env, pipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { createS3Client } from '#lib/aws/clients.ts';
+import { sha256File } from '#lib/model/cache.ts';
 import { type LoadedModel, loadModel } from '#lib/model/loadModel.ts';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { startS3rver } from '#local/emulators.ts';
@@ -214,6 +215,12 @@ export async function runModelBench(shapes: ShapeName[]): Promise<Record<string,
         await model.generate(promptTokens, { ...GREEDY, maxNewTokens: 1 });
         return performance.now() - t0;
       });
+      // What reusing a warm /tmp cache now costs: every file hashed before it is trusted.
+      const verify = await repeat(3, 1, async () => {
+        const t0 = performance.now();
+        for (const file of manifest.files) await sha256File(join(dir, file.path));
+        return performance.now() - t0;
+      });
       const coldMs = median(cold.map((c) => c.ms));
       const plainMs = median(plain);
       coldRows.push({
@@ -223,6 +230,8 @@ export async function runModelBench(shapes: ShapeName[]): Promise<Record<string,
         'GetObject+session ms': plainMs,
         ratio: coldMs / plainMs,
         'warm 1st token ms': median(firstToken),
+        'cache sha256 check ms': median(verify),
+        'model MB': Math.round(manifest.files.reduce((n, f) => n + f.bytes, 0) / 1e6),
       });
 
       // Decode speed, side by side on the same prompt and token count.

@@ -1,5 +1,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { readManifest } from '../model/cache.ts';
+import { modelPrefix, weightsSha256 } from '../model/manifest.ts';
 
 /** The state of one table or bucket. */
 export interface ResourceStatus {
@@ -15,9 +17,23 @@ export interface HealthReport {
   mode: 'local' | 'aws';
   tables: Record<string, ResourceStatus>;
   buckets: Record<string, ResourceStatus>;
-  /** The model the functions are configured to load (id and version or `current`). */
-  model?: { id: string; version: string };
+  /** The model the functions are configured to load, and whether it can be served. */
+  model?: ModelStatus;
   checkedAt: string;
+}
+
+/** Whether generate and recommend can load their model, and if not, why. */
+export interface ModelStatus {
+  id: string;
+  /** As configured: a version or `current`. */
+  version: string;
+  ok: boolean;
+  /** The version `current` resolves to, when a manifest was found. */
+  resolved?: string;
+  /** Weights sha256 from the manifest. */
+  sha256?: string;
+  /** Why the model cannot be served (what generate and recommend answer 503 with), or `loadable`. */
+  detail: string;
 }
 
 /** What {@link checkHealth} inspects. */
@@ -29,6 +45,7 @@ export interface HealthDeps {
   /** Logical id → bucket name. */
   buckets: Record<string, string>;
   mode: 'local' | 'aws';
+  /** The model to check, in the model bucket (`buckets.models`). */
   model?: { id: string; version: string };
 }
 
@@ -48,6 +65,44 @@ async function bucketStatus(s3: S3Client, name: string): Promise<ResourceStatus>
     return { name, ok: true, detail: 'reachable' };
   } catch (error) {
     return { name, ok: false, detail: (error as Error).name };
+  }
+}
+
+/**
+ * What a model function would find: the pointer and manifest (as it reads
+ * them), then every file the manifest lists, with the size it lists (HEAD
+ * requests; a function verifies the bytes' sha256 itself when it loads).
+ */
+async function modelStatus(
+  s3: S3Client,
+  bucket: string,
+  model: { id: string; version: string },
+): Promise<ModelStatus> {
+  try {
+    const manifest = await readManifest({ s3, bucket, ...model });
+    const prefix = modelPrefix(manifest.id, manifest.version);
+    for (const file of manifest.files) {
+      const head = await s3
+        .send(new HeadObjectCommand({ Bucket: bucket, Key: `${prefix}${file.path}` }))
+        .catch(() => undefined);
+      if (head?.ContentLength !== file.bytes) {
+        return {
+          ...model,
+          ok: false,
+          resolved: manifest.version,
+          detail: `${file.path} is ${head ? `${head.ContentLength} bytes, the manifest says ${file.bytes}` : 'missing'}: republish the model (npm run model:publish)`,
+        };
+      }
+    }
+    return {
+      ...model,
+      ok: true,
+      resolved: manifest.version,
+      sha256: weightsSha256(manifest),
+      detail: 'loadable',
+    };
+  } catch (error) {
+    return { ...model, ok: false, detail: (error as Error).message };
   }
 }
 
@@ -72,17 +127,20 @@ async function all(
  * ```
  */
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
-  const [tables, buckets] = await Promise.all([
+  const modelBucket = deps.buckets.models;
+  const [tables, buckets, model] = await Promise.all([
     all(deps.tables, (name) => tableStatus(deps.dynamo, name)),
     all(deps.buckets, (name) => bucketStatus(deps.s3, name)),
+    deps.model && modelBucket ? modelStatus(deps.s3, modelBucket, deps.model) : undefined,
   ]);
-  const ok = [...Object.values(tables), ...Object.values(buckets)].every((r) => r.ok);
+  const ok =
+    [...Object.values(tables), ...Object.values(buckets)].every((r) => r.ok) && (model?.ok ?? true);
   return {
     status: ok ? 'ok' : 'degraded',
     mode: deps.mode,
     tables,
     buckets,
-    ...(deps.model ? { model: deps.model } : {}),
+    ...(model ? { model } : {}),
     checkedAt: new Date().toISOString(),
   };
 }

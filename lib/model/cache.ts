@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import {
   type FileHandle,
   mkdir,
@@ -19,12 +20,14 @@ import {
   InsufficientStorageError,
   ModelNotPublishedError,
 } from '../errors.ts';
+import { logger } from '../log.ts';
 import {
   CurrentPointer,
   currentKey,
   Manifest,
   type ManifestFile,
   modelPrefix,
+  WEIGHTS_FILE,
 } from './manifest.ts';
 
 /** Size of one ranged GET; every file is fetched as ranged GETs of at most this size. */
@@ -55,6 +58,8 @@ export interface CachedModel {
   /** Bytes downloaded now (0 when the verified cache was reused). */
   downloadedBytes: number;
   reused: boolean;
+  /** sha256 of the weights file's bytes as hashed on this machine (what responses report). */
+  weightsSha256: string;
 }
 
 /** Reads the manifest of `version` (resolving `current` through its pointer). */
@@ -66,32 +71,59 @@ export async function readManifest(
   if (version === 'current') {
     const pointer = await getText(loc.s3, loc.bucket, currentKey(loc.id));
     if (!pointer) {
-      throw new ModelNotPublishedError(
-        `No model "${loc.id}" is published in s3://${loc.bucket}/${currentKey(loc.id)}; ${hint}.`,
-      );
+      logger.warn('model pointer missing', { bucket: loc.bucket, key: currentKey(loc.id) });
+      throw new ModelNotPublishedError(`No model "${loc.id}" is published yet; ${hint}.`);
     }
     version = CurrentPointer.parse(JSON.parse(pointer)).version;
   }
   const key = `${modelPrefix(loc.id, version)}manifest.json`;
   const text = await getText(loc.s3, loc.bucket, key);
   if (!text) {
+    logger.warn('model manifest missing', { bucket: loc.bucket, key });
     throw new ModelNotPublishedError(
-      `No manifest at s3://${loc.bucket}/${key}; ${hint} --version ${version}.`,
+      `Model "${loc.id}" version ${version} has no manifest; ${hint} --version ${version}.`,
     );
   }
   return Manifest.parse(JSON.parse(text));
 }
 
-async function isVerified(dir: string, manifest: Manifest): Promise<boolean> {
-  const marker = await readFile(join(dir, VERIFIED_MARKER), 'utf8').catch(() => undefined);
-  if (!marker) return false;
-  const verified = JSON.parse(marker) as ManifestFile[];
-  if (JSON.stringify(verified) !== JSON.stringify(manifest.files)) return false;
-  for (const file of manifest.files) {
-    const info = await stat(join(dir, file.path)).catch(() => undefined);
-    if (info?.size !== file.bytes) return false;
+/** sha256 of a file on disk, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
+    hash.update(chunk as Buffer);
   }
-  return true;
+  return hash.digest('hex');
+}
+
+/**
+ * Whether a cached copy can be used: the marker names exactly the
+ * manifest's files, each has its size, and each file's bytes hash to the
+ * manifest's sha256 (hashed now, not trusted from an earlier run: a file
+ * corrupted in place keeps its size). Returns the weights' sha256 as hashed.
+ */
+async function verifiedCache(dir: string, manifest: Manifest): Promise<string | undefined> {
+  const marker = await readFile(join(dir, VERIFIED_MARKER), 'utf8').catch(() => undefined);
+  if (!marker) return undefined;
+  const verified = JSON.parse(marker) as ManifestFile[];
+  if (JSON.stringify(verified) !== JSON.stringify(manifest.files)) return undefined;
+  let weights: string | undefined;
+  for (const file of manifest.files) {
+    const path = join(dir, file.path);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.size !== file.bytes) return undefined;
+    const actual = await sha256File(path);
+    if (actual !== file.sha256) {
+      logger.warn('cached model file changed; downloading again', {
+        path,
+        actual,
+        expected: file.sha256,
+      });
+      return undefined;
+    }
+    if (file.path === WEIGHTS_FILE) weights = actual;
+  }
+  return weights ?? '';
 }
 
 async function ensureSpace(root: string, neededBytes: number): Promise<void> {
@@ -226,9 +258,15 @@ async function downloadFile(
   if (actual !== file.sha256) {
     await rm(partial, { force: true });
     const size = received === file.bytes ? '' : ` (received ${received} of ${file.bytes} bytes)`;
+    logger.error('model file checksum mismatch', {
+      bucket: loc.bucket,
+      key,
+      actual,
+      expected: file.sha256,
+    });
     throw new ChecksumMismatchError(
       `Refusing to load ${file.path}: its sha256 is ${actual}${size} but the manifest says ${file.sha256}. ` +
-        `The object s3://${loc.bucket}/${key} was changed or corrupted; the bad copy was deleted. Republish the model with npm run model:publish.`,
+        'The published copy was changed or corrupted; the bad download was deleted. Republish the model with npm run model:publish.',
     );
   }
   await rename(partial, dest);
@@ -257,7 +295,10 @@ export function localModelDir(cacheDir: string, id: string, version: string): st
 export async function cacheModel(loc: ModelLocation): Promise<CachedModel> {
   const manifest = await readManifest(loc);
   const dir = localModelDir(loc.cacheDir, manifest.id, manifest.version);
-  if (await isVerified(dir, manifest)) return { manifest, dir, downloadedBytes: 0, reused: true };
+  const reusedSha = await verifiedCache(dir, manifest);
+  if (reusedSha !== undefined) {
+    return { manifest, dir, downloadedBytes: 0, reused: true, weightsSha256: reusedSha };
+  }
 
   await rm(join(dir, VERIFIED_MARKER), { force: true });
   const needed = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
@@ -269,5 +310,7 @@ export async function cacheModel(loc: ModelLocation): Promise<CachedModel> {
     ),
   );
   await writeFile(join(dir, VERIFIED_MARKER), JSON.stringify(manifest.files));
-  return { manifest, dir, downloadedBytes: needed, reused: false };
+  // Each download was hashed as it arrived and equals the manifest's, or it threw.
+  const weightsSha256 = manifest.files.find((f) => f.path === WEIGHTS_FILE)?.sha256 ?? '';
+  return { manifest, dir, downloadedBytes: needed, reused: false, weightsSha256 };
 }

@@ -5,7 +5,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-common';
 import { type CachedModel, cacheModel } from './cache.ts';
-import { weightsSha256 } from './manifest.ts';
 import { gpt2Dims, OrtGpt2Model } from './ortGpt2.ts';
 import { sessionOptions } from './sessionOptions.ts';
 import type { TextModel } from './textModel.ts';
@@ -73,7 +72,8 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
     {
       id: cached.manifest.id,
       version: cached.manifest.version,
-      sha256: weightsSha256(cached.manifest),
+      // The bytes hashed on this machine, which the manifest's sha256 was checked against.
+      sha256: cached.weightsSha256,
       randomWeights: cached.manifest.random_weights,
       source: cached.manifest.source,
     },

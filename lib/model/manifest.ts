@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { KEYS } from '../aws/resources.ts';
 
+/** The weights file of a model (its sha256 is the model's identity). */
+export const WEIGHTS_FILE = 'onnx/model_quantized.onnx';
+
 /** Files a Lambda needs to run a model with `dtype: 'q8'` (transformers.js layout). */
 export const RUNTIME_FILES = [
   'config.json',
@@ -53,6 +56,6 @@ export const currentKey = KEYS.modelCurrent;
  * report so two deployments can tell whether they run the same model.
  */
 export function weightsSha256(manifest: Manifest): string {
-  const onnx = manifest.files.find((f) => f.path === 'onnx/model_quantized.onnx');
+  const onnx = manifest.files.find((f) => f.path === WEIGHTS_FILE);
   return onnx?.sha256 ?? '';
 }

@@ -227,14 +227,17 @@ describe('MuseStack (synthesized)', () => {
     template.hasOutput('ReportsBucketName', {});
   });
 
-  it('grants health only DescribeTable and ListBucket, on named resources', () => {
+  it('grants health only DescribeTable, ListBucket and GetObject under models/, on named resources', () => {
     const statements = policyStatements('Health');
 
     expect([...new Set(statements.flatMap((st) => [st.Action].flat()))].sort()).toEqual([
       'dynamodb:DescribeTable',
+      's3:GetObject',
       's3:ListBucket',
     ]);
     for (const st of statements) expect(JSON.stringify(st.Resource)).not.toBe('"*"');
+    const reads = statements.filter((st) => [st.Action].flat().includes('s3:GetObject'));
+    expect(JSON.stringify(reads.map((st) => st.Resource))).toMatch(/modelsBucket.*\/models\/\*"/);
   });
 
   it('grants generate GetObject under models/, reads of profiles, catalog and exemplars, and writes of variants only', () => {

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -11,7 +12,7 @@ import {
 } from '#lib/errors.ts';
 import { cacheModel, localModelDir, readManifest } from '#lib/model/cache.ts';
 import { loadModel } from '#lib/model/loadModel.ts';
-import { currentKey, modelPrefix, RUNTIME_FILES } from '#lib/model/manifest.ts';
+import { currentKey, modelPrefix, RUNTIME_FILES, weightsSha256 } from '#lib/model/manifest.ts';
 import { testClients } from '#test/support/clients.ts';
 import { publishTinyModel } from '#test/support/tinyModel.ts';
 
@@ -84,6 +85,28 @@ describe('model publish → load through s3rver', () => {
 
     expect(first).toMatchObject({ reused: false });
     expect(second).toMatchObject({ reused: true, downloadedBytes: 0, dir: first.dir });
+  });
+
+  it('downloads again a cached file corrupted in place (same size), and reports the sha256 it loaded', async () => {
+    const { s3, cfg } = testClients();
+    const manifest = await publishTinyModel();
+    const cacheDir = await tempCache();
+    const loc = { s3, bucket: cfg.modelBucket, id: manifest.id, version: 'current', cacheDir };
+    const first = await cacheModel(loc);
+    const weights = join(first.dir, 'onnx/model_quantized.onnx');
+    const bytes = await readFile(weights);
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
+    await writeFile(weights, bytes);
+
+    const again = await cacheModel(loc);
+
+    expect(again).toMatchObject({ reused: false, downloadedBytes: expect.any(Number) });
+    expect(again.weightsSha256).toBe(weightsSha256(manifest));
+    expect(
+      createHash('sha256')
+        .update(await readFile(weights))
+        .digest('hex'),
+    ).toBe(weightsSha256(manifest));
   });
 
   it('refuses a file whose sha256 does not match the manifest and deletes it', async () => {

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { PREFIXES } from '#lib/aws/resources.ts';
 import { ENV } from '#lib/envNames.ts';
 import { UrlFunction } from '../UrlFunction.ts';
 import { type ApiOptions, commonProps, DEFAULT_MODEL_ID, type ModelChoice } from './options.ts';
@@ -23,7 +24,12 @@ export class HealthApi extends Construct {
     this.fn.useTable(eventsTable, ENV.eventsTable, describe);
     // HeadBucket is authorised by s3:ListBucket on the bucket itself.
     const head = { bucketActions: ['s3:ListBucket'] };
-    this.fn.useBucket(modelBucket, ENV.modelBucket, head);
+    // ...and reads the model's pointer and manifest and heads its files (GetObject allows both).
+    this.fn.useBucket(modelBucket, ENV.modelBucket, head, {
+      actions: ['s3:GetObject'],
+      prefixes: [PREFIXES.models],
+      why: 'health reads the model manifest and checks the files it lists are there',
+    });
     this.fn.useBucket(reportsBucket, ENV.reportsBucket, head);
     // It names the model it would serve (it does not load it).
     this.fn.setEnv(ENV.modelId, options.modelId ?? DEFAULT_MODEL_ID);
