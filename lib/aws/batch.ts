@@ -233,28 +233,6 @@ export async function batchGet(
 }
 
 /**
- * Which of `keys` exist in `table` (keys-only {@link batchGet}); keys that
- * could not be checked before the deadline are returned in `unknown`.
- *
- * @example
- * ```ts
- * const { existing } = await existingKeys(doc, 'muse-events', items);
- * ```
- */
-export async function existingKeys(
-  doc: DynamoDBDocumentClient,
-  table: string,
-  keys: readonly TableKey[],
-  policy: RetryPolicy = DEFAULT_RETRY,
-): Promise<{ existing: Set<string>; unknown: Set<string> }> {
-  const { items, unknown } = await batchGet(doc, table, keys, { projection: 'pk, sk', policy });
-  return { existing: new Set(items.map((item) => keyOf(item as unknown as TableKey))), unknown };
-}
-
-/** The string form of a key that {@link existingKeys} returns. */
-export const tableKeyString = keyOf;
-
-/**
  * Deletes every item a Query matches (keys only, page by page), retrying
  * like {@link batchWrite}. Returns how many were deleted; throws a 503 if
  * some could not be (the caller may simply run it again: it is idempotent).

@@ -1,4 +1,3 @@
-import { tableKeyString } from '../aws/batch.ts';
 import {
   BatchTooLargeError,
   type FieldIssue,
@@ -171,12 +170,12 @@ export async function ingestEntries(
       receivedAt: clock.now,
       retentionDays: clock.retentionDays,
     });
-    const key = tableKeyString(item);
-    if (seen.has(key)) {
+    // The eventId is the event's identity: a second copy in the batch is a duplicate, whatever its ts.
+    if (seen.has(item.eventId)) {
       duplicates++;
       return;
     }
-    seen.add(key);
+    seen.add(item.eventId);
     valid.push({ index, item });
   });
   errors.sort((a, b) => a.index - b.index);

@@ -1,12 +1,11 @@
-import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import type { RetryPolicy } from '../async.ts';
 import {
-  batchWrite,
-  deleteWhere,
-  existingKeys,
-  type TableKey,
-  tableKeyString,
-} from '../aws/batch.ts';
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+} from '@aws-sdk/lib-dynamodb';
+import { mapLimit, type RetryPolicy } from '../async.ts';
+import { deleteWhere, type TableKey } from '../aws/batch.ts';
 import { nullPrototypeReviver } from '../dict.ts';
 import { CUSTOMER_INDEX, customerKey, dayShardKey, type StoredEvent } from './keys.ts';
 
@@ -14,7 +13,7 @@ import { CUSTOMER_INDEX, customerKey, dayShardKey, type StoredEvent } from './ke
 export interface PutOutcome {
   /** Stored now. */
   stored: number[];
-  /** Already stored before (same key): not written again. */
+  /** Their eventId was stored before (or by a copy in flight): not written again. */
   duplicates: number[];
   /** Could not be stored: refused by DynamoDB (`permanent`) or throttled past the deadline (safe to resend). */
   failed: Array<{ index: number; reason: string; permanent?: boolean }>;
@@ -33,7 +32,7 @@ export interface HistoryOptions {
  * ({@link DynamoEventStore}); domain code depends on this interface only.
  */
 export interface EventStore {
-  /** Stores the events whose keys are not stored yet. Keys must be distinct. */
+  /** Stores the events whose eventIds are not stored yet (at most once each, whatever their `ts`). EventIds must be distinct. */
   putNew(events: readonly StoredEvent[]): Promise<PutOutcome>;
   /** A customer's events, newest first. */
   customerEvents(customerId: string, options?: HistoryOptions): Promise<StoredEvent[]>;
@@ -43,13 +42,43 @@ export interface EventStore {
   deleteCustomerEvents(customerId: string): Promise<number>;
 }
 
+/** Calls of {@link DynamoEventStore.putNew} in flight at once (two conditional puts per event). */
+const PUT_CONCURRENCY = 32;
+
+/** Errors a resend may overcome (the SDK's own retries gave up). */
+const TRANSIENT_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
+
+/**
+ * The idempotency record of an eventId in the events table: partition
+ * `E#<eventId>`, sort key `ID`, holding the canonical item (the first copy
+ * that claimed the id) and the same TTL as the event, so an eventId is
+ * counted once within retention whatever `ts` a resend carries. Its
+ * `customerKey` is `R#<customerId>`: erasure finds records through the
+ * customer index, and history reads (`C#…`) never see them.
+ */
+export const ID_RECORD_PK_PREFIX = 'E#';
+/** Sort key of an eventId record. */
+export const ID_RECORD_SK = 'ID';
+/** `customerKey` prefix of eventId records. */
+export const ID_RECORD_CUSTOMER_PREFIX = 'R#';
+
+/** An event as a DynamoDB item. */
+type StoredItem = TableKey & Record<string, unknown>;
+
 /**
  * The item an event is stored as: `props` (keys chosen by clients) as a JSON
  * string, so no client key ever becomes a DynamoDB map key (the SDK's
  * marshalling treats a key named `constructor` as a class instance and a
  * `__proto__` key as the map's prototype).
  */
-function toItem(event: StoredEvent): TableKey & Record<string, unknown> {
+function toItem(event: StoredEvent): StoredItem {
   const { props, ...rest } = event;
   return props === undefined ? rest : { ...rest, propsJson: JSON.stringify(props) };
 }
@@ -82,24 +111,81 @@ export class DynamoEventStore implements EventStore {
     private readonly retry?: RetryPolicy,
   ) {}
 
+  /**
+   * Stores each event at most once per eventId, whatever its `ts`, under any
+   * concurrency (see {@link ID_RECORD_SK}): first a conditional put of the
+   * eventId's record, which fixes the event's canonical item (the first
+   * payload that claimed it); then a conditional put of that item. Exactly
+   * one call ever creates the item, and only that call counts it as stored;
+   * every other copy, in flight or later, is a duplicate. A copy that finds
+   * the record but not the item (the claimant failed or is still writing)
+   * writes the canonical item itself, so a claimed event is never lost.
+   */
   async putNew(events: readonly StoredEvent[]): Promise<PutOutcome> {
-    const { existing } = await existingKeys(this.doc, this.table, events, this.retry);
-    const fresh: number[] = [];
-    const duplicates: number[] = [];
-    events.forEach((event, i) => {
-      (existing.has(tableKeyString(event)) ? duplicates : fresh).push(i);
+    const outcome: PutOutcome = { stored: [], duplicates: [], failed: [] };
+    await mapLimit([...events.keys()], PUT_CONCURRENCY, async (index) => {
+      const event = events[index] as StoredEvent;
+      try {
+        const canonical = (await this.claim(event)) ?? toItem(event);
+        ((await this.putIfAbsent(canonical)) ? outcome.stored : outcome.duplicates).push(index);
+      } catch (error) {
+        const name = (error as { name?: string }).name ?? 'Error';
+        const permanent = !TRANSIENT_ERRORS.has(name);
+        outcome.failed.push({ index, reason: name, ...(permanent ? { permanent } : {}) });
+      }
     });
-    const written = await batchWrite(
-      this.doc,
-      this.table,
-      fresh.map((i) => ({ put: toItem(events[i] as StoredEvent) })),
-      this.retry,
+    for (const list of [outcome.stored, outcome.duplicates]) list.sort((a, b) => a - b);
+    outcome.failed.sort((a, b) => a.index - b.index);
+    return outcome;
+  }
+
+  /**
+   * Claims `event.eventId`: writes its record unless one exists. Returns
+   * undefined when this call claimed it, else the canonical item the record
+   * holds (from whichever copy claimed it first).
+   */
+  private async claim(event: StoredEvent): Promise<StoredItem | undefined> {
+    const item = toItem(event);
+    const key = { pk: `${ID_RECORD_PK_PREFIX}${event.eventId}`, sk: ID_RECORD_SK };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...key,
+            customerKey: `${ID_RECORD_CUSTOMER_PREFIX}${event.customerId}`,
+            item: JSON.stringify(item),
+            expiresAt: event.expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+    const found = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
-    return {
-      stored: written.written.map((w) => fresh[w] as number),
-      duplicates,
-      failed: written.failed.map((f) => ({ ...f, index: fresh[f.index] as number })),
-    };
+    const stored = found.Item?.item;
+    return typeof stored === 'string' ? (JSON.parse(stored) as StoredItem) : item;
+  }
+
+  /** Writes an event item unless it exists; true when this call created it. */
+  private async putIfAbsent(item: StoredItem): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   async customerEvents(customerId: string, options: HistoryOptions = {}): Promise<StoredEvent[]> {
@@ -141,17 +227,25 @@ export class DynamoEventStore implements EventStore {
     for await (const page of pages) yield (page.Items ?? []).map(fromItem);
   }
 
-  deleteCustomerEvents(customerId: string): Promise<number> {
-    return deleteWhere(
-      this.doc,
-      {
-        TableName: this.table,
-        IndexName: CUSTOMER_INDEX,
-        KeyConditionExpression: 'customerKey = :c',
-        ExpressionAttributeValues: { ':c': customerKey(customerId) },
-      },
-      `events of customer ${customerId}`,
-      this.retry,
+  async deleteCustomerEvents(customerId: string): Promise<number> {
+    const byIndex = (key: string, what: string) =>
+      deleteWhere(
+        this.doc,
+        {
+          TableName: this.table,
+          IndexName: CUSTOMER_INDEX,
+          KeyConditionExpression: 'customerKey = :c',
+          ExpressionAttributeValues: { ':c': key },
+        },
+        what,
+        this.retry,
+      );
+    const events = await byIndex(customerKey(customerId), `events of customer ${customerId}`);
+    // The eventId records hold copies of the events: they go too.
+    await byIndex(
+      `${ID_RECORD_CUSTOMER_PREFIX}${customerId}`,
+      `event ids of customer ${customerId}`,
     );
+    return events;
   }
 }
