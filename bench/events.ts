@@ -12,6 +12,7 @@ import { toStoredEvent } from '#lib/events/keys.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { eraseCustomer, eventsEraser } from '#lib/privacy/eraseCustomer.ts';
+import { DynamoErasureStore } from '#lib/privacy/erasures.ts';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 import { median, table } from './lib.ts';
@@ -122,7 +123,10 @@ export async function runEventsBench(): Promise<Record<string, unknown>> {
     }));
     await inBatches(events, (batch) => ingestEntries(store, batch, { now, retentionDays: 400 }));
     const t0 = performance.now();
-    const result = await eraseCustomer('heavy-customer', [eventsEraser(store)]);
+    const { result } = await eraseCustomer('heavy-customer', {
+      erasures: new DynamoErasureStore(doc, stack.env.MUSE_APP_TABLE as string),
+      erasers: [eventsEraser(store)],
+    });
     const ms = performance.now() - t0;
     if (result.removed.events !== 10_000)
       throw new Error(`erased ${result.removed.events} of 10000`);

@@ -4,13 +4,13 @@ import { ingestRequest } from '#lib/events/ingest.ts';
 import { CustomerId, EventBatch } from '#lib/events/schema.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { defineApi } from '#lib/http/api.ts';
-import { json } from '#lib/http/response.ts';
-import { customerErasers } from '#lib/privacy/deps.ts';
+import { answer } from '#lib/http/response.ts';
+import { erasureDeps } from '#lib/privacy/deps.ts';
 import { eraseCustomer } from '#lib/privacy/eraseCustomer.ts';
 
 const cfg = config();
 const store = new DynamoEventStore(documentClient(), cfg.eventsTable);
-const erasers = customerErasers();
+const erasure = erasureDeps();
 const retention = { retentionDays: cfg.events.retentionDays };
 
 /** `POST /events`: ingest engagement events; `DELETE /customers/{id}`: erase a customer. */
@@ -28,20 +28,21 @@ export const api = defineApi([
         207: 'Some failed: `errors` by index.',
       },
     },
-    handle: async (request) => {
-      const { status, result } = await ingestRequest(store, request, retention);
-      return json(status, result);
-    },
+    handle: async (request) => answer(await ingestRequest(store, request, retention)),
   },
   {
     method: 'DELETE',
     path: '/customers/{customerId}',
     doc: {
-      summary: 'Erase a customer: events, profile, and their rows in stored reports',
+      summary:
+        'Erase a customer: events and profile now, rows in stored reports by the next nightly run',
       params: { customerId: CustomerId },
-      responses: { 200: 'What was erased, per store.' },
+      responses: {
+        200: 'Nothing of the customer was stored.',
+        202: 'Own items erased now; stored reports cleaned within 24 h (hidden at once).',
+      },
     },
-    handle: async ({ params }) => json(200, await eraseCustomer(params.customerId ?? '', erasers)),
+    handle: async ({ params }) => answer(await eraseCustomer(params.customerId ?? '', erasure)),
   },
 ]);
 

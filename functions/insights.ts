@@ -6,10 +6,12 @@ import { defineApi } from '#lib/http/api.ts';
 import { json, text } from '#lib/http/response.ts';
 import { DynamoProfileStore, insightsOf } from '#lib/insights/profileStore.ts';
 import { ReportDay, S3ReportStore, serveReport } from '#lib/insights/report.ts';
+import { DynamoErasureStore } from '#lib/privacy/erasures.ts';
 
 const cfg = config();
 const profiles = new DynamoProfileStore(documentClient(), cfg.appTable);
 const reports = new S3ReportStore(s3Client(), cfg.reportsBucket);
+const erasures = new DynamoErasureStore(documentClient(), cfg.appTable);
 
 /** `GET /insights/{customerId}`: a customer's summary; `GET /reports/{date}`: a nightly report. */
 export const api = defineApi([
@@ -21,7 +23,8 @@ export const api = defineApi([
       params: { customerId: CustomerId },
       responses: { 200: 'Counts, rates with sample sizes, RFM, engagement, churn risk, text.' },
     },
-    handle: async ({ params }) => json(200, await insightsOf(profiles, params.customerId ?? '')),
+    handle: async ({ params }) =>
+      json(200, await insightsOf(profiles, erasures, params.customerId ?? '')),
   },
   {
     method: 'GET',
@@ -40,7 +43,7 @@ export const api = defineApi([
     },
     handle: async ({ params, headers, query }) => {
       const asked = { day: params.date ?? '', format: query.get('format'), accept: headers.accept };
-      const { contentType, body } = await serveReport(reports, asked);
+      const { contentType, body } = await serveReport(reports, erasures, asked);
       return text(200, contentType, body);
     },
   },

@@ -164,7 +164,8 @@ export class NightlyInsights extends Construct {
    */
   private grantSteps(storage: Storage): void {
     const { eventsTable, appTable, reportsBucket } = storage;
-    const { customerPrefix, campaignPrefix, catalog, variantPrefix, exemplars } = APP_PARTITIONS;
+    const { customerPrefix, campaignPrefix, catalog, variantPrefix, exemplars, erasures } =
+      APP_PARTITIONS;
     this.mapFn.useTable(eventsTable, ENV.eventsTable, { actions: ['dynamodb:Query'] });
     this.mapFn.useBucket(reportsBucket, ENV.reportsBucket, {
       actions: ['s3:GetObject', 's3:PutObject'],
@@ -184,6 +185,8 @@ export class NightlyInsights extends Construct {
       { actions: ['dynamodb:BatchGetItem'], partitions: [catalog, `${variantPrefix}*`] },
       // Each kind's exemplars: one item per kind in the EXEMPLARS partition.
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: [exemplars] },
+      // Pending erasures: read, then completed once every stored object is clean.
+      { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], partitions: [erasures] },
     );
     this.reduceFn.useBucket(reportsBucket, ENV.reportsBucket, {
       actions: ['s3:GetObject', 's3:PutObject'],

@@ -96,6 +96,7 @@ export function localName(resource: { id: string }): string {
  * | `VARIANT#<id>` | `VARIANT` | a registered copy variant |
  * | `EXEMPLARS` | `<kind>` | the exemplars quoted in prompts of a kind |
  * | `CATALOG` | `ITEM#<id>` | catalog items |
+ * | `ERASURES` | `<customerId>` | pending erasure requests (until the nightly job cleaned every stored object) |
  */
 export const APP_PARTITIONS = {
   customerPrefix: 'CUSTOMER#',
@@ -103,6 +104,7 @@ export const APP_PARTITIONS = {
   variantPrefix: 'VARIANT#',
   exemplars: 'EXEMPLARS',
   catalog: 'CATALOG',
+  erasures: 'ERASURES',
 } as const;
 
 /** Top-level prefixes of the buckets: IAM object grants are written per prefix. */

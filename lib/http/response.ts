@@ -45,6 +45,11 @@ export interface ErrorBody {
   };
 }
 
+/** A domain answer `{ status, result }` as a JSON response. */
+export function answer({ status, result }: { status: number; result: unknown }): HttpResult {
+  return json(status, result);
+}
+
 /** Builds a response with a body of the given content type (CSV, HTML, …). */
 export function text(statusCode: number, contentType: string, body: string): HttpResult {
   return { statusCode, headers: { 'content-type': contentType }, body };

@@ -3,12 +3,14 @@ import { DynamoCatalogStore } from '../catalog/store.ts';
 import { config } from '../config.ts';
 import { DynamoVariantStore } from '../copy/variants.ts';
 import { DynamoEventStore, type EventStore } from '../events/store.ts';
+import { DynamoErasureStore } from '../privacy/erasures.ts';
 import { DynamoCampaignStore } from './campaignStore.ts';
 import { S3ShardStore, type ShardStore } from './mapDay.ts';
 import type { NightlyDeps, ReduceDeps } from './nightly.ts';
 import { S3PopulationStore } from './population.ts';
 import { DynamoProfileStore } from './profileStore.ts';
 import { S3ReportStore } from './report.ts';
+import { s3Compactor } from './reportsEraser.ts';
 import { S3SignalStore } from './signals.ts';
 
 /** The map step's stores: the events table and the shard partials, from the configuration. */
@@ -32,6 +34,8 @@ export function reduceDeps(): ReduceDeps {
     signals: new S3SignalStore(s3Client(), cfg.reportsBucket),
     catalog: new DynamoCatalogStore(documentClient(), cfg.appTable),
     variants: new DynamoVariantStore(documentClient(), cfg.appTable),
+    erasures: new DynamoErasureStore(documentClient(), cfg.appTable),
+    compactor: s3Compactor(s3Client(), cfg.reportsBucket),
   };
 }
 

@@ -2,6 +2,7 @@ import type { CatalogStore } from '../catalog/store.ts';
 import { updateExemplars, type VariantStore } from '../copy/variants.ts';
 import { dict } from '../dict.ts';
 import type { EventStore } from '../events/store.ts';
+import type { ErasureStore } from '../privacy/erasures.ts';
 import type { RecommendationSignals } from '../recommend/signals.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
@@ -12,6 +13,7 @@ import type { ProfileStore } from './profileStore.ts';
 import { applyDay, type CustomerSummary, entriesOf, summarize, withRfm } from './profiles.ts';
 import { buildReport, customersCsv, type ReportStore, trendFor } from './report.ts';
 import { renderReportHtml, TREND_DAYS } from './reportHtml.ts';
+import type { StoredObjectCompactor } from './reportsEraser.ts';
 import { itemDayOf, type SignalStore, updateSignals } from './signals.ts';
 
 /** Customers read, updated and written per step of the reduce. */
@@ -30,6 +32,10 @@ export interface NightlyDeps {
   catalog: Pick<CatalogStore, 'getItems'>;
   /** Registered copy variants and the exemplars learned from them. */
   variants: VariantStore;
+  /** Pending erasures: left out of the day's results, then removed from every stored object. */
+  erasures: Pick<ErasureStore, 'pending' | 'complete'>;
+  /** The one writer that removes erased customers from stored reports and job files. */
+  compactor: StoredObjectCompactor;
 }
 
 /** What the steps after the map use: everything but the events table. */
@@ -43,6 +49,8 @@ export interface NightlyResult {
   /** Customers active that day (profiles updated). */
   customers: number;
   shards: { mapped: number[]; reused: number[] };
+  /** Erasure requests completed by this run, and the stored rows and entries it removed. */
+  erasures: { completed: number; rowsRemoved: number };
   campaigns: CampaignLearning[];
   /** The day's active customers' summaries, RFM scored over that population. */
   summaries: CustomerSummary[];
@@ -149,6 +157,10 @@ export async function finishDay(
   runId: string,
 ): Promise<NightlyResult> {
   const { day } = mapped;
+  // Erasures asked for before now: their customers are left out of what this run writes…
+  const pending = await deps.erasures.pending();
+  const erased = new Set(pending.map((p) => p.customerId));
+  for (const id of erased) delete mapped.partial.customers[id];
   const summaries = await reduceDay(deps, mapped);
   const campaigns = await accumulateCampaigns(deps.campaigns, mapped);
   await updateExemplars(deps.variants, campaigns);
@@ -156,12 +168,16 @@ export async function finishDay(
   const report = buildReport(day, mapped.partial, summaries, campaigns);
   const html = await renderReportHtml(report, await trendFor(deps.reports, report, TREND_DAYS));
   await deps.reports.put(report, customersCsv(summaries), html);
+  // …then removed from every stored report and job file, and the requests completed.
+  const compacted = await deps.compactor.compact(erased);
+  await deps.erasures.complete([...erased]);
   return {
     day,
     runId,
     events: mapped.partial.events,
     customers: summaries.length,
     shards: { mapped: mapped.mapped, reused: mapped.reused },
+    erasures: { completed: erased.size, rowsRemoved: compacted },
     campaigns,
     summaries,
     signals,

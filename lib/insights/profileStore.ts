@@ -4,6 +4,7 @@ import { batchGet, putAll } from '../aws/batch.ts';
 import { readState } from '../aws/stateJson.ts';
 import { NotFoundError, ServiceUnavailableError } from '../errors.ts';
 import { CustomerId } from '../events/schema.ts';
+import type { ErasureStore } from '../privacy/erasures.ts';
 import { validate } from '../validation.ts';
 import type { CustomerSummary, ProfileState } from './profiles.ts';
 
@@ -104,11 +105,16 @@ export class DynamoProfileStore implements ProfileStore {
  */
 export async function insightsOf(
   profiles: Pick<ProfileStore, 'getSummary'>,
+  erasures: Pick<ErasureStore, 'isPending'>,
   id: string,
 ): Promise<CustomerSummary> {
   const customerId = validate(CustomerId, id, 'customerId in the path');
-  const summary = await profiles.getSummary(customerId);
-  if (summary) return summary;
+  // An erased customer is invisible at once, even to a nightly run that read them before.
+  const [summary, erased] = await Promise.all([
+    profiles.getSummary(customerId),
+    erasures.isPending(customerId),
+  ]);
+  if (summary && !erased) return summary;
   throw new NotFoundError(
     `No insights for customer ${customerId} yet: the nightly job computes them from their events (locally: npm run insights -- --date YYYY-MM-DD).`,
   );

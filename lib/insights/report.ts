@@ -5,9 +5,10 @@ import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
 import { addDays, windowEndingAt } from '../days.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { EVENT_TYPES, type EventType } from '../events/schema.ts';
+import type { ErasureStore } from '../privacy/erasures.ts';
 import { validate } from '../validation.ts';
 import type { CampaignLearning } from './campaigns.ts';
-import { toCsv } from './csv.ts';
+import { parseCsv, toCsv, unescapeCell } from './csv.ts';
 import type { DayPartial } from './partial.ts';
 import type { CustomerSummary } from './profiles.ts';
 import { type Rate, SEGMENTS, type Segment, wilson } from './stats.ts';
@@ -261,13 +262,26 @@ export const ReportDay = z.union([
 /** The report a `GET /reports/{date}` asks for, validated, in its format and content type. */
 export async function serveReport(
   reports: ReportStore,
+  erasures: Pick<ErasureStore, 'pending'>,
   request: { day: string; format: string | null; accept: string | undefined },
 ): Promise<{ contentType: string; body: string }> {
   const day = validate(ReportDay, request.day, 'date in the path');
   const served = await readReport(reports, day, reportFormat(request.format, request.accept));
-  return served.format === 'json'
-    ? { contentType: 'application/json; charset=utf-8', body: JSON.stringify(served.body) }
-    : { contentType: REPORT_TYPES[served.format], body: served.body };
+  if (served.format === 'json') {
+    return { contentType: 'application/json; charset=utf-8', body: JSON.stringify(served.body) };
+  }
+  if (served.format === 'html') return { contentType: REPORT_TYPES.html, body: served.body };
+  // Rows of customers whose erasure the nightly job has not completed yet are never served.
+  const erased = new Set((await erasures.pending()).map((p) => p.customerId));
+  const [header = [], ...rows] = erased.size > 0 ? parseCsv(served.body) : [];
+  const body =
+    erased.size > 0
+      ? toCsv(
+          header,
+          rows.filter((r) => !erased.has(unescapeCell(r[0] ?? ''))).map((r) => r.map(unescapeCell)),
+        )
+      : served.body;
+  return { contentType: REPORT_TYPES.csv, body };
 }
 
 /** Content types of the non-JSON report formats. */

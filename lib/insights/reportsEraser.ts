@@ -2,7 +2,6 @@ import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../async.ts';
 import { CUSTOMER_OBJECTS } from '../aws/resources.ts';
 import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
-import type { CustomerDataEraser } from '../privacy/eraseCustomer.ts';
 import { parseCsv, toCsv, unescapeCell } from './csv.ts';
 import type { SavedShard } from './mapDay.ts';
 import type { PopulationEntry } from './population.ts';
@@ -26,17 +25,24 @@ async function keysUnder(
   return keys;
 }
 
+/** Removes erased customers from every stored object that names customers. */
+export interface StoredObjectCompactor {
+  /** Rewrites each object that holds any of `customerIds` without them; returns rows and entries removed. */
+  compact(customerIds: ReadonlySet<string>): Promise<number>;
+}
+
 /**
- * Erases a customer from the reports bucket: their rows in every
- * `reports/<date>/customers.csv`, and from the nightly job's working files
- * under `insights/` (population index entries, per-shard partials). Report
- * summaries hold only aggregates and stay. Only objects that change are
- * rewritten; the count is rows and entries removed.
+ * {@link StoredObjectCompactor} on the reports bucket: rows of every
+ * `reports/<date>/customers.csv`, and the nightly job's working files under
+ * `insights/` (population index entries, per-shard partials). Report
+ * summaries hold only aggregates and stay. Each object is read and rewritten
+ * at most once for all the ids, and only if it changes. Its one caller is the
+ * nightly job (the one writer of these objects), so erasures never race.
  */
-export function reportsEraser(s3: S3Client, bucket: string): CustomerDataEraser {
+export function s3Compactor(s3: S3Client, bucket: string): StoredObjectCompactor {
   return {
-    name: 'reportRows',
-    async erase(customerId) {
+    async compact(ids) {
+      if (ids.size === 0) return 0;
       let removed = 0;
       const { reportCustomers, population, shard } = CUSTOMER_OBJECTS;
       const csvs = await keysUnder(s3, bucket, reportCustomers.prefix, reportCustomers.suffix);
@@ -44,41 +50,36 @@ export function reportsEraser(s3: S3Client, bucket: string): CustomerDataEraser 
         const text = await getText(s3, bucket, key);
         if (text === undefined) return;
         const [header = [], ...rows] = parseCsv(text);
-        const kept = rows.filter((row) => unescapeCell(row[0] ?? '') !== customerId);
+        const kept = rows.filter((row) => !ids.has(unescapeCell(row[0] ?? '')));
         if (kept.length === rows.length) return;
         removed += rows.length - kept.length;
-        await putText(
-          s3,
-          bucket,
-          key,
-          toCsv(
-            header,
-            kept.map((row) => row.map(unescapeCell)),
-          ),
-          'text/csv; charset=utf-8',
+        const body = toCsv(
+          header,
+          kept.map((row) => row.map(unescapeCell)),
         );
+        await putText(s3, bucket, key, body, 'text/csv; charset=utf-8');
       });
       // One listing of the job's working files serves both kinds.
       const working = await keysUnder(s3, bucket, population.prefix, '.json');
       const populations = working.filter((k) => k.endsWith(population.suffix));
       await mapLimit(populations, ERASE_CONCURRENCY, async (key) => {
         const entries = await getJson<PopulationEntry[]>(s3, bucket, key);
-        const kept = (entries ?? []).filter((e) => e.id !== customerId);
+        const kept = (entries ?? []).filter((e) => !ids.has(e.id));
         if (!entries || kept.length === entries.length) return;
         removed += entries.length - kept.length;
         await putJson(s3, bucket, key, kept);
       });
-      await mapLimit(
-        working.filter((k) => k.startsWith(shard.prefix) && k.includes(shard.contains)),
-        ERASE_CONCURRENCY,
-        async (key) => {
-          const saved = await getJson<SavedShard>(s3, bucket, key);
-          if (!saved?.partial.customers[customerId]) return;
-          delete saved.partial.customers[customerId];
-          removed++;
-          await putJson(s3, bucket, key, saved);
-        },
+      const shards = working.filter(
+        (k) => k.startsWith(shard.prefix) && k.includes(shard.contains),
       );
+      await mapLimit(shards, ERASE_CONCURRENCY, async (key) => {
+        const saved = await getJson<SavedShard>(s3, bucket, key);
+        const found = [...ids].filter((id) => saved && Object.hasOwn(saved.partial.customers, id));
+        if (!saved || found.length === 0) return;
+        for (const id of found) delete saved.partial.customers[id];
+        removed += found.length;
+        await putJson(s3, bucket, key, saved);
+      });
       return removed;
     },
   };

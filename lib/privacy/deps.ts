@@ -1,15 +1,17 @@
-import { documentClient, s3Client } from '../aws/clients.ts';
+import { documentClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
 import { DynamoEventStore } from '../events/store.ts';
-import { reportsEraser } from '../insights/reportsEraser.ts';
-import { type CustomerDataEraser, eventsEraser, profileEraser } from './eraseCustomer.ts';
+import { type ErasureDeps, eventsEraser, profileEraser } from './eraseCustomer.ts';
+import { DynamoErasureStore } from './erasures.ts';
 
-/** Composition root of erasure: every store that holds a customer's data, from the configuration. */
-export function customerErasers(): CustomerDataEraser[] {
+/** Composition root of erasure: the erasure records and every store of a customer's own items. */
+export function erasureDeps(): ErasureDeps {
   const cfg = config();
-  return [
-    eventsEraser(new DynamoEventStore(documentClient(), cfg.eventsTable)),
-    profileEraser(documentClient(), cfg.appTable),
-    reportsEraser(s3Client(), cfg.reportsBucket),
-  ];
+  return {
+    erasures: new DynamoErasureStore(documentClient(), cfg.appTable),
+    erasers: [
+      eventsEraser(new DynamoEventStore(documentClient(), cfg.eventsTable)),
+      profileEraser(documentClient(), cfg.appTable),
+    ],
+  };
 }

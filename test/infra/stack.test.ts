@@ -288,28 +288,26 @@ describe('MuseStack (synthesized)', () => {
     expect(JSON.stringify(streaming[0]?.Properties.TargetFunctionArn)).toContain('Generate');
   });
 
-  it('grants events only batch reads/writes on its table, the customer index, customer partitions of the app table, and the report prefixes it erases from', () => {
+  it('grants events conditional puts on its table, the customer index, customer partitions and erasure records of the app table, and no S3 at all', () => {
     const statements = policyStatements('Events');
 
     expect(statements.map((st) => [st.Action].flat().sort())).toEqual([
-      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
       ['dynamodb:Query'],
       ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
-      ['s3:GetObject', 's3:PutObject'],
-      ['s3:ListBucket'],
+      ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
     ]);
-    expect(statements[4]).toMatchObject({
-      Condition: { StringLike: { 's3:prefix': ['reports/*', 'insights/*'] } },
-    });
-    expect(JSON.stringify(statements[3]?.Resource)).toMatch(/\/reports\/\*".*\/insights\/\*"/);
     expect(JSON.stringify(statements[1]?.Resource)).toMatch(/\/index\/byCustomer"/);
     expect(statements[2]).toMatchObject({
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*'] } },
     });
+    expect(statements[3]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ERASURES'] } },
+    });
     template.hasOutput('EventsUrl', {});
   });
 
-  it('grants insights only GetItem on customer partitions and GetObject under reports/', () => {
+  it('grants insights only GetItem on customer partitions, reads of erasure records and GetObject under reports/', () => {
     const statements = policyStatements('Insights');
 
     expect(statements).toEqual([
@@ -317,9 +315,13 @@ describe('MuseStack (synthesized)', () => {
         Action: 'dynamodb:GetItem',
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*'] } },
       }),
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ERASURES'] } },
+      }),
       expect.objectContaining({ Action: 's3:GetObject' }),
     ]);
-    expect(JSON.stringify(statements[1]?.Resource)).toMatch(/\/reports\/\*"/);
+    expect(JSON.stringify(statements[2]?.Resource)).toMatch(/\/reports\/\*"/);
     template.hasOutput('InsightsUrl', {});
   });
 
@@ -384,9 +386,13 @@ describe('MuseStack (synthesized)', () => {
       ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
       ['dynamodb:BatchGetItem'],
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
       ['s3:GetObject', 's3:PutObject'],
       ['s3:ListBucket'],
     ]);
+    expect(reduce[3]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ERASURES'] } },
+    });
     expect(reduce[0]).toMatchObject({
       Condition: {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*', 'CAMPAIGN#*'] },
@@ -400,6 +406,6 @@ describe('MuseStack (synthesized)', () => {
     expect(reduce[2]).toMatchObject({
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['EXEMPLARS'] } },
     });
-    expect(JSON.stringify(reduce[3]?.Resource)).toContain('/signals/*');
+    expect(JSON.stringify(reduce[4]?.Resource)).toContain('/signals/*');
   });
 });

@@ -178,11 +178,15 @@ describe('DELETE /customers/{customerId} against dynalite', () => {
     });
     return {
       status: res.status,
-      body: (await res.json()) as { removed: Record<string, number>; error?: { code: string } },
+      body: (await res.json()) as {
+        removed: Record<string, number>;
+        requestedAt?: string;
+        error?: { code: string };
+      },
     };
   };
 
-  it('removes the customer’s events and profile items, leaves others, and is idempotent', async () => {
+  it('removes the customer’s events and profile items now, leaves others, and is idempotent while the rest is pending', async () => {
     const c = `erase-${run}`;
     const other = `keep-${run}`;
     await post(Array.from({ length: 120 }, (_, i) => event(c, i)));
@@ -200,13 +204,14 @@ describe('DELETE /customers/{customerId} against dynalite', () => {
     const first = await erase(c);
     const second = await erase(c);
 
+    // 202: their own items are gone now; stored reports are cleaned by the next nightly run.
     expect(first).toMatchObject({
-      status: 200,
-      body: { removed: { events: 120, profileItems: 2 } },
+      status: 202,
+      body: { removed: { events: 120, profileItems: 2 }, scheduled: expect.any(Object) },
     });
     expect(second).toMatchObject({
-      status: 200,
-      body: { removed: { events: 0, profileItems: 0 } },
+      status: 202,
+      body: { removed: { events: 0, profileItems: 0 }, requestedAt: first.body.requestedAt },
     });
     expect(await store.customerEvents(c)).toEqual([]);
     expect(await store.customerEvents(other)).toHaveLength(1);

@@ -132,7 +132,7 @@ describe('hostile ids through ingest → nightly → insights → report → rec
     const path = `/customers/${encodeURIComponent(id)}`;
     const erased = await fetch(`${bridge.url}${path}`, { method: 'DELETE' });
 
-    expect(erased.status).toBe(200);
+    expect(erased.status).toBe(202);
     expect((await get(`/insights/${encodeURIComponent(id)}`)).status).toBe(404);
   });
 

@@ -10,9 +10,10 @@ import { runNightly } from '#lib/insights/nightly.ts';
 import { S3PopulationStore } from '#lib/insights/population.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { S3ReportStore } from '#lib/insights/report.ts';
-import { reportsEraser } from '#lib/insights/reportsEraser.ts';
+import { s3Compactor } from '#lib/insights/reportsEraser.ts';
 import { S3SignalStore } from '#lib/insights/signals.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
+import { DynamoErasureStore } from '#lib/privacy/erasures.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
@@ -52,6 +53,8 @@ beforeAll(async () => {
     signals: new S3SignalStore(testClients().s3, cfg.reportsBucket),
     catalog: new DynamoCatalogStore(doc, cfg.appTable),
     variants: new DynamoVariantStore(doc, cfg.appTable),
+    erasures: new DynamoErasureStore(doc, cfg.appTable),
+    compactor: s3Compactor(testClients().s3, cfg.reportsBucket),
   };
   await writeCatalog(deps.catalog as DynamoCatalogStore, buildWorld(options).catalog);
   for (let i = 0; i < events.length; i += 500)
@@ -171,28 +174,32 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(await page.text()).toMatch(/<h1>Muse nightly report/);
   });
 
-  it('erases a customer from the profile, the stored report and the next report', async () => {
+  it('erases a customer: hidden from served reports at once, gone from every stored object after the next run', async () => {
     const day = DAYS[1] as string;
     await runNightly(deps, day, nextRun());
     const csvOf = async () => (await fetch(`${bridge.url}/reports/${day}?format=csv`)).text();
+    const stored = async () => (await deps.reports.getCustomersCsv(day)) ?? '';
     const id = (await csvOf()).split('\n')[1]?.split(',')[0] as string;
     expect(await profiles.getSummary(id)).toBeDefined();
+    const erasures = deps.erasures as DynamoErasureStore;
 
-    const result = await eraseCustomer(id, [
-      eventsEraser(deps.events),
-      profileEraser(documentClient(), testConfig().appTable),
-      reportsEraser(testClients().s3, testConfig().reportsBucket),
-    ]);
+    const { status, result } = await eraseCustomer(id, {
+      erasures,
+      erasers: [eventsEraser(deps.events), profileEraser(documentClient(), testConfig().appTable)],
+    });
 
-    expect(result.removed.reportRows).toBeGreaterThanOrEqual(3); // csv row, population entry, shard partial
+    expect(status).toBe(202);
+    expect(result.removed.events).toBeGreaterThan(0);
     expect(await profiles.getSummary(id)).toBeUndefined();
     expect(await csvOf()).not.toMatch(new RegExp(`^${id},`, 'm'));
-    const population = await deps.population.get(day);
-    expect(population?.some((e) => e.id === id)).toBe(false);
+    expect(await stored()).toMatch(new RegExp(`^${id},`, 'm')); // the one writer has not run yet
 
-    await runNightly(deps, day, nextRun());
+    const run = await runNightly(deps, day, nextRun());
 
-    expect(await csvOf()).not.toMatch(new RegExp(`^${id},`, 'm'));
+    expect(run.erasures.completed).toBeGreaterThanOrEqual(1);
+    expect(await stored()).not.toMatch(new RegExp(`^${id},`, 'm'));
+    expect((await deps.population.get(day))?.some((e) => e.id === id)).toBe(false);
+    expect(await erasures.isPending(id)).toBe(false);
     expect(await profiles.getSummary(id)).toBeUndefined();
   });
 });

@@ -40,12 +40,7 @@ export const FUNCTION_READS: Record<string, { what: string; reads: string[] }> =
   },
   events: {
     what: 'events ingestion',
-    reads: [
-      'MUSE_APP_TABLE',
-      'MUSE_EVENTS_TABLE',
-      'MUSE_EVENT_RETENTION_DAYS',
-      'MUSE_REPORTS_BUCKET',
-    ],
+    reads: ['MUSE_APP_TABLE', 'MUSE_EVENTS_TABLE', 'MUSE_EVENT_RETENTION_DAYS'],
   },
   insights: { what: 'insight summaries', reads: ['MUSE_APP_TABLE', 'MUSE_REPORTS_BUCKET'] },
   'insights-map': { what: 'map one shard', reads: ['MUSE_EVENTS_TABLE', 'MUSE_REPORTS_BUCKET'] },

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { APP_PARTITIONS, PREFIXES } from '#lib/aws/resources.ts';
+import { APP_PARTITIONS } from '#lib/aws/resources.ts';
 import { ENV } from '#lib/envNames.ts';
 import { CUSTOMER_INDEX } from '#lib/events/keys.ts';
 import { UrlFunction } from '../UrlFunction.ts';
@@ -18,7 +18,7 @@ export class EventsApi extends Construct {
 
   constructor(scope: Construct, id: string, props: EventsApiProps) {
     super(scope, id);
-    const { eventsTable, appTable, reportsBucket } = props.storage;
+    const { eventsTable, appTable } = props.storage;
     // Validates and batch-writes up to 500 events: 512 MB is plenty; 30 s covers
     // the 8 s retry deadline for throttled writes and the erasure of a customer
     // with tens of thousands of events.
@@ -29,25 +29,29 @@ export class EventsApi extends Construct {
       timeout: Duration.seconds(30),
     });
     this.fn.setEnv(ENV.eventRetentionDays, String(props.eventRetentionDays ?? 400));
-    // Writes (and the dedupe read) on the events table; erasure finds a
-    // customer's events through the customer index only.
+    // Conditional puts of events and their eventId records (and reads of a
+    // record a copy finds); erasure finds a customer's items through the
+    // customer index only and deletes them in batches.
     this.fn.useTable(
       eventsTable,
       ENV.eventsTable,
-      { actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'] },
+      { actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchWriteItem'] },
       { actions: ['dynamodb:Query'], index: CUSTOMER_INDEX },
     );
-    // Erasure of profiles: customer partitions of the app table only.
-    this.fn.useTable(appTable, ENV.appTable, {
-      actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
-      partitions: [`${APP_PARTITIONS.customerPrefix}*`],
-    });
-    // Erasure from stored reports and the nightly job's working files: only those prefixes.
-    this.fn.useBucket(reportsBucket, ENV.reportsBucket, {
-      actions: ['s3:GetObject', 's3:PutObject'],
-      prefixes: [PREFIXES.reports, PREFIXES.insights],
-      why: 'erasure rewrites stored reports and job files without the erased customer',
-      list: true,
-    });
+    // Erasure: the customer's own partition of the app table, and the erasure
+    // records (written first; the nightly job cleans stored reports, so this
+    // function touches no S3 object).
+    this.fn.useTable(
+      appTable,
+      ENV.appTable,
+      {
+        actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+        partitions: [`${APP_PARTITIONS.customerPrefix}*`],
+      },
+      {
+        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchWriteItem'],
+        partitions: [APP_PARTITIONS.erasures],
+      },
+    );
   }
 }

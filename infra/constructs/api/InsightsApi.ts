@@ -19,10 +19,13 @@ export class InsightsApi extends Construct {
       timeout: Duration.seconds(10),
     });
     // Read-only, one item at a time, customer partitions only.
-    this.fn.useTable(options.storage.appTable, ENV.appTable, {
-      actions: ['dynamodb:GetItem'],
-      partitions: [`${APP_PARTITIONS.customerPrefix}*`],
-    });
+    this.fn.useTable(
+      options.storage.appTable,
+      ENV.appTable,
+      { actions: ['dynamodb:GetItem'], partitions: [`${APP_PARTITIONS.customerPrefix}*`] },
+      // Pending erasures: hidden from what it serves.
+      { actions: ['dynamodb:GetItem', 'dynamodb:Query'], partitions: [APP_PARTITIONS.erasures] },
+    );
     // Reports only (not the job's insights/ working files).
     this.fn.useBucket(options.storage.reportsBucket, ENV.reportsBucket, {
       actions: ['s3:GetObject'],
