@@ -64,10 +64,39 @@ const PATHS = [
   '/customers/',
 ] as const;
 
-/** A path segment: plausible ids, dates, junk and encoded junk, never the kept customer. */
+/** Ids a hostile client sends: Object.prototype's members, scripts, emoji, the limits. */
+const HOSTILE_IDS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'ünïcødé-客户',
+  '🛒🎁',
+  'x'.repeat(128),
+  'x'.repeat(129),
+  '.',
+  '..',
+];
+
+/** Numbers DynamoDB cannot store, and ones at the edges. */
+const HOSTILE_NUMBERS = [1e16, 1e126, 1e200, 1e-200, 5e-324, 2 ** 60, -1, 0, 1e9];
+
+/** A path segment: plausible ids, hostile ids, dates, junk and encoded junk, never the kept customer. */
 const segment = fc.oneof(
   fc.constantFrom('latest', '2026-11-22', 'cust-00001', '..', '%00', '%E0%A4%A', 'a b'),
+  fc.constantFrom(...HOSTILE_IDS).map(encodeURIComponent),
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
+);
+
+/** Field values, often hostile ids and unstorable numbers. */
+const value = fc.oneof(
+  fc.jsonValue(),
+  fc.constantFrom<unknown>(...HOSTILE_IDS, ...HOSTILE_NUMBERS),
+  fc.dictionary(fc.constantFrom(...HOSTILE_IDS), fc.constantFrom(...HOSTILE_NUMBERS), {
+    maxKeys: 3,
+  }),
 );
 
 /** Bodies: JSON values (often objects with the real field names), text, binary, large. */
@@ -86,14 +115,17 @@ const FIELDS = [
   'stream',
   'filters',
   'diversity',
+  'value',
+  'props',
+  'itemId',
+  'campaignId',
+  'variantId',
 ];
 const body = fc.oneof(
   fc.json(),
+  fc.dictionary(fc.constantFrom(...FIELDS), value, { maxKeys: 6 }).map((o) => JSON.stringify(o)),
   fc
-    .dictionary(fc.constantFrom(...FIELDS), fc.jsonValue(), { maxKeys: 6 })
-    .map((o) => JSON.stringify(o)),
-  fc
-    .array(fc.dictionary(fc.constantFrom(...FIELDS), fc.jsonValue(), { maxKeys: 5 }), {
+    .array(fc.dictionary(fc.constantFrom(...FIELDS), value, { maxKeys: 5 }), {
       maxLength: 4,
     })
     .map((a) => JSON.stringify(a)),
