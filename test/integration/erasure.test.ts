@@ -38,14 +38,26 @@ async function storedTexts(): Promise<string[]> {
 async function callsDuring(act: () => Promise<unknown>): Promise<{ s3: number; dynamo: number }> {
   const counts = { s3: 0, dynamo: 0 };
   const name = `count-${Math.random()}`;
-  s3Client().middlewareStack.add((next) => (args) => (counts.s3++, next(args)), {
-    step: 'initialize',
-    name,
-  });
-  dynamoClient().middlewareStack.add((next) => (args) => (counts.dynamo++, next(args)), {
-    step: 'initialize',
-    name,
-  });
+  s3Client().middlewareStack.add(
+    (next) => (args) => {
+      counts.s3++;
+      return next(args);
+    },
+    {
+      step: 'initialize',
+      name,
+    },
+  );
+  dynamoClient().middlewareStack.add(
+    (next) => (args) => {
+      counts.dynamo++;
+      return next(args);
+    },
+    {
+      step: 'initialize',
+      name,
+    },
+  );
   try {
     await act();
   } finally {
