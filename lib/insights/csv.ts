@@ -1,16 +1,16 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
-/** Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+import { ESCAPED_START } from './csvLine.ts';
 
 /**
  * A cell as written: strings that a spreadsheet would run as a formula
  * (`=`, `+`, `-`, `@`, tab or carriage return first) get a leading `'`,
- * OWASP's recommendation; numbers are left alone (a negative number is data).
+ * OWASP's recommendation, and so do strings already starting with `'` (so
+ * the escape is reversible); numbers are left alone (a negative number is data).
  */
 export function escapeCell(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return ESCAPED_START.test(value) ? `'${value}` : value;
 }
 
 /**
@@ -37,7 +37,4 @@ export function parseCsv(text: string): string[][] {
   return parse(text, { relax_column_count: true }) as string[][];
 }
 
-/** The raw value of a cell written by {@link toCsv} (the formula escape undone). */
-export function unescapeCell(cell: string): string {
-  return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
-}
+export { unescapeCell } from './csvLine.ts';

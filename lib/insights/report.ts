@@ -8,7 +8,7 @@ import { EVENT_TYPES, type EventType } from '../events/schema.ts';
 import type { ErasureStore } from '../privacy/erasures.ts';
 import { validate } from '../validation.ts';
 import type { CampaignLearning } from './campaigns.ts';
-import { parseCsv, toCsv, unescapeCell } from './csv.ts';
+import { firstField, unescapeCell } from './csvLine.ts';
 import type { DayPartial } from './partial.ts';
 import type { CustomerSummary } from './profiles.ts';
 import { type Rate, SEGMENTS, type Segment, wilson } from './stats.ts';
@@ -104,47 +104,6 @@ function inOrder<K extends string>(
   const ordered: Partial<Record<K, number>> = {};
   for (const key of keys) if (record[key] !== undefined) ordered[key] = record[key];
   return ordered;
-}
-
-/** Columns of `customers.csv`, in order. */
-export const CUSTOMER_CSV_COLUMNS = [
-  'customerId',
-  'segment',
-  'r',
-  'f',
-  'm',
-  'engagement',
-  'churnRisk',
-  'recencyDays',
-  'purchases90',
-  'revenue90',
-  'openRate90',
-  'clickRate90',
-  'bestHourUtc',
-  'preferredChannel',
-] as const;
-
-/** `customers.csv`: one row per active customer, quoted and formula-escaped (`toCsv`). */
-export function customersCsv(summaries: readonly CustomerSummary[]): string {
-  const rows = [...summaries]
-    .sort((a, b) => a.customerId.localeCompare(b.customerId))
-    .map((s) => [
-      s.customerId,
-      s.rfm?.segment ?? '',
-      s.rfm?.r ?? '',
-      s.rfm?.f ?? '',
-      s.rfm?.m ?? '',
-      s.engagement,
-      s.churnRisk,
-      s.recencyDays,
-      s.windows.d90.counts.purchase ?? 0,
-      s.windows.d90.revenue.toFixed(2),
-      s.rates.open.rate.toFixed(4),
-      s.rates.click.rate.toFixed(4),
-      s.bestHour ?? '',
-      s.preferredChannel ?? '',
-    ]);
-  return toCsv(CUSTOMER_CSV_COLUMNS, rows);
 }
 
 /** S3 keys of a day's report. */
@@ -272,15 +231,15 @@ export async function serveReport(
   }
   if (served.format === 'html') return { contentType: REPORT_TYPES.html, body: served.body };
   // Rows of customers whose erasure the nightly job has not completed yet are never served.
+  // Each record is one line (no field can hold a line break), so lines are filtered as they are.
   const erased = new Set((await erasures.pending()).map((p) => p.customerId));
-  const [header = [], ...rows] = erased.size > 0 ? parseCsv(served.body) : [];
   const body =
-    erased.size > 0
-      ? toCsv(
-          header,
-          rows.filter((r) => !erased.has(unescapeCell(r[0] ?? ''))).map((r) => r.map(unescapeCell)),
-        )
-      : served.body;
+    erased.size === 0
+      ? served.body
+      : served.body
+          .split('\n')
+          .filter((line, i) => i === 0 || !erased.has(unescapeCell(firstField(line))))
+          .join('\n');
   return { contentType: REPORT_TYPES.csv, body };
 }
 
