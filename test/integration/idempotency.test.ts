@@ -2,7 +2,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
 import type { IngestResult } from '#lib/events/ingest.ts';
-import { CUSTOMER_INDEX, customerKey } from '#lib/events/keys.ts';
+import { CUSTOMER_INDEX, customerKey, toStoredEvent } from '#lib/events/keys.ts';
+import { DynamoEventStore } from '#lib/events/store.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testConfig } from '#test/support/clients.ts';
 
@@ -72,6 +73,22 @@ describe('idempotency by eventId', () => {
     expect([again.accepted, again.duplicates]).toEqual([0, 1]);
     expect([sameBatch.accepted, sameBatch.duplicates]).toEqual([1, 1]);
     expect(await storedFor(customerId)).toBe(2);
+  });
+
+  it('bulk-imports new events with their eventId records, so a later resend is a duplicate', async () => {
+    const store = new DynamoEventStore(documentClient(), cfg.eventsTable);
+    const customerId = `idem-${run}-import`;
+    const event = (ts: string) =>
+      toStoredEvent(
+        { eventId: `import-${run}-1`, customerId, type: 'view', itemId: 'i-1', ts },
+        { receivedAt: new Date(), retentionDays: 400 },
+      );
+
+    await store.importNew([event(minutesAgo(5))]);
+    const resend = await store.putNew([event(minutesAgo(4))]);
+
+    expect(resend).toEqual({ stored: [], duplicates: [0], failed: [] });
+    expect(await storedFor(customerId)).toBe(1);
   });
 
   it(
