@@ -181,27 +181,19 @@ export class DynamoEventStore implements EventStore {
   private async claim(event: StoredEvent): Promise<StoredItem | undefined> {
     const item = toItem(event);
     const record = idRecord(event, item);
-    const key = { pk: record.pk, sk: record.sk };
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: record,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return undefined;
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-    }
+    if (await this.putIfAbsent(record)) return undefined;
     const found = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: record.pk, sk: record.sk },
+        ConsistentRead: true,
+      }),
     );
     const stored = found.Item?.item;
     return typeof stored === 'string' ? (JSON.parse(stored) as StoredItem) : item;
   }
 
-  /** Writes an event item unless it exists; true when this call created it. */
+  /** Writes an item unless one with its key exists; true when this call created it. */
   private async putIfAbsent(item: StoredItem): Promise<boolean> {
     try {
       await this.doc.send(

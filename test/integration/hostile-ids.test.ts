@@ -7,24 +7,11 @@ import { nightlyDeps } from '#lib/insights/deps.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testConfig } from '#test/support/clients.ts';
+import { HOSTILE_IDS } from '#test/support/hostile.ts';
 import { publishTinyModel } from '#test/support/tinyModel.ts';
 
-/**
- * Ids a hostile (or unlucky) client sends: names of Object.prototype's
- * members, non-Latin scripts, emoji, the longest allowed. Each is used as a
- * customer, item, campaign, variant and event id at once, end to end.
- */
-const HOSTILE = [
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'hasOwnProperty',
-  'valueOf',
-  'ünïcødé-客户',
-  '🛒🎁',
-  'x'.repeat(128),
-];
+/** Each hostile id is used as a customer, item, campaign, variant and event id at once, end to end. */
+const HOSTILE = HOSTILE_IDS;
 const DAY = '2024-02-29';
 const clock = { now: new Date('2024-03-01T06:00:00Z'), retentionDays: 3650 };
 const at = (hour: number) => `${DAY}T${String(hour).padStart(2, '0')}:00:00Z`;
