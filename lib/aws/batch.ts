@@ -40,12 +40,13 @@ export interface BatchWriteOutcome {
 }
 
 /** Errors that a later resend may overcome (after the SDK's own retries gave up). */
-const TRANSIENT = new Set([
+export const TRANSIENT_ERRORS: ReadonlySet<string> = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'RequestLimitExceeded',
   'InternalServerError',
   'ServiceUnavailable',
+  'TimeoutError',
 ]);
 
 const keyOf = (key: TableKey) => `${key.pk}\u0000${key.sk}`;
@@ -82,7 +83,7 @@ async function retryUntilDeadline<T>(
       pending = await step(pending);
     } catch (error) {
       const name = (error as { name?: string }).name ?? 'Error';
-      return { left: pending, error: name, transient: TRANSIENT.has(name) };
+      return { left: pending, error: name, transient: TRANSIENT_ERRORS.has(name) };
     }
   }
   return { left: pending };

@@ -5,7 +5,7 @@ import {
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import { mapLimit, type RetryPolicy } from '../async.ts';
-import { batchWrite, deleteWhere, type TableKey } from '../aws/batch.ts';
+import { batchWrite, deleteWhere, type TableKey, TRANSIENT_ERRORS } from '../aws/batch.ts';
 import { nullPrototypeReviver } from '../dict.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import { CUSTOMER_INDEX, customerKey, dayShardKey, type StoredEvent } from './keys.ts';
@@ -45,16 +45,6 @@ export interface EventStore {
 
 /** Calls of {@link DynamoEventStore.putNew} in flight at once (two conditional puts per event). */
 const PUT_CONCURRENCY = 32;
-
-/** Errors a resend may overcome (the SDK's own retries gave up). */
-const TRANSIENT_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-]);
 
 /**
  * The idempotency record of an eventId in the events table: partition
