@@ -16,13 +16,14 @@ import { mapLimit } from '#lib/async.ts';
 import { documentClient } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
 import { dayShardKey, EVENT_SHARDS, type StoredEvent } from '#lib/events/keys.ts';
+import { assessBase } from '#lib/insights/base.ts';
 import { learnCampaigns } from '#lib/insights/campaigns.ts';
-import { customersCsv } from '#lib/insights/customersCsv.ts';
+import { customersCsv, winbackCsv } from '#lib/insights/customersCsv.ts';
 import { nightlyDeps } from '#lib/insights/deps.ts';
 import { mapDay } from '#lib/insights/mapDay.ts';
 import { finishDay } from '#lib/insights/nightly.ts';
 import { emptyPartial, mapEvents, mergePartials } from '#lib/insights/partial.ts';
-import { applyDay, summarize, withRfm } from '#lib/insights/profiles.ts';
+import { applyDay } from '#lib/insights/profiles.ts';
 import { buildReport } from '#lib/insights/report.ts';
 import { renderReportHtml } from '#lib/insights/reportHtml.ts';
 import { buildSignals, itemDayOf } from '#lib/insights/signals.ts';
@@ -87,12 +88,22 @@ async function cpu() {
   const t0 = performance.now();
   const partial = byShard.map((list) => mapEvents(list)).reduce(mergePartials, emptyPartial());
   const tMap = performance.now();
-  const plain = Object.entries(partial.customers).map(([id, c]) =>
-    summarize(applyDay(undefined, id, day, c), day),
+  const states = Object.entries(partial.customers).map(([id, c]) =>
+    applyDay(undefined, id, day, c),
   );
-  const summaries = withRfm(plain);
-  const report = buildReport(day, partial, summaries, learnCampaigns(partial.variants));
-  customersCsv(summaries);
+  const base = await assessBase(
+    (async function* () {
+      yield states;
+    })(),
+    day,
+  );
+  const report = buildReport(day, partial, base, learnCampaigns(partial.variants), {
+    currency: 'USD',
+    titles: new Map(),
+    variantCopy: new Map(),
+  });
+  customersCsv(base.summaries);
+  winbackCsv(base.summaries);
   buildSignals(day, [itemDayOf(day, partial)], () => undefined);
   await renderReportHtml(report, []);
   const t1 = performance.now();

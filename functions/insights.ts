@@ -1,25 +1,26 @@
-import { z } from 'zod';
 import { documentClient, s3Client } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
 import { CustomerId } from '#lib/events/schema.ts';
 import { defineApi } from '#lib/http/api.ts';
 import { json, text } from '#lib/http/response.ts';
 import { DynamoProfileStore, insightsOf } from '#lib/insights/profileStore.ts';
-import { ReportDay, S3ReportStore, serveReport } from '#lib/insights/report.ts';
+import { reportRouteDoc, S3ReportStore, serveReport, serveWinback } from '#lib/insights/report.ts';
 import { DynamoErasureStore } from '#lib/privacy/erasures.ts';
 
 const cfg = config();
 const profiles = new DynamoProfileStore(documentClient(), cfg.appTable);
 const reports = new S3ReportStore(s3Client(), cfg.reportsBucket);
 const erasures = new DynamoErasureStore(documentClient(), cfg.appTable);
+const served = ({ contentType, body }: { contentType: string; body: string }) =>
+  text(200, contentType, body);
 
-/** `GET /insights/{customerId}`: a customer's summary; `GET /reports/{date}`: a nightly report. */
+/** `GET /insights/{customerId}`: a summary; `GET /reports/{date}[/winback]`: a report, a win-back list. */
 export const api = defineApi([
   {
     method: 'GET',
     path: '/insights/{customerId}',
     doc: {
-      summary: "The customer's latest insight summary",
+      summary: 'A customer summary as of the latest processed day',
       params: { customerId: CustomerId },
       responses: { 200: 'Counts, rates with sample sizes, RFM, engagement, churn risk, text.' },
     },
@@ -29,23 +30,18 @@ export const api = defineApi([
   {
     method: 'GET',
     path: '/reports/{date}',
-    doc: {
-      summary: 'A nightly report (a UTC day or latest) as JSON, CSV or HTML',
-      params: { date: ReportDay },
-      query: {
-        format: {
-          schema: z.enum(['json', 'csv', 'html']),
-          description: 'Overrides the Accept header (text/html → page, text/csv → customers.csv).',
-        },
-      },
-      responses: { 200: 'The report in the asked format.' },
-      produces: ['application/json', 'text/csv', 'text/html'],
-    },
-    handle: async ({ params, headers, query }) => {
-      const asked = { day: params.date ?? '', format: query.get('format'), accept: headers.accept };
-      const { contentType, body } = await serveReport(reports, erasures, asked);
-      return text(200, contentType, body);
-    },
+    doc: reportRouteDoc('A nightly report: summary, whole-base CSV or page', [
+      'json',
+      'csv',
+      'html',
+    ]),
+    handle: async (request) => served(await serveReport(reports, erasures, request)),
+  },
+  {
+    method: 'GET',
+    path: '/reports/{date}/winback',
+    doc: reportRouteDoc('The win-back list: at risk, hibernating, lost', ['json', 'csv']),
+    handle: async (request) => served(await serveWinback(reports, erasures, request)),
   },
 ]);
 

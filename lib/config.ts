@@ -43,6 +43,10 @@ const configSchema = z.object({
     .min(1, { error: 'must be at least 1 day' })
     .max(3650, { error: 'must be at most 3650 days' })
     .default(400),
+  [ENV.currency]: z
+    .string()
+    .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 currency code such as USD or EUR' })
+    .default('USD'),
   [ENV.copyBlocklist]: z
     .string()
     .default('')
@@ -106,6 +110,8 @@ export interface Config {
   model: { id?: string; version: string; cacheDir: string };
   /** Engagement events: how long they are kept. */
   events: { retentionDays: number };
+  /** Nightly insights: the currency revenue is reported in (`MUSE_CURRENCY`, default USD). */
+  insights: { currency: string };
   /** Copywriting: extra blocked phrases (lower case) and what a call costs. */
   copy: {
     blocklist: string[];
@@ -197,6 +203,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   lazy(cfg, 'events', () => ({
     retentionDays: parseSection(env, [ENV.eventRetentionDays])[ENV.eventRetentionDays],
   }));
+  lazy(cfg, 'insights', () => ({ currency: parseSection(env, [ENV.currency])[ENV.currency] }));
   lazy(cfg, 'copy', () => {
     const e = parseSection(env, [
       ENV.copyBlocklist,

@@ -26,6 +26,8 @@ export const ENV = {
   modelCacheDir: 'MUSE_MODEL_CACHE_DIR',
   /** Days engagement events are kept (DynamoDB TTL); older events are rejected. Default 400. */
   eventRetentionDays: 'MUSE_EVENT_RETENTION_DAYS',
+  /** ISO 4217 code the nightly report shows revenue in. */
+  currency: 'MUSE_CURRENCY',
   /** Extra blocked words/phrases for generated copy, comma-separated (added to the built-in list). */
   copyBlocklist: 'MUSE_COPY_BLOCKLIST',
   /** Seconds a generate container reuses a kind's exemplars before reading them again (default 300). */

@@ -76,7 +76,7 @@ try {
   );
   for (const c of result.campaigns) {
     console.log(
-      `  ${c.campaignId}: ${c.variants.map((v) => `${v.variantId} CTR ${(v.clickRate.rate * 100).toFixed(1)} % of ${v.delivered} (P best ${v.probabilityBest.toFixed(2)})`).join('; ')}${c.winner ? ` → winner ${c.winner}` : ''}`,
+      `  ${c.campaignId}: ${c.variants.map((v) => `${v.variantId} CTR ${v.clickRate.rate === null ? '—' : `${(v.clickRate.rate * 100).toFixed(1)} %`} of ${v.delivered}${v.probabilityBest === undefined ? '' : ` (P best ${v.probabilityBest.toFixed(2)})`}`).join('; ')}${c.winner ? ` → winner ${c.winner}` : ''}`,
     );
   }
   const { signals } = result;
@@ -85,8 +85,13 @@ try {
       `${signals.trending.length} trending (top: ${signals.trending[0]?.itemId ?? 'none'}), ` +
       `popular in ${Object.keys(signals.popularByCategory).length} categories.`,
   );
-  const sample =
-    result.summaries.find((s) => s.rfm?.segment === 'champions') ?? result.summaries[0];
+  const { base } = result;
+  console.log(
+    `  base: ${base.counts.customers} known customers; ${Object.entries(base.counts.segments)
+      .map(([segment, n]) => `${segment} ${n}`)
+      .join(', ')}.`,
+  );
+  const sample = base.summaries.find((s) => s.rfm?.segment === 'at_risk') ?? base.summaries[0];
   if (sample) console.log(`  e.g. ${sample.customerId}: ${sample.text}`);
 } catch (error) {
   console.error(

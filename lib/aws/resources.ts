@@ -91,11 +91,12 @@ export function localName(resource: { id: string }): string {
  *
  * | partition | sort keys | holds |
  * |---|---|---|
- * | `CUSTOMER#<id>` | `PROFILE` | the customer's profile state and summary |
+ * | `CUSTOMER#<id>` | `PROFILE` | the customer's profile state (facts; summaries are derived as of the served day) |
  * | `CAMPAIGN#<id>` | `STATE` | a campaign's accumulated variant counts |
  * | `VARIANT#<id>` | `VARIANT` | a registered copy variant |
  * | `EXEMPLARS` | `<kind>` | the exemplars quoted in prompts of a kind |
  * | `CATALOG` | `ITEM#<id>` | catalog items |
+ * | `INSIGHTS` | `AS_OF` | the day summaries are served as of, and that day's RFM scales |
  * | `ERASURES` | `<customerId>` | pending erasure requests (until the nightly job cleaned every stored object) |
  */
 export const APP_PARTITIONS = {
@@ -105,6 +106,7 @@ export const APP_PARTITIONS = {
   exemplars: 'EXEMPLARS',
   catalog: 'CATALOG',
   erasures: 'ERASURES',
+  insights: 'INSIGHTS',
 } as const;
 
 /** Top-level prefixes of the buckets: IAM object grants are written per prefix. */
@@ -113,7 +115,7 @@ export const PREFIXES = {
   models: 'models/',
   /** Reports bucket: nightly reports (per customer CSV rows, aggregates). */
   reports: 'reports/',
-  /** Reports bucket: the nightly job's working files (shard partials, population index). */
+  /** Reports bucket: the nightly job's working files (shard partials). */
   insights: 'insights/',
   /** Reports bucket: recommendation signals (no customer ids). */
   signals: 'signals/',
@@ -129,13 +131,13 @@ export const KEYS = {
   modelCurrent: (id: string) => `${PREFIXES.models}${id}/current`,
   reportSummary: (day: string) => `${PREFIXES.reports}${day}/summary.json`,
   reportCustomers: (day: string) => `${PREFIXES.reports}${day}/customers.csv`,
+  /** A day's win-back list (at_risk, hibernating and lost customers, highest value first). */
+  reportWinback: (day: string) => `${PREFIXES.reports}${day}/winback.csv`,
   reportHtml: (day: string) => `${PREFIXES.reports}${day}/report.html`,
   /** Pointer to the latest report. */
   latestReport: `${PREFIXES.reports}latest.json`,
   /** A shard's saved partial of a day. */
   shard: (day: string, shard: number) => `${PREFIXES.insights}${day}/shards/${pad2(shard)}.json`,
-  /** A day's population index entries. */
-  population: (day: string) => `${PREFIXES.insights}${day}/population.json`,
   /** A day's item activity (signals input). */
   signalsItemDay: (day: string) => `${PREFIXES.signals}days/${day}.json`,
   signals: (day: string) => `${PREFIXES.signals}${day}.json`,
@@ -144,7 +146,7 @@ export const KEYS = {
 
 /** Which stored objects hold customer ids, by what ends their key (erasure rewrites them). */
 export const CUSTOMER_OBJECTS = {
-  reportCustomers: { prefix: PREFIXES.reports, suffix: '/customers.csv' },
-  population: { prefix: PREFIXES.insights, suffix: '/population.json' },
+  /** Per-customer CSVs of the reports (every row starts with the customer id). */
+  reportCsvs: { prefix: PREFIXES.reports, suffixes: ['/customers.csv', '/winback.csv'] },
   shard: { prefix: PREFIXES.insights, contains: '/shards/' },
 } as const;

@@ -141,8 +141,9 @@ export interface CampaignResult {
   variants: ReadonlyArray<{
     variantId: string;
     delivered: number;
-    clickRate: { rate: number };
-    conversionRate: { rate: number };
+    /** null when nothing was delivered. */
+    clickRate: { rate: number | null };
+    conversionRate: { rate: number | null };
   }>;
 }
 
@@ -171,8 +172,8 @@ export async function updateExemplars(
       ...variant,
       campaignId,
       delivered: v.delivered,
-      clickRate: v.clickRate.rate,
-      conversionRate: v.conversionRate.rate,
+      clickRate: v.clickRate.rate ?? 0,
+      conversionRate: v.conversionRate.rate ?? 0,
     });
     byKind.set(variant.kind, list);
   }

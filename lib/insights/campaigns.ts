@@ -15,8 +15,8 @@ export interface VariantLearning {
   clickRate: Rate;
   /** conversions / delivered. */
   conversionRate: Rate;
-  /** Posterior probability that this variant has the best click rate. */
-  probabilityBest: number;
+  /** Posterior probability that this variant has the best click rate (only with ≥ 2 variants to compare). */
+  probabilityBest?: number;
   winner: boolean;
 }
 
@@ -51,7 +51,8 @@ export function learnCampaigns(variants: Record<string, VariantCounts>): Campaig
     .map(([campaignId, list]) => {
       list.sort(([a], [b]) => a.localeCompare(b));
       const arms = list.map(([, c]) => ({ successes: c.clicks, trials: c.delivered }));
-      const probabilities = probabilityBest(arms);
+      // With one variant there is nothing to be best against: no probability is claimed.
+      const probabilities = arms.length >= 2 ? probabilityBest(arms) : [];
       const winner = declareWinner(arms, probabilities);
       return {
         campaignId,
@@ -65,7 +66,7 @@ export function learnCampaigns(variants: Record<string, VariantCounts>): Campaig
           openRate: wilson(c.opens, c.delivered),
           clickRate: wilson(c.clicks, c.delivered),
           conversionRate: wilson(c.conversions, c.delivered),
-          probabilityBest: probabilities[i] ?? 0,
+          ...(probabilities[i] === undefined ? {} : { probabilityBest: probabilities[i] }),
           winner: i === winner,
         })),
         ...(winner === undefined ? {} : { winner: list[winner]?.[0] as string }),

@@ -7,7 +7,6 @@ import { DynamoErasureStore } from '../privacy/erasures.ts';
 import { DynamoCampaignStore } from './campaignStore.ts';
 import { S3ShardStore, type ShardStore } from './mapDay.ts';
 import type { NightlyDeps, ReduceDeps } from './nightly.ts';
-import { S3PopulationStore } from './population.ts';
 import { DynamoProfileStore } from './profileStore.ts';
 import { S3ReportStore } from './report.ts';
 import { s3Compactor } from './reportsEraser.ts';
@@ -28,7 +27,6 @@ export function reduceDeps(): ReduceDeps {
   return {
     shards: new S3ShardStore(s3Client(), cfg.reportsBucket),
     profiles: new DynamoProfileStore(documentClient(), cfg.appTable),
-    population: new S3PopulationStore(s3Client(), cfg.reportsBucket),
     campaigns: new DynamoCampaignStore(documentClient(), cfg.appTable),
     reports: new S3ReportStore(s3Client(), cfg.reportsBucket),
     signals: new S3SignalStore(s3Client(), cfg.reportsBucket),
@@ -36,6 +34,7 @@ export function reduceDeps(): ReduceDeps {
     variants: new DynamoVariantStore(documentClient(), cfg.appTable),
     erasures: new DynamoErasureStore(documentClient(), cfg.appTable),
     compactor: s3Compactor(s3Client(), cfg.reportsBucket),
+    currency: cfg.insights.currency,
   };
 }
 

@@ -4,15 +4,15 @@ import { dict } from '../dict.ts';
 import type { EventStore } from '../events/store.ts';
 import type { ErasureStore } from '../privacy/erasures.ts';
 import type { RecommendationSignals } from '../recommend/signals.ts';
+import { assessBase, type BaseAssessment } from './base.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
-import { customersCsv } from './customersCsv.ts';
+import { customersCsv, winbackCsv } from './customersCsv.ts';
 import { type MapDayOptions, type MappedDay, mapDay, type ShardStore } from './mapDay.ts';
 import type { VariantCounts } from './partial.ts';
-import { activePopulation, type PopulationStore } from './population.ts';
 import type { ProfileStore } from './profileStore.ts';
-import { applyDay, type CustomerSummary, entriesOf, summarize, withRfm } from './profiles.ts';
-import { buildReport, type ReportStore, trendFor } from './report.ts';
+import { applyDay } from './profiles.ts';
+import { buildReport, type ReportStore, topItemsOf, trendFor } from './report.ts';
 import { renderReportHtml, TREND_DAYS } from './reportHtml.ts';
 import type { StoredObjectCompactor } from './reportsEraser.ts';
 import { itemDayOf, type SignalStore, updateSignals } from './signals.ts';
@@ -25,7 +25,6 @@ export interface NightlyDeps {
   events: EventStore;
   shards: ShardStore;
   profiles: ProfileStore;
-  population: PopulationStore;
   campaigns: CampaignStore;
   reports: ReportStore;
   signals: SignalStore;
@@ -37,6 +36,8 @@ export interface NightlyDeps {
   erasures: Pick<ErasureStore, 'pending' | 'complete'>;
   /** The one writer that removes erased customers from stored reports and job files. */
   compactor: StoredObjectCompactor;
+  /** ISO 4217 code of the amounts in reports. */
+  currency: string;
 }
 
 /** What the steps after the map use: everything but the events table. */
@@ -47,53 +48,39 @@ export interface NightlyResult {
   day: string;
   runId: string;
   events: number;
-  /** Customers active that day (profiles updated). */
+  /** Customers active that day (profile states updated). */
   customers: number;
   shards: { mapped: number[]; reused: number[] };
   /** Erasure requests completed by this run, and the stored rows and entries it removed. */
   erasures: { completed: number; rowsRemoved: number };
   campaigns: CampaignLearning[];
-  /** The day's active customers' summaries, RFM scored over that population. */
-  summaries: CustomerSummary[];
+  /** The whole base as of the day: every known customer's summary, and the counts. */
+  base: BaseAssessment;
   /** The recommendation signals as of the day. */
   signals: RecommendationSignals;
 }
 
 /**
  * The reduce stage: applies the day's activity to each active customer's
- * profile (idempotently: the day's previous contribution is replaced),
- * summarises them as of the day, scores RFM over the active population (the
- * population index of the 90-day window) and writes each profile back as one
- * item. Work is O(customers active in the window), never O(all history).
+ * profile state (idempotently: the day's previous contribution is replaced)
+ * and writes each state back as one item. Work is O(the day's active
+ * customers); the whole base is assessed afterwards by {@link assessBase}.
+ * Returns how many profiles were updated.
  */
 export async function reduceDay(
-  deps: Pick<NightlyDeps, 'profiles' | 'population'>,
+  deps: Pick<NightlyDeps, 'profiles'>,
   mapped: MappedDay,
-): Promise<CustomerSummary[]> {
+): Promise<number> {
   const { profiles } = deps;
   const ids = Object.keys(mapped.partial.customers).sort();
-  const states = [];
   for (let i = 0; i < ids.length; i += REDUCE_BATCH) {
     const batch = ids.slice(i, i + REDUCE_BATCH);
     const previous = await profiles.getStates(batch);
-    for (const id of batch) {
-      states.push(applyDay(previous.get(id), id, mapped.day, mapped.partial.customers[id]));
-    }
-  }
-  const plain = states.map((state) => summarize(state, mapped.day));
-  // RFM over the active population: everyone seen in the 90-day window.
-  const today = entriesOf(plain);
-  const summaries = withRfm(plain, await activePopulation(deps.population, mapped.day, today));
-  await deps.population.put(mapped.day, today);
-  for (let i = 0; i < states.length; i += REDUCE_BATCH) {
-    await profiles.putProfiles(
-      states.slice(i, i + REDUCE_BATCH).map((state, j) => ({
-        state,
-        summary: summaries[i + j] as CustomerSummary,
-      })),
+    await profiles.putStates(
+      batch.map((id) => applyDay(previous.get(id), id, mapped.day, mapped.partial.customers[id])),
     );
   }
-  return summaries;
+  return ids.length;
 }
 
 /**
@@ -162,13 +149,32 @@ export async function finishDay(
   const pending = await deps.erasures.pending();
   const erased = new Set(pending.map((p) => p.customerId));
   for (const id of erased) delete mapped.partial.customers[id];
-  const summaries = await reduceDay(deps, mapped);
+  const active = await reduceDay(deps, mapped);
+  // Every known customer as of the day, active or not.
+  const base = await assessBase(deps.profiles.scanStates(), day, erased);
   const campaigns = await accumulateCampaigns(deps.campaigns, mapped);
   await updateExemplars(deps.variants, campaigns);
   const signals = await updateSignals(deps.signals, deps.catalog, itemDayOf(day, mapped.partial));
-  const report = buildReport(day, mapped.partial, summaries, campaigns);
+  const catalog = await deps.catalog.getItems([
+    ...base.summaries.flatMap((s) => s.topItems.map((i) => i.itemId)),
+    ...topItemsOf(mapped.partial).map(([id]) => id),
+  ]);
+  const variants = await deps.variants.getVariants(
+    campaigns.flatMap((c) => c.variants.map((v) => v.variantId)),
+  );
+  const report = buildReport(day, mapped.partial, base, campaigns, {
+    currency: deps.currency,
+    titles: new Map([...catalog].map(([id, item]) => [id, item.title])),
+    variantCopy: new Map([...variants].map(([id, v]) => [id, v.text])),
+  });
   const html = await renderReportHtml(report, await trendFor(deps.reports, report, TREND_DAYS));
-  await deps.reports.put(report, customersCsv(summaries), html);
+  await deps.reports.put(report, {
+    customers: customersCsv(base.summaries, catalog),
+    winback: winbackCsv(base.summaries, catalog),
+    html,
+  });
+  // Served summaries move to this day unless a later day is already served (a re-run of the past).
+  await deps.profiles.advanceAsOf({ day, scales: base.scales });
   // …then removed from every stored report and job file, and the requests completed.
   const compacted = await deps.compactor.compact(erased);
   await deps.erasures.complete([...erased]);
@@ -176,11 +182,11 @@ export async function finishDay(
     day,
     runId,
     events: mapped.partial.events,
-    customers: summaries.length,
+    customers: active,
     shards: { mapped: mapped.mapped, reused: mapped.reused },
     erasures: { completed: erased.size, rowsRemoved: compacted },
     campaigns,
-    summaries,
+    base,
     signals,
   };
 }

@@ -1,40 +1,77 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
 import { customerPartition } from '../aws/appKeys.ts';
 import { batchGet, putAll } from '../aws/batch.ts';
+import { APP_PARTITIONS } from '../aws/resources.ts';
 import { readState } from '../aws/stateJson.ts';
 import { NotFoundError, ServiceUnavailableError } from '../errors.ts';
 import { CustomerId } from '../events/schema.ts';
 import type { ErasureStore } from '../privacy/erasures.ts';
 import { validate } from '../validation.ts';
-import type { CustomerSummary, ProfileState } from './profiles.ts';
+import {
+  type CustomerSummary,
+  type ProfileState,
+  type RfmScales,
+  rfmScorer,
+  summarize,
+} from './profiles.ts';
 
 /** Sort key of a customer's profile item in the app table. */
 export const PROFILE_SK = 'PROFILE';
+/** Key of the one item saying which day the profiles are true for. */
+export const AS_OF_KEY = { pk: APP_PARTITIONS.insights, sk: 'AS_OF' } as const;
 
-/** A profile as stored: the running state and the summary computed from it. */
-export interface StoredProfile {
-  state: ProfileState;
-  summary: CustomerSummary;
+/**
+ * The day summaries are served as of (the latest processed day; it only
+ * moves forward) and the base's RFM scales on that day.
+ */
+export interface AsOf {
+  day: string;
+  scales: RfmScales;
+}
+
+/** Options of {@link ProfileStore.scanStates}: one segment of a parallel scan. */
+export interface ScanSegment {
+  segment: number;
+  totalSegments: number;
 }
 
 /**
- * Where customer profiles live. One DynamoDB implementation
+ * Where customer profiles live. Profiles store facts (per-day activity and
+ * lifetime totals); every time-relative field of a summary is derived when
+ * it is read, as of the latest processed day, so a customer who was not
+ * active for weeks is still described truly. One DynamoDB implementation
  * ({@link DynamoProfileStore}); the nightly job and the insights function
  * depend on this interface only.
  */
 export interface ProfileStore {
   /** States of the given customers (absent ones are missing from the map). */
   getStates(customerIds: readonly string[]): Promise<Map<string, ProfileState>>;
-  /** Writes profiles (each one item, so each customer's update is atomic). */
-  putProfiles(profiles: readonly StoredProfile[]): Promise<void>;
-  /** The latest summary of a customer. */
+  /** Writes states (each one item, so each customer's update is atomic). */
+  putStates(states: readonly ProfileState[]): Promise<void>;
+  /** Every stored state, page by page (one segment of a parallel scan when given). */
+  scanStates(segment?: ScanSegment): AsyncIterable<ProfileState[]>;
+  /** The day summaries are served as of. */
+  getAsOf(): Promise<AsOf | undefined>;
+  /**
+   * Moves the served day to `asOf.day` if it is not earlier than the stored
+   * one (atomically: of two runs at once the later day wins); false when an
+   * earlier day was offered.
+   */
+  advanceAsOf(asOf: AsOf): Promise<boolean>;
+  /** A customer's summary as of the served day, scored against that day's base. */
   getSummary(customerId: string): Promise<CustomerSummary | undefined>;
 }
 
 /**
  * {@link ProfileStore} on the app table: item `CUSTOMER#<id>` / `PROFILE`
- * holding `state` and `summary`, in the customer's partition (so erasure
- * removes it with everything else about them).
+ * holding `state`, in the customer's partition (so erasure removes it with
+ * everything else about them), and `INSIGHTS` / `AS_OF` holding the served
+ * day and its scales.
  *
  * @example
  * ```ts
@@ -69,16 +106,15 @@ export class DynamoProfileStore implements ProfileStore {
     );
   }
 
-  async putProfiles(profiles: readonly StoredProfile[]): Promise<void> {
+  async putStates(states: readonly ProfileState[]): Promise<void> {
     const updatedAt = new Date().toISOString();
     await putAll(
       this.doc,
       this.table,
-      profiles.map((p) => ({
-        pk: customerPartition(p.state.customerId),
+      states.map((state) => ({
+        pk: customerPartition(state.customerId),
         sk: PROFILE_SK,
-        state: JSON.stringify(p.state),
-        summary: p.summary,
+        state: JSON.stringify(state),
         updatedAt,
       })),
       'profiles',
@@ -87,15 +123,66 @@ export class DynamoProfileStore implements ProfileStore {
     );
   }
 
-  async getSummary(customerId: string): Promise<CustomerSummary | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({
+  async *scanStates(segment?: ScanSegment): AsyncIterable<ProfileState[]> {
+    const pages = paginateScan(
+      { client: this.doc },
+      {
         TableName: this.table,
-        Key: { pk: customerPartition(customerId), sk: PROFILE_SK },
-        ProjectionExpression: 'summary',
-      }),
+        FilterExpression: 'sk = :sk AND begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':sk': PROFILE_SK, ':prefix': APP_PARTITIONS.customerPrefix },
+        ProjectionExpression: '#s',
+        ExpressionAttributeNames: { '#s': 'state' },
+        ...(segment ? { Segment: segment.segment, TotalSegments: segment.totalSegments } : {}),
+      },
     );
-    return out.Item?.summary as CustomerSummary | undefined;
+    for await (const page of pages) {
+      yield (page.Items ?? []).map((item) => readState<ProfileState>(item.state));
+    }
+  }
+
+  async getAsOf(): Promise<AsOf | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: AS_OF_KEY, ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    return { day: out.Item.day as string, scales: readState<RfmScales>(out.Item.scales) };
+  }
+
+  async advanceAsOf(asOf: AsOf): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...AS_OF_KEY, day: asOf.day, scales: JSON.stringify(asOf.scales) },
+          ConditionExpression: 'attribute_not_exists(pk) OR #d <= :d',
+          ExpressionAttributeNames: { '#d': 'day' },
+          ExpressionAttributeValues: { ':d': asOf.day },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async getSummary(customerId: string): Promise<CustomerSummary | undefined> {
+    const [out, asOf] = await Promise.all([
+      this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: customerPartition(customerId), sk: PROFILE_SK },
+          ProjectionExpression: '#s',
+          ExpressionAttributeNames: { '#s': 'state' },
+        }),
+      ),
+      this.getAsOf(),
+    ]);
+    if (!out.Item) return undefined;
+    const state = readState<ProfileState>(out.Item.state);
+    // Without a served day yet (a run in progress), the state's own latest day.
+    const day = asOf && asOf.day >= state.latestDay ? asOf.day : state.latestDay;
+    return summarize(state, day, asOf ? rfmScorer(asOf.scales) : undefined);
   }
 }
 
@@ -116,6 +203,6 @@ export async function insightsOf(
   ]);
   if (summary && !erased) return summary;
   throw new NotFoundError(
-    `No insights for customer ${customerId} yet: the nightly job computes them from their events (locally: npm run insights -- --date YYYY-MM-DD).`,
+    `No insights for customer ${customerId} yet: the nightly job computes them from their events (locally: npm run job -- insights-nightly --date YYYY-MM-DD).`,
   );
 }

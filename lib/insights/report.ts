@@ -3,14 +3,17 @@ import { z } from 'zod';
 import { KEYS } from '../aws/resources.ts';
 import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
 import { addDays, windowEndingAt } from '../days.ts';
+import { dict } from '../dict.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { EVENT_TYPES, type EventType } from '../events/schema.ts';
 import type { ErasureStore } from '../privacy/erasures.ts';
 import { validate } from '../validation.ts';
+import type { BaseAssessment, BaseCounts } from './base.ts';
 import type { CampaignLearning } from './campaigns.ts';
+import { parseCsv } from './csv.ts';
 import { firstField, unescapeCell } from './csvLine.ts';
+import { winbackOf } from './customersCsv.ts';
 import type { DayPartial } from './partial.ts';
-import type { CustomerSummary } from './profiles.ts';
 import { type Rate, SEGMENTS, type Segment, wilson } from './stats.ts';
 
 /** Items listed in the report's top lists. */
@@ -19,10 +22,13 @@ export const REPORT_TOP_N = 10;
 /** `reports/<date>/summary.json`: the night's insight in machine form. */
 export interface DayReport {
   day: string;
+  /** ISO 4217 code of every amount in the report (`MUSE_CURRENCY`). */
+  currency: string;
   kpis: {
     events: number;
     activeCustomers: number;
     revenue: number;
+    /** Opens and clicks of the day per delivery of the day (`rate` null without deliveries). */
     openRate: Rate;
     clickRate: Rate;
     /** purchases / views. */
@@ -30,58 +36,147 @@ export interface DayReport {
   };
   /** Events per type (the funnel). */
   funnel: Partial<Record<EventType, number>>;
-  /** Active customers per RFM segment. */
+  /** Known customers per RFM segment: the whole base as of the day. */
   segments: Partial<Record<Segment, number>>;
+  /** The whole base: size, segments, churn risk and movement since the day and the week before. */
+  base: BaseCounts;
+  /** Customers in the win-back list (`winback.csv`). */
+  winback: number;
   campaigns: CampaignLearning[];
-  topItems: Array<{ itemId: string; views: number; carts: number; purchases: number }>;
+  /** Copy of the variants in `campaigns`, where registered. */
+  variantCopy: Record<string, string>;
+  topItems: Array<{
+    itemId: string;
+    title?: string;
+    views: number;
+    carts: number;
+    purchases: number;
+  }>;
   /** Most co-visited item pairs of the day (recommendation signal). */
   coVisits: Array<{ a: string; b: string; count: number }>;
+  /** A plain-English paragraph written only from the numbers above. */
+  narrative: string;
+}
+
+/** What a report names besides the numbers: the currency, item titles, variant copy. */
+export interface ReportContext {
+  currency: string;
+  titles: ReadonlyMap<string, string>;
+  variantCopy: ReadonlyMap<string, string>;
+}
+
+const fmtPct = (rate: number) => `${(rate * 100).toFixed(1)} %`;
+
+/**
+ * The day's paragraph: deterministic sentences over the report's numbers
+ * (the base, its movement, the funnel, the campaigns), nothing else.
+ */
+export function narrativeOf(report: Omit<DayReport, 'narrative'>): string {
+  const { base, kpis } = report;
+  const sentences: string[] = [];
+  const atRisk = base.segments.at_risk ?? 0;
+  const before = base.movement.day.segments.at_risk ?? 0;
+  sentences.push(
+    `${base.customers} known customers, ${kpis.activeCustomers} active on ${report.day}; revenue ${kpis.revenue.toFixed(2)} ${report.currency} from ${report.funnel.purchase ?? 0} purchases.`,
+  );
+  const change = atRisk - before;
+  sentences.push(
+    `${atRisk} customers are at risk (${change === 0 ? 'unchanged' : `${change > 0 ? '+' : ''}${change}`} since the day before); ${base.movement.day.enteredAtRisk} entered at risk and ${base.movement.week.cameBack} slipping customers came back within the week.`,
+  );
+  const slipping = report.winback;
+  if (slipping > 0) sentences.push(`${slipping} customers are on the win-back list.`);
+  if (kpis.clickRate.rate !== null) {
+    sentences.push(
+      `Messages delivered today: ${kpis.clickRate.trials}, click rate ${fmtPct(kpis.clickRate.rate)}.`,
+    );
+  }
+  const winners = report.campaigns.filter((c) => c.winner);
+  for (const c of winners) {
+    const v = c.variants.find((x) => x.winner);
+    if (v?.clickRate.rate != null) {
+      sentences.push(
+        `Campaign ${c.campaignId} has a winner: variant ${v.variantId} (click rate ${fmtPct(v.clickRate.rate)} over ${v.delivered} deliveries, P(best) ${(v.probabilityBest ?? 0).toFixed(2)}).`,
+      );
+    }
+  }
+  const open = report.campaigns.filter((c) => !c.winner && c.variants.length >= 2).length;
+  if (open > 0) sentences.push(`${open} campaign${open === 1 ? ' has' : 's have'} no winner yet.`);
+  return sentences.join(' ');
+}
+
+/** The day's top items (most purchased, then most viewed), as the report lists them. */
+export function topItemsOf(partial: DayPartial): Array<[string, DayPartial['items'][string]]> {
+  return Object.entries(partial.items)
+    .sort(
+      ([xi, x], [yi, y]) => y.purchases - x.purchases || y.views - x.views || xi.localeCompare(yi),
+    )
+    .slice(0, REPORT_TOP_N);
 }
 
 /**
- * Builds the day's report from the merged partial, the summaries and the
- * campaign learning. Deterministic: the same inputs give the same report
- * (no timestamps of the run), so a re-run rewrites identical objects.
+ * Builds the day's report from the merged partial, the assessed base and
+ * the campaign learning. Deterministic: the same inputs give the same
+ * report (no timestamps of the run), so a re-run rewrites identical objects.
  */
 export function buildReport(
   day: string,
   partial: DayPartial,
-  summaries: readonly CustomerSummary[],
+  base: Pick<BaseAssessment, 'counts' | 'summaries'>,
   campaigns: CampaignLearning[],
+  context: ReportContext,
 ): DayReport {
   const funnel: Partial<Record<EventType, number>> = {};
   let revenueCents = 0;
+  let active = 0;
   for (const c of Object.values(partial.customers)) {
+    active++;
     for (const [type, n] of Object.entries(c.counts) as Array<[EventType, number]>) {
       funnel[type] = (funnel[type] ?? 0) + n;
     }
     revenueCents += c.revenueCents;
   }
-  const segments: Partial<Record<Segment, number>> = {};
-  for (const s of summaries) {
-    if (s.rfm) segments[s.rfm.segment] = (segments[s.rfm.segment] ?? 0) + 1;
-  }
   const delivered = funnel.delivered ?? 0;
-  return {
+  const variantCopy = dict<string>();
+  for (const c of campaigns) {
+    for (const v of c.variants) {
+      const copy = context.variantCopy.get(v.variantId);
+      if (copy !== undefined) variantCopy[v.variantId] = copy;
+    }
+  }
+  const report: Omit<DayReport, 'narrative'> = {
     day,
+    currency: context.currency,
     kpis: {
       events: partial.events,
-      activeCustomers: summaries.length,
+      activeCustomers: active,
       revenue: revenueCents / 100,
       openRate: wilson(funnel.open ?? 0, delivered),
       clickRate: wilson(funnel.click ?? 0, delivered),
       conversionRate: wilson(funnel.purchase ?? 0, funnel.view ?? 0),
     },
     funnel: inOrder(EVENT_TYPES, funnel),
-    segments: inOrder(SEGMENTS, segments),
+    segments: inOrder(SEGMENTS, base.counts.segments),
+    base: {
+      ...base.counts,
+      segments: inOrder(SEGMENTS, base.counts.segments),
+      movement: {
+        day: {
+          ...base.counts.movement.day,
+          segments: inOrder(SEGMENTS, base.counts.movement.day.segments),
+        },
+        week: {
+          ...base.counts.movement.week,
+          segments: inOrder(SEGMENTS, base.counts.movement.week.segments),
+        },
+      },
+    },
+    winback: winbackOf(base.summaries).length,
     campaigns,
-    topItems: Object.entries(partial.items)
-      .map(([itemId, c]) => ({ itemId, ...c }))
-      .sort(
-        (x, y) =>
-          y.purchases - x.purchases || y.views - x.views || x.itemId.localeCompare(y.itemId),
-      )
-      .slice(0, REPORT_TOP_N),
+    variantCopy,
+    topItems: topItemsOf(partial).map(([itemId, c]) => {
+      const title = context.titles.get(itemId);
+      return { itemId, ...(title === undefined ? {} : { title }), ...c };
+    }),
     coVisits: Object.entries(partial.coVisits)
       .map(([pair, count]) => {
         const [a = '', b = ''] = pair.split('|');
@@ -90,6 +185,7 @@ export function buildReport(
       .sort((x, y) => y.count - x.count || x.a.localeCompare(y.a) || x.b.localeCompare(y.b))
       .slice(0, REPORT_TOP_N),
   };
+  return { ...report, narrative: narrativeOf(report) };
 }
 
 /**
@@ -110,16 +206,29 @@ function inOrder<K extends string>(
 export const reportKeys = (day: string) => ({
   summary: KEYS.reportSummary(day),
   customers: KEYS.reportCustomers(day),
+  winback: KEYS.reportWinback(day),
   html: KEYS.reportHtml(day),
 });
+
+/** The files of a day's report besides `summary.json`. */
+export interface ReportFiles {
+  /** `customers.csv`: the whole base. */
+  customers: string;
+  /** `winback.csv`: at_risk, hibernating and lost customers, highest value first. */
+  winback: string;
+  html: string;
+}
+
+/** A day's per-customer CSV: the whole base or the win-back list. */
+export type CustomerList = 'customers' | 'winback';
 /** S3 key of the pointer to the latest report. */
 export const LATEST_REPORT_KEY = KEYS.latestReport;
 
 /** Where reports live. One S3 implementation ({@link S3ReportStore}). */
 export interface ReportStore {
-  put(report: DayReport, customersCsv: string, html: string): Promise<void>;
+  put(report: DayReport, files: ReportFiles): Promise<void>;
   getSummary(day: string): Promise<DayReport | undefined>;
-  getCustomersCsv(day: string): Promise<string | undefined>;
+  getCsv(day: string, list: CustomerList): Promise<string | undefined>;
   getHtml(day: string): Promise<string | undefined>;
   /** The day of the latest report written. */
   latestDay(): Promise<string | undefined>;
@@ -136,11 +245,12 @@ export class S3ReportStore implements ReportStore {
     private readonly bucket: string,
   ) {}
 
-  async put(report: DayReport, csv: string, html: string): Promise<void> {
+  async put(report: DayReport, files: ReportFiles): Promise<void> {
     const keys = reportKeys(report.day);
     await putJson(this.s3, this.bucket, keys.summary, report);
-    await putText(this.s3, this.bucket, keys.html, html, REPORT_TYPES.html);
-    await putText(this.s3, this.bucket, keys.customers, csv, REPORT_TYPES.csv);
+    await putText(this.s3, this.bucket, keys.html, files.html, REPORT_TYPES.html);
+    await putText(this.s3, this.bucket, keys.customers, files.customers, REPORT_TYPES.csv);
+    await putText(this.s3, this.bucket, keys.winback, files.winback, REPORT_TYPES.csv);
     const latest = await this.latestDay();
     if (!latest || report.day >= latest)
       await putJson(this.s3, this.bucket, LATEST_REPORT_KEY, { day: report.day });
@@ -150,8 +260,8 @@ export class S3ReportStore implements ReportStore {
     return getJson<DayReport>(this.s3, this.bucket, reportKeys(day).summary);
   }
 
-  getCustomersCsv(day: string): Promise<string | undefined> {
-    return getText(this.s3, this.bucket, reportKeys(day).customers);
+  getCsv(day: string, list: CustomerList): Promise<string | undefined> {
+    return getText(this.s3, this.bucket, reportKeys(day)[list]);
   }
 
   getHtml(day: string): Promise<string | undefined> {
@@ -185,7 +295,9 @@ export async function readReport(
   const day = asked === 'latest' ? await reports.latestDay() : asked;
   if (day) {
     if (format !== 'json') {
-      const body = await (format === 'csv' ? reports.getCustomersCsv(day) : reports.getHtml(day));
+      const body = await (format === 'csv'
+        ? reports.getCsv(day, 'customers')
+        : reports.getHtml(day));
       if (body !== undefined) return { format, body };
     } else {
       const body = await reports.getSummary(day);
@@ -193,8 +305,17 @@ export async function readReport(
     }
   }
   throw new NotFoundError(
-    `No report for ${asked}: reports are written by the nightly job (locally: npm run insights -- --date YYYY-MM-DD).`,
+    `No report for ${asked}: reports are written by the nightly job (locally: npm run job -- insights-nightly --date YYYY-MM-DD).`,
   );
+}
+
+/** One day of the report's trend charts. */
+export interface TrendPoint {
+  day: string;
+  events: number;
+  activeCustomers: number;
+  /** Customers at risk that day (absent in reports older than the whole-base report). */
+  atRisk?: number;
 }
 
 /** The engagement trend ending at `report`: earlier days from their stored reports. */
@@ -202,13 +323,14 @@ export async function trendFor(
   reports: ReportStore,
   report: DayReport,
   days: number,
-): Promise<Array<{ day: string; events: number; activeCustomers: number }>> {
+): Promise<TrendPoint[]> {
   const earlier = windowEndingAt(addDays(report.day, -1), days - 1);
   const stored = await Promise.all(earlier.map((d) => reports.getSummary(d)));
   return [...stored.filter((r): r is DayReport => r !== undefined), report].map((r) => ({
     day: r.day,
     events: r.kpis.events,
     activeCustomers: r.kpis.activeCustomers,
+    ...(r.base ? { atRisk: r.base.segments.at_risk ?? 0 } : {}),
   }));
 }
 
@@ -218,29 +340,91 @@ export const ReportDay = z.union([
   z.iso.date({ error: 'must be a UTC day (YYYY-MM-DD) or latest' }),
 ]);
 
+/** What a report route reads of its request (the path's date, `?format=`, Accept). */
+export interface ReportRequest {
+  params: { date?: string | undefined };
+  query: { get(name: string): string | null };
+  headers: { accept?: string | undefined };
+}
+
+/** The route docs of a report route offering `formats` (for the API description). */
+export function reportRouteDoc(summary: string, formats: [string, ...string[]]) {
+  return {
+    summary,
+    params: { date: ReportDay },
+    query: { format: { schema: z.enum(formats), description: 'Overrides the Accept header.' } },
+    responses: { 200: `The ${formats.join(', ')} asked for.` },
+    produces: formats.map((f) => (f === 'json' ? 'application/json' : `text/${f}`)),
+  };
+}
+
 /** The report a `GET /reports/{date}` asks for, validated, in its format and content type. */
 export async function serveReport(
   reports: ReportStore,
   erasures: Pick<ErasureStore, 'pending'>,
-  request: { day: string; format: string | null; accept: string | undefined },
+  request: ReportRequest,
 ): Promise<{ contentType: string; body: string }> {
-  const day = validate(ReportDay, request.day, 'date in the path');
-  const served = await readReport(reports, day, reportFormat(request.format, request.accept));
+  const day = validate(ReportDay, request.params.date, 'date in the path');
+  const format = reportFormat(request.query.get('format'), request.headers.accept);
+  const served = await readReport(reports, day, format);
   if (served.format === 'json') {
     return { contentType: 'application/json; charset=utf-8', body: JSON.stringify(served.body) };
   }
   if (served.format === 'html') return { contentType: REPORT_TYPES.html, body: served.body };
-  // Rows of customers whose erasure the nightly job has not completed yet are never served.
-  // Each record is one line (no field can hold a line break), so lines are filtered as they are.
+  return { contentType: REPORT_TYPES.csv, body: await withoutErased(served.body, erasures) };
+}
+
+/**
+ * A customer CSV without the rows of customers whose erasure the nightly
+ * job has not completed yet (they are never served). Each record is one
+ * line (no field can hold a line break), so lines are filtered as they are.
+ */
+async function withoutErased(
+  csv: string,
+  erasures: Pick<ErasureStore, 'pending'>,
+): Promise<string> {
   const erased = new Set((await erasures.pending()).map((p) => p.customerId));
-  const body =
-    erased.size === 0
-      ? served.body
-      : served.body
-          .split('\n')
-          .filter((line, i) => i === 0 || !erased.has(unescapeCell(firstField(line))))
-          .join('\n');
-  return { contentType: REPORT_TYPES.csv, body };
+  if (erased.size === 0) return csv;
+  return csv
+    .split('\n')
+    .filter((line, i) => i === 0 || !erased.has(unescapeCell(firstField(line))))
+    .join('\n');
+}
+
+/**
+ * `GET /reports/{date}/winback`: the day's win-back list (at_risk,
+ * hibernating and lost customers, highest value first) as CSV, or as JSON
+ * `{ day, customers: [{ customerId, segment, … }] }` with the CSV's columns.
+ */
+export async function serveWinback(
+  reports: ReportStore,
+  erasures: Pick<ErasureStore, 'pending'>,
+  request: ReportRequest,
+): Promise<{ contentType: string; body: string }> {
+  const asked = validate(ReportDay, request.params.date, 'date in the path');
+  const format = reportFormat(request.query.get('format'), request.headers.accept);
+  if (format === 'html') {
+    throw new ValidationError('The win-back list is offered as json or csv, not html.', {
+      issues: [{ path: 'format', message: 'must be json or csv' }],
+    });
+  }
+  const day = asked === 'latest' ? await reports.latestDay() : asked;
+  const stored = day ? await reports.getCsv(day, 'winback') : undefined;
+  if (!day || stored === undefined) {
+    throw new NotFoundError(
+      `No win-back list for ${asked}: the nightly job writes one with each report (locally: npm run job -- insights-nightly --date YYYY-MM-DD).`,
+    );
+  }
+  const csv = await withoutErased(stored, erasures);
+  if (format === 'csv') return { contentType: REPORT_TYPES.csv, body: csv };
+  const [header = [], ...rows] = parseCsv(csv);
+  const customers = rows.map((row) =>
+    Object.fromEntries(header.map((column, i) => [column, unescapeCell(row[i] ?? '')])),
+  );
+  return {
+    contentType: 'application/json; charset=utf-8',
+    body: JSON.stringify({ day, customers }),
+  };
 }
 
 /** Content types of the non-JSON report formats. */

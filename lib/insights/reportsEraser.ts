@@ -4,23 +4,17 @@ import { CUSTOMER_OBJECTS } from '../aws/resources.ts';
 import { getJson, getText, putJson, putText } from '../aws/s3json.ts';
 import { parseCsv, toCsv, unescapeCell } from './csv.ts';
 import type { SavedShard } from './mapDay.ts';
-import type { PopulationEntry } from './population.ts';
 
 /** Objects rewritten at once during an erasure. */
 const ERASE_CONCURRENCY = 8;
 
-async function keysUnder(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  suffix: string,
-): Promise<string[]> {
+async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   for await (const page of paginateListObjectsV2(
     { client: s3 },
     { Bucket: bucket, Prefix: prefix },
   )) {
-    for (const o of page.Contents ?? []) if (o.Key?.endsWith(suffix)) keys.push(o.Key);
+    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
   }
   return keys;
 }
@@ -33,8 +27,8 @@ export interface StoredObjectCompactor {
 
 /**
  * {@link StoredObjectCompactor} on the reports bucket: rows of every
- * `reports/<date>/customers.csv`, and the nightly job's working files under
- * `insights/` (population index entries, per-shard partials). Report
+ * `reports/<date>/customers.csv` and `winback.csv`, and the nightly job's
+ * per-shard partials under `insights/`. Report
  * summaries hold only aggregates and stay. Each object is read and rewritten
  * at most once for all the ids, and only if it changes. Its one caller is the
  * nightly job (the one writer of these objects), so erasures never race.
@@ -44,8 +38,10 @@ export function s3Compactor(s3: S3Client, bucket: string): StoredObjectCompactor
     async compact(ids) {
       if (ids.size === 0) return 0;
       let removed = 0;
-      const { reportCustomers, population, shard } = CUSTOMER_OBJECTS;
-      const csvs = await keysUnder(s3, bucket, reportCustomers.prefix, reportCustomers.suffix);
+      const { reportCsvs, shard } = CUSTOMER_OBJECTS;
+      const csvs = (await keysUnder(s3, bucket, reportCsvs.prefix)).filter((k) =>
+        reportCsvs.suffixes.some((suffix) => k.endsWith(suffix)),
+      );
       await mapLimit(csvs, ERASE_CONCURRENCY, async (key) => {
         const text = await getText(s3, bucket, key);
         if (text === undefined) return;
@@ -59,16 +55,7 @@ export function s3Compactor(s3: S3Client, bucket: string): StoredObjectCompactor
         );
         await putText(s3, bucket, key, body, 'text/csv; charset=utf-8');
       });
-      // One listing of the job's working files serves both kinds.
-      const working = await keysUnder(s3, bucket, population.prefix, '.json');
-      const populations = working.filter((k) => k.endsWith(population.suffix));
-      await mapLimit(populations, ERASE_CONCURRENCY, async (key) => {
-        const entries = await getJson<PopulationEntry[]>(s3, bucket, key);
-        const kept = (entries ?? []).filter((e) => !ids.has(e.id));
-        if (!entries || kept.length === entries.length) return;
-        removed += entries.length - kept.length;
-        await putJson(s3, bucket, key, kept);
-      });
+      const working = await keysUnder(s3, bucket, shard.prefix);
       const shards = working.filter(
         (k) => k.startsWith(shard.prefix) && k.includes(shard.contains),
       );

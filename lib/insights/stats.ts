@@ -9,8 +9,8 @@ import { SeededRandom } from '../random.ts';
 export interface Rate {
   successes: number;
   trials: number;
-  /** successes / trials (0 when there are no trials). */
-  rate: number;
+  /** successes / trials; null when there are no trials (no rate is claimed from n = 0). */
+  rate: number | null;
   low: number;
   high: number;
 }
@@ -21,7 +21,7 @@ const Z95 = 1.959963984540054;
 /**
  * The rate `successes / trials` with its 95 % Wilson score interval, which,
  * unlike the normal approximation, stays inside [0, 1] and is honest for
- * small samples (0 trials → [0, 1]). Successes above trials (several clicks
+ * small samples (0 trials → no rate, interval [0, 1]). Successes above trials (several clicks
  * per open) are capped at trials.
  *
  * @example
@@ -31,7 +31,7 @@ const Z95 = 1.959963984540054;
  */
 export function wilson(successes: number, trials: number): Rate {
   const k = Math.min(successes, trials);
-  if (trials <= 0) return { successes: k, trials: 0, rate: 0, low: 0, high: 1 };
+  if (trials <= 0) return { successes: k, trials: 0, rate: null, low: 0, high: 1 };
   const p = k / trials;
   const z2 = Z95 * Z95;
   const denominator = 1 + z2 / trials;
@@ -133,36 +133,66 @@ export function declareWinner(
  * better.
  */
 export function quintileScores(values: readonly number[], lowerIsBetter = false): number[] {
-  return values.map(quintileScorer(values, lowerIsBetter));
+  const counts: number[] = [];
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return values.map(
+    histogramScorer(
+      Array.from(counts, (c) => c ?? 0),
+      lowerIsBetter,
+    ),
+  );
 }
 
-/** A scorer of values against a fixed population, by the rule of {@link quintileScores}. */
-export function quintileScorer(
-  population: readonly number[],
+/**
+ * A scorer of bucket indexes against a population given as a histogram
+ * (`counts[b]` = customers in bucket `b`), by the mid-rank rule of
+ * {@link quintileScores}. Histograms merge by addition, so shards can count
+ * their customers apart and the scores are the same as over the whole base.
+ */
+export function histogramScorer(
+  counts: readonly number[],
   lowerIsBetter = false,
-): (value: number) => number {
-  const sorted = [...population].sort((a, b) => a - b);
-  const n = sorted.length;
-  /** Count of values < v (strict) or ≤ v, by binary search. */
-  const countBelow = (v: number, inclusive: boolean) => {
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const x = sorted[mid] as number;
-      if (x < v || (inclusive && x === v)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return (v) => {
+): (bucket: number) => number {
+  const below: number[] = [];
+  let n = 0;
+  for (const c of counts) {
+    below.push(n);
+    n += c;
+  }
+  return (bucket) => {
     if (n === 0) return 3;
-    const below = countBelow(v, false);
-    const equal = countBelow(v, true) - below;
-    const worse = lowerIsBetter ? n - below - equal : below;
+    const b = Math.max(0, Math.min(bucket, counts.length));
+    const under = below[b] ?? n;
+    const equal = counts[b] ?? 0;
+    const worse = lowerIsBetter ? n - under - equal : under;
     return Math.min(5, 1 + Math.floor((5 * (worse + equal / 2)) / n));
   };
 }
+
+/** Beyond this many days since last seen a customer is out of the base (and scores R = 1 long before). */
+export const MAX_RECENCY_DAYS = 400;
+/**
+ * Upper bounds of recency / usual gap for R = 5, 4, 3, 2 (beyond → 1): the
+ * same ratios churn risk uses (≤ 1.5 low, ≤ 3 medium), so a segment never
+ * contradicts the churn risk beside it.
+ */
+export const RECENCY_RATIOS = [1, 1.5, 3, 6] as const;
+
+/**
+ * The R score (1–5) from days since last seen against the customer's own
+ * usual gap between active days: a weekly shopper seen 5 days ago is as
+ * current as a daily one seen today. Not a quintile of the base: on a base
+ * where everyone came back this week, ties would otherwise score someone
+ * seen two days ago R = 2 ("at risk").
+ */
+export function recencyScore(recencyDays: number, usualGapDays: number): number {
+  const ratio = recencyDays / Math.max(1, usualGapDays);
+  const band = RECENCY_RATIOS.findIndex((bound) => ratio <= bound);
+  return band === -1 ? 1 : 5 - band;
+}
+
+/** The RFM bucket of an amount: a log scale with 10 buckets per doubling (≈ 7 % wide), so a histogram stays small for any currency. */
+export const moneyBucket = (amount: number) => Math.floor(10 * Math.log2(1 + Math.max(0, amount)));
 
 /** RFM segments, best first (the order reports list them in). */
 export const SEGMENTS = [
@@ -178,16 +208,41 @@ export const SEGMENTS = [
 /** An RFM segment. */
 export type Segment = (typeof SEGMENTS)[number];
 
+/** Segments a win-back campaign targets. */
+export const WINBACK_SEGMENTS: ReadonlySet<Segment> = new Set(['at_risk', 'hibernating', 'lost']);
+
 /**
- * The RFM segment from recency and frequency scores (1–5), first match wins:
- * champions R≥4 F≥4; at_risk R≤2 F≥3; loyal F≥4; new R≥4 F=1; potential R≥3;
- * hibernating R=2; lost otherwise (R=1).
+ * Minimum distinct purchase days (in 90) a segment needs besides its scores:
+ * quintiles over a base where most customers bought nothing would otherwise
+ * give a single purchase a top F score and make its buyer a champion.
  */
-export function segmentOf(r: number, f: number): Segment {
-  if (r >= 4 && f >= 4) return 'champions';
-  if (r <= 2 && f >= 3) return 'at_risk';
-  if (f >= 4) return 'loyal';
-  if (r >= 4 && f === 1) return 'new';
+export const SEGMENT_MIN_PURCHASE_DAYS = { champions: 3, loyal: 3, at_risk: 2 } as const;
+/** First seen this many days ago or less: a customer counts as new (when no better segment fits). */
+export const NEW_CUSTOMER_DAYS = 14;
+
+/** What {@link segmentOf} looks at. */
+export interface SegmentInput {
+  /** Recency and frequency scores, 1–5. */
+  r: number;
+  f: number;
+  /** Distinct purchase days in the last 90 days. */
+  purchaseDays: number;
+  /** Days since first seen. */
+  ageDays: number;
+}
+
+/**
+ * The RFM segment, first match wins: champions R≥4 F≥4 (≥ 3 purchase days);
+ * at_risk R≤2 F≥3 (≥ 2 purchase days); loyal F≥4 (≥ 3 purchase days); new
+ * first seen ≤ 14 days ago with R≥3; potential R≥3; hibernating R=2; lost
+ * otherwise (R=1).
+ */
+export function segmentOf({ r, f, purchaseDays, ageDays }: SegmentInput): Segment {
+  const min = SEGMENT_MIN_PURCHASE_DAYS;
+  if (r >= 4 && f >= 4 && purchaseDays >= min.champions) return 'champions';
+  if (r <= 2 && f >= 3 && purchaseDays >= min.at_risk) return 'at_risk';
+  if (f >= 4 && purchaseDays >= min.loyal) return 'loyal';
+  if (r >= 3 && ageDays <= NEW_CUSTOMER_DAYS) return 'new';
   if (r >= 3) return 'potential';
   if (r === 2) return 'hibernating';
   return 'lost';
@@ -203,8 +258,8 @@ export const ENGAGEMENT_WEIGHTS: Partial<Record<EventType, number>> = {
   add_to_cart: 4,
   purchase: 10,
 };
-/** Decayed weight at which the score reaches 63 (1 − 1/e of 100). */
-const ENGAGEMENT_SCALE = 10;
+/** Decayed weight at which the score reaches 100 (the scale's top). */
+export const ENGAGEMENT_FULL_WEIGHT = 500;
 
 /** How much a decayed counter keeps after `days` (half-life {@link ENGAGEMENT_HALF_LIFE_DAYS}). */
 export function decay(days: number): number {
@@ -213,11 +268,14 @@ export function decay(days: number): number {
 
 /**
  * Engagement 0–100 from a decayed weighted activity sum `e` (each event adds
- * its {@link ENGAGEMENT_WEIGHTS} weight, halving every 14 days):
- * 100 × (1 − exp(−e / 10)), rounded. No activity → 0; one purchase today → 63.
+ * its {@link ENGAGEMENT_WEIGHTS} weight, halving every 14 days), on a log
+ * scale so it keeps ranking heavy users apart instead of saturating:
+ * 100 × ln(1 + e) / ln(1 + 500), capped at 100. No activity → 0; one open
+ * today → 11; one purchase today → 39; a purchase every day for a month → 96.
  */
 export function engagementScore(decayedWeight: number): number {
-  return Math.round(100 * (1 - Math.exp(-Math.max(0, decayedWeight) / ENGAGEMENT_SCALE)));
+  const e = Math.max(0, decayedWeight);
+  return Math.min(100, Math.round((100 * Math.log1p(e)) / Math.log1p(ENGAGEMENT_FULL_WEIGHT)));
 }
 
 /** Churn risk levels. */
@@ -235,6 +293,9 @@ export function churnRisk(daysSinceLast: number, usualGapDays: number): ChurnRis
   if (daysSinceLast <= 3 * usual) return 'medium';
   return 'high';
 }
+
+/** Opens and clicks (in 90 days) a best send time needs: fewer say nothing about a habit. */
+export const MIN_SEND_TIME_SAMPLE = 5;
 
 /** Index of the largest count (earliest on ties), or undefined when all are 0. */
 export function bestSlot(counts: readonly number[]): number | undefined {

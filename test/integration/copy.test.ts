@@ -6,8 +6,10 @@ import { DynamoCatalogStore } from '#lib/catalog/store.ts';
 import { COPY_KINDS, KINDS } from '#lib/copy/kinds.ts';
 import { DynamoVariantStore, variantIdOf } from '#lib/copy/variants.ts';
 import type { CopyResponse } from '#lib/copy/writeCopy.ts';
+import type { EngagementEvent } from '#lib/events/schema.ts';
+import { mapEvents } from '#lib/insights/partial.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
-import type { CustomerSummary, ProfileState } from '#lib/insights/profiles.ts';
+import { applyDay } from '#lib/insights/profiles.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testConfig } from '#test/support/clients.ts';
 import { fullSequenceLogprobs, publishTinyModel, tinyModelDir } from '#test/support/tinyModel.ts';
@@ -180,18 +182,25 @@ describe('POST /generate copy (tiny random-weight model)', () => {
         available: true,
       },
     ]);
-    const summary = {
+    // A day later than any other test's nightly run, so the summary is served as of it, undecayed.
+    const day = '2030-01-01';
+    let n = 0;
+    const event = (type: EngagementEvent['type'], itemId: string): EngagementEvent => ({
+      eventId: `copy-${n++}`,
       customerId: 'copy-c1',
-      asOf: '2026-11-22',
-      engagement: 72,
-      preferredChannel: 'email',
-      topItems: [
-        { itemId: 'p-tent', views: 5, purchases: 1 },
-        { itemId: 'p-mug', views: 2, purchases: 0 },
-      ],
-    } as unknown as CustomerSummary;
-    await new DynamoProfileStore(doc, cfg.appTable).putProfiles([
-      { state: { customerId: 'copy-c1' } as ProfileState, summary },
+      type,
+      ts: `${day}T10:00:00Z`,
+      channel: 'email',
+      itemId,
+    });
+    const activity = mapEvents([
+      ...Array.from({ length: 5 }, () => event('view', 'p-tent')),
+      ...Array.from({ length: 4 }, () => event('purchase', 'p-tent')),
+      event('view', 'p-mug'),
+      event('view', 'p-mug'),
+    ]).customers['copy-c1'];
+    await new DynamoProfileStore(doc, cfg.appTable).putStates([
+      applyDay(undefined, 'copy-c1', day, activity),
     ]);
     const request = { kind: 'email', product, n: 1, candidates: 2, seed: 4, maxNewTokens: 40 };
 

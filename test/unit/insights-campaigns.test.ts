@@ -38,6 +38,15 @@ describe('campaign learning', () => {
     expect(camp?.variants[1]?.probabilityBest).toBeGreaterThan(0.99);
   });
 
+  it('claims no P(best) and no winner for a campaign with one variant, and no rate without deliveries', () => {
+    const [alone] = learnCampaigns({ 'solo|solo-a': counts(1, 1, 1) });
+    const [unsent] = learnCampaigns({ 'x|x-a': counts(0, 0, 0), 'x|x-b': counts(0, 0, 0) });
+
+    expect(alone?.variants[0]?.probabilityBest).toBeUndefined();
+    expect(alone?.winner).toBeUndefined();
+    expect(unsent?.variants[0]?.clickRate).toMatchObject({ trials: 0, rate: null });
+  });
+
   it('declares no winner without enough volume, however large the gap', () => {
     const [camp] = learnCampaigns({ 'c|a': counts(100, 30, 2), 'c|b': counts(100, 30, 20) });
 
@@ -58,7 +67,7 @@ describe('campaign learning', () => {
     const learned = learnCampaigns(mapEvents(demoEvents(world, options)).variants);
 
     const confident = learned.filter(
-      (c) => Math.max(...c.variants.map((v) => v.probabilityBest)) >= 0.9,
+      (c) => Math.max(...c.variants.map((v) => v.probabilityBest ?? 0)) >= 0.9,
     );
     expect(confident.length).toBeGreaterThan(0);
     for (const campaign of confident) {
@@ -66,7 +75,9 @@ describe('campaign learning', () => {
       const trueBest = [...(truth?.variants ?? [])].sort(
         (a, b) => b.openRate * b.clickRate - a.openRate * a.clickRate,
       )[0];
-      const top = [...campaign.variants].sort((a, b) => b.probabilityBest - a.probabilityBest)[0];
+      const top = [...campaign.variants].sort(
+        (a, b) => (b.probabilityBest ?? 0) - (a.probabilityBest ?? 0),
+      )[0];
       expect(top?.variantId).toBe(trueBest?.variantId);
     }
   });

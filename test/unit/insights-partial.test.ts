@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EngagementEvent } from '#lib/events/schema.ts';
+import { emptyBase } from '#lib/insights/base.ts';
 import {
   DayMapper,
   emptyPartial,
@@ -68,7 +69,9 @@ describe('map/merge of a day’s events', () => {
       const rng = new SeededRandom(seed);
       const parts = shuffle(splitByCustomer(events, 8, rng), rng).map((g) => mapEvents(g));
       const partial = parts.reduce(mergeInto, emptyPartial());
-      return JSON.stringify([buildReport(day, partial, [], []), itemDayOf(day, partial)]);
+      const context = { currency: 'USD', titles: new Map(), variantCopy: new Map() };
+      const report = buildReport(day, partial, emptyBase(day), [], context);
+      return JSON.stringify([report, itemDayOf(day, partial)]);
     };
     const first = written(1);
     for (let seed = 2; seed < 8; seed++) expect(written(seed)).toBe(first);

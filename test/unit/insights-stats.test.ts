@@ -5,8 +5,10 @@ import {
   decay,
   declareWinner,
   engagementScore,
+  histogramScorer,
   probabilityBest,
   quintileScores,
+  recencyScore,
   segmentOf,
   wilson,
 } from '#lib/insights/stats.ts';
@@ -25,8 +27,8 @@ describe('Wilson score interval', () => {
     expect(r.rate).toBe(k / n);
   });
 
-  it('is [0, 1] with no trials and caps successes at trials', () => {
-    expect(wilson(0, 0)).toEqual({ successes: 0, trials: 0, rate: 0, low: 0, high: 1 });
+  it('has no rate and the interval [0, 1] with no trials, and caps successes at trials', () => {
+    expect(wilson(0, 0)).toEqual({ successes: 0, trials: 0, rate: null, low: 0, high: 1 });
     expect(wilson(15, 10).rate).toBe(1);
   });
 });
@@ -98,20 +100,43 @@ describe('RFM', () => {
     expect(quintileScores([0, 10, 20, 30, 40], true)).toEqual([5, 4, 3, 2, 1]);
   });
 
-  it.each([
-    [5, 5, 'champions'],
-    [4, 4, 'champions'],
-    [2, 5, 'at_risk'],
-    [1, 3, 'at_risk'],
-    [3, 4, 'loyal'],
-    [5, 1, 'new'],
-    [4, 2, 'potential'],
-    [3, 1, 'potential'],
-    [2, 2, 'hibernating'],
-    [1, 1, 'lost'],
-  ] as const)('R%i F%i → %s', (r, f, segment) => {
-    expect(segmentOf(r, f)).toBe(segment);
+  it('scores from a histogram as from the values it counts', () => {
+    const values = [0, 0, 1, 1, 1, 2, 5, 5, 9];
+    const counts = Array.from({ length: 10 }, (_, v) => values.filter((x) => x === v).length);
+
+    expect(values.map(histogramScorer(counts))).toEqual(quintileScores(values));
+    expect(values.map(histogramScorer(counts, true))).toEqual(quintileScores(values, true));
   });
+
+  it.each([
+    [0, 1, 5],
+    [2, 2, 5],
+    [3, 2, 4],
+    [6, 2, 3],
+    [12, 2, 2],
+    [13, 2, 1],
+    [20, 7, 3],
+  ] as const)('R from %i days since last seen with a usual gap of %i → %i', (days, gap, r) => {
+    expect(recencyScore(days, gap)).toBe(r);
+  });
+
+  it.each([
+    [5, 5, 3, 200, 'champions'],
+    [5, 5, 2, 200, 'potential'],
+    [2, 5, 2, 200, 'at_risk'],
+    [1, 3, 1, 200, 'lost'],
+    [3, 4, 3, 200, 'loyal'],
+    [5, 1, 0, 10, 'new'],
+    [5, 1, 0, 20, 'potential'],
+    [3, 1, 0, 200, 'potential'],
+    [2, 2, 1, 200, 'hibernating'],
+    [1, 1, 0, 200, 'lost'],
+  ] as const)(
+    'R%i F%i with %i purchase days, first seen %i days ago → %s',
+    (r, f, purchaseDays, ageDays, segment) => {
+      expect(segmentOf({ r, f, purchaseDays, ageDays })).toBe(segment);
+    },
+  );
 });
 
 describe('engagement, churn and send time', () => {
@@ -121,11 +146,14 @@ describe('engagement, churn and send time', () => {
     expect(decay(28)).toBe(0.25);
   });
 
-  it('scores no activity 0, one purchase today 63, saturating toward 100', () => {
+  it('scores on a log scale: none 0, one open 11, one purchase 39, 100 only from 500 decayed points', () => {
     expect(engagementScore(0)).toBe(0);
-    expect(engagementScore(10)).toBe(63);
-    expect(engagementScore(10 * decay(14))).toBe(39);
-    expect(engagementScore(100)).toBe(100);
+    expect(engagementScore(1)).toBe(11);
+    expect(engagementScore(10)).toBe(39);
+    expect(engagementScore(100)).toBe(74);
+    expect(engagementScore(499)).toBe(100);
+    expect(engagementScore(400)).toBe(96);
+    expect(engagementScore(1e200)).toBe(100);
   });
 
   it.each([

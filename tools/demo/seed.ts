@@ -20,7 +20,7 @@ export interface SeedOptions {
   /** Exact number of events to produce. */
   events: number;
   seed: number;
-  /** Events fall in the `days` days before this instant (exclusive). */
+  /** Events fall in the `days` whole UTC days before the day of this instant (day index 0 = the first). */
   end: Date;
 }
 
@@ -48,8 +48,12 @@ export interface DemoCampaign {
   name: string;
   category: string;
   channel: 'email' | 'sms';
-  /** Day index of the send. */
+  /** Day index of the (first) send. */
   day: number;
+  /** Days it is sent on, from `day` (a triggered campaign sends daily; a newsletter once). */
+  sendDays: number;
+  /** Share of the campaign event budget it gets. */
+  budgetShare: number;
   variants: Array<{ variantId: string; copy: string; openRate: number; clickRate: number }>;
 }
 
@@ -192,8 +196,9 @@ function buildCustomers(rng: SeededRandom, count: number, days: number): DemoCus
     const lifecycle: DemoCustomer['lifecycle'] =
       roll < 0.2 ? 'new' : roll < 0.4 ? 'loyal' : roll < 0.8 ? 'regular' : 'lapsing';
     const activeFrom = lifecycle === 'new' ? Math.floor(rng.next() * days) : 0;
+    // Lapsing customers stop at least 15 days before the end, so they show as slipping away.
     const activeTo =
-      lifecycle === 'lapsing' ? Math.floor(rng.next() * Math.max(1, (days * 2) / 3)) : days - 1;
+      lifecycle === 'lapsing' ? Math.floor(rng.next() * Math.max(1, days - 15)) : days - 1;
     const base = { new: 1, loyal: 3, regular: 1, lapsing: 0.8 }[lifecycle];
     const favourite = pick(rng, categories);
     const second = pick(rng, categories);
@@ -217,24 +222,55 @@ function buildCustomers(rng: SeededRandom, count: number, days: number): DemoCus
 function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
   const count = Math.max(2, Math.round(days / 5));
   const categories = Object.keys(CATEGORIES);
-  return Array.from({ length: count }, (_, i) => {
+  const newsletters = Array.from({ length: count }, (_, i): DemoCampaign => {
     const category = pick(rng, categories);
     const variants = 2 + (rng.next() < 0.5 ? 1 : 0);
-    const id = `camp-${String(i + 1).padStart(3, '0')}`;
+    const id = `camp-${String(i + 2).padStart(3, '0')}`;
+    // Each variant has its own copy: templates drawn without replacement.
+    const templates = [...CAMPAIGN_COPY].sort(() => rng.next() - 0.5).slice(0, variants);
     return {
       id,
-      name: `${category} ${i % 2 ? 'promo' : 'newsletter'} #${i + 1}`,
+      name: `${category} ${i % 2 ? 'promo' : 'newsletter'} #${i + 2}`,
       category,
       channel: i % 4 === 3 ? 'sms' : 'email',
       day: Math.min(days - 1, Math.floor(((i + 0.5) * days) / count)),
-      variants: Array.from({ length: variants }, (_, v) => ({
+      sendDays: 1,
+      budgetShare: 0.6 / count,
+      variants: templates.map((template, v) => ({
         variantId: `${id}-${String.fromCharCode(97 + v)}`,
-        copy: pick(rng, CAMPAIGN_COPY).replace('{c}', category.toLowerCase()),
+        copy: template.replace('{c}', category.toLowerCase()),
         openRate: 0.15 + rng.next() * 0.2,
         clickRate: 0.04 + rng.next() * 0.12,
       })),
     };
   });
+  // A triggered campaign sent every day with two very different variants: enough deliveries
+  // (≥ 300 per variant on the first-start data) and a real gap, so a winner can be declared.
+  const category = pick(rng, categories);
+  const triggered: DemoCampaign = {
+    id: 'camp-001',
+    name: `${category} browse reminder (triggered)`,
+    category,
+    channel: 'email',
+    day: 0,
+    sendDays: days,
+    budgetShare: 0.4,
+    variants: [
+      {
+        variantId: 'camp-001-a',
+        copy: `Still thinking about it? Your ${category.toLowerCase()} pick is waiting`,
+        openRate: 0.3,
+        clickRate: 0.08,
+      },
+      {
+        variantId: 'camp-001-b',
+        copy: `Back in stock and 15 % off today: the ${category.toLowerCase()} piece you viewed`,
+        openRate: 0.3,
+        clickRate: 0.4,
+      },
+    ],
+  };
+  return [triggered, ...newsletters];
 }
 
 /**
@@ -277,8 +313,9 @@ export function* demoEvents(world: DemoWorld, options: SeedOptions): Generator<E
 /** The endless event stream of `world`: campaigns first, then organic sessions. */
 function* behaviour(world: DemoWorld, options: SeedOptions): Generator<EngagementEvent> {
   const rng = new SeededRandom(options.seed ^ 0x5eed);
-  const start = options.end.getTime() - options.days * DAY_MS;
-  const latest = options.end.getTime() - 1000;
+  // Day 0 starts at a UTC midnight, so hours of day are real UTC hours whatever time it is now.
+  const start = Math.floor(options.end.getTime() / DAY_MS) * DAY_MS - options.days * DAY_MS;
+  const latest = start + options.days * DAY_MS - 1000;
   /** Events created so far (ids are sequential). */
   let count = 0;
   const at = (day: number, hour: number, offsetMs = 0) =>
@@ -343,43 +380,49 @@ function* behaviour(world: DemoWorld, options: SeedOptions): Generator<Engagemen
     purchases.set(customer.id, bought);
   };
 
-  // Campaigns: a share of the budget, spread over the sends.
+  // Campaigns: a share of the budget, split by each campaign's share and spread over its sends.
   const campaignBudget = Math.floor(options.events * CAMPAIGN_SHARE);
+  const hourMs = (hour: number) => ((((hour % 24) + 24) % 24) * 3_600_000) | 0;
   for (const campaign of world.campaigns) {
-    const audience = world.customers.filter(
-      (c) => c.activeFrom <= campaign.day && c.activeTo >= campaign.day,
-    );
-    const perSend = campaignBudget / world.campaigns.length;
-    // ~1.35 events per delivery on average: thin the audience to fit the budget.
-    const reach = Math.min(1, perSend / 1.35 / Math.max(1, audience.length));
-    for (const customer of audience) {
-      if (rng.next() > reach) continue;
-      if (count >= campaignBudget) break;
-      const variant = pick(rng, campaign.variants);
-      const meta = {
-        channel: campaign.channel,
-        campaignId: campaign.id,
-        variantId: variant.variantId,
-      };
-      const sendMs = rng.next() * 1_800_000;
-      if (rng.next() < 0.01) {
-        yield event(customer, 'bounce', at(campaign.day, 9, sendMs), meta);
-        continue;
+    const perSend = (campaignBudget * campaign.budgetShare) / campaign.sendDays;
+    const last = Math.min(options.days - 1, campaign.day + campaign.sendDays - 1);
+    for (let day = campaign.day; day <= last; day++) {
+      const audience = world.customers.filter((c) => c.activeFrom <= day && c.activeTo >= day);
+      // ~1.35 events per delivery on average: thin the audience to fit the budget.
+      const reach = Math.min(1, perSend / 1.35 / Math.max(1, audience.length));
+      for (const customer of audience) {
+        if (rng.next() > reach) continue;
+        if (count >= campaignBudget) break;
+        const variant = pick(rng, campaign.variants);
+        const meta = {
+          channel: campaign.channel,
+          campaignId: campaign.id,
+          variantId: variant.variantId,
+        };
+        const sentAt = start + day * DAY_MS + 9 * 3_600_000 + Math.floor(rng.next() * 1_800_000);
+        if (rng.next() < 0.01) {
+          yield event(customer, 'bounce', new Date(sentAt).toISOString(), meta);
+          continue;
+        }
+        yield event(customer, 'delivered', new Date(sentAt).toISOString(), meta);
+        const opens = variant.openRate * (customer.openPropensity / 0.3);
+        if (rng.next() > opens) continue;
+        // Opened around the customer's own peak hour, always after the delivery and within their active days.
+        let openedAt = start + day * DAY_MS + hourMs(customer.peakHour + Math.abs(rng.normal()));
+        while (openedAt < sentAt + 60_000) openedAt += DAY_MS;
+        const openDay = Math.floor((openedAt - start) / DAY_MS);
+        if (openedAt + 300_000 > latest || openDay > customer.activeTo) continue;
+        const openHour = (openedAt - start - openDay * DAY_MS) / 3_600_000;
+        yield event(customer, 'open', at(openDay, openHour), meta);
+        if (rng.next() < 0.004) {
+          yield event(customer, 'unsubscribe', at(openDay, openHour, 30_000), meta);
+          continue;
+        }
+        const clicks = variant.clickRate * (0.5 + 2 * (customer.tastes[campaign.category] ?? 0));
+        if (rng.next() > clicks) continue;
+        yield event(customer, 'click', at(openDay, openHour, 20_000), meta);
+        yield* shop(customer, drawItem(campaign.category), openDay, openHour, 40_000, meta);
       }
-      yield event(customer, 'delivered', at(campaign.day, 9, sendMs), meta);
-      const opens = variant.openRate * (customer.openPropensity / 0.3);
-      if (rng.next() > opens) continue;
-      const openHour = customer.peakHour + Math.abs(rng.normal());
-      const openDay = openHour < 9 ? Math.min(options.days - 1, campaign.day + 1) : campaign.day;
-      yield event(customer, 'open', at(openDay, openHour), meta);
-      if (rng.next() < 0.004) {
-        yield event(customer, 'unsubscribe', at(openDay, openHour, 30_000), meta);
-        continue;
-      }
-      const clicks = variant.clickRate * (0.5 + 2 * (customer.tastes[campaign.category] ?? 0));
-      if (rng.next() > clicks) continue;
-      yield event(customer, 'click', at(openDay, openHour, 20_000), meta);
-      yield* shop(customer, drawItem(campaign.category), openDay, openHour, 40_000, meta);
     }
   }
 
