@@ -7,6 +7,7 @@ import { nightlyDeps } from '#lib/insights/deps.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testConfig } from '#test/support/clients.ts';
+import { ownAppTable } from '#test/support/ownAppTable.ts';
 
 const cfg = testConfig();
 const run = Date.now().toString(36);
@@ -71,6 +72,7 @@ const erase = (id: string) =>
   fetch(`${bridge.url}/customers/${encodeURIComponent(id)}`, { method: 'DELETE' });
 
 beforeAll(async () => {
+  await ownAppTable('erasure');
   const events = ids.flatMap((customerId, i) =>
     ['view', 'purchase'].map((type, k) => ({
       eventId: `${customerId}-${k}`,

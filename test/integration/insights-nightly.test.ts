@@ -7,7 +7,6 @@ import { DynamoEventStore } from '#lib/events/store.ts';
 import { DynamoCampaignStore } from '#lib/insights/campaignStore.ts';
 import { S3ShardStore } from '#lib/insights/mapDay.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
-import { S3PopulationStore } from '#lib/insights/population.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { S3ReportStore } from '#lib/insights/report.ts';
 import { s3Compactor } from '#lib/insights/reportsEraser.ts';
@@ -16,6 +15,7 @@ import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCu
 import { DynamoErasureStore } from '#lib/privacy/erasures.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
+import { ownAppTable } from '#test/support/ownAppTable.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 // Days no other test file writes, so this file owns all their shards.
@@ -33,6 +33,9 @@ const events = [...demoEvents(buildWorld(options), options)].map((e) => ({
   customerId: `nightly-${e.customerId}`,
 }));
 
+/** 6,000 conditional re-sends plus two nightly runs, on 2 cores. */
+const REPLAY_TIMEOUT_MS = 120_000;
+
 let deps: Parameters<typeof runNightly>[0];
 let bridge: Bridge;
 let profiles: DynamoProfileStore;
@@ -40,6 +43,7 @@ let run = 0;
 const nextRun = () => `run-${++run}`;
 
 beforeAll(async () => {
+  await ownAppTable('nightly');
   const doc = documentClient();
   const cfg = testConfig();
   profiles = new DynamoProfileStore(doc, cfg.appTable);
@@ -47,7 +51,6 @@ beforeAll(async () => {
     events: new DynamoEventStore(doc, cfg.eventsTable),
     shards: new S3ShardStore(testClients().s3, cfg.reportsBucket),
     profiles,
-    population: new S3PopulationStore(testClients().s3, cfg.reportsBucket),
     campaigns: new DynamoCampaignStore(doc, cfg.appTable),
     reports: new S3ReportStore(testClients().s3, cfg.reportsBucket),
     signals: new S3SignalStore(testClients().s3, cfg.reportsBucket),
@@ -55,6 +58,7 @@ beforeAll(async () => {
     variants: new DynamoVariantStore(doc, cfg.appTable),
     erasures: new DynamoErasureStore(doc, cfg.appTable),
     compactor: s3Compactor(testClients().s3, cfg.reportsBucket),
+    currency: 'EUR',
   };
   await writeCatalog(deps.catalog as DynamoCatalogStore, buildWorld(options).catalog);
   for (let i = 0; i < events.length; i += 500)
@@ -80,27 +84,31 @@ describe('nightly insights job on dynalite + s3rver', () => {
     const again = await runNightly(deps, DAYS[1] as string, nextRun());
 
     expect(day1.events + day2.events).toBe(events.length);
-    expect(again.summaries).toEqual(day2.summaries);
+    expect(again.base).toEqual(day2.base);
     expect(again.signals).toEqual(day2.signals);
     expect(await summariesOf(ids)).toEqual(before);
     const someone = before.find((s) => s?.windows.d7.activeDays === 2);
     expect(someone?.text).toMatch(/^Active on 2 of the last 30 days/);
   });
 
-  it('leaves the insights unchanged when the same events are sent 3 more times', async () => {
-    await runNightly(deps, DAYS[1] as string, nextRun());
-    const ids = [...new Set(events.map((e) => e.customerId))].sort();
-    const before = await summariesOf(ids);
+  it(
+    'leaves the insights unchanged when the same events are sent 3 more times',
+    async () => {
+      await runNightly(deps, DAYS[1] as string, nextRun());
+      const ids = [...new Set(events.map((e) => e.customerId))].sort();
+      const before = await summariesOf(ids);
 
-    for (let replay = 0; replay < 3; replay++) {
-      for (let i = 0; i < events.length; i += 500)
-        await ingestEntries(deps.events, events.slice(i, i + 500), clock);
-    }
-    await runNightly(deps, DAYS[0] as string, nextRun());
-    await runNightly(deps, DAYS[1] as string, nextRun());
+      for (let replay = 0; replay < 3; replay++) {
+        for (let i = 0; i < events.length; i += 500)
+          await ingestEntries(deps.events, events.slice(i, i + 500), clock);
+      }
+      await runNightly(deps, DAYS[0] as string, nextRun());
+      await runNightly(deps, DAYS[1] as string, nextRun());
 
-    expect(await summariesOf(ids)).toEqual(before);
-  });
+      expect(await summariesOf(ids)).toEqual(before);
+    },
+    REPLAY_TIMEOUT_MS,
+  );
 
   it('learns per campaign variant from all of the campaign’s days, not one day’s slice', async () => {
     await runNightly(deps, DAYS[0] as string, nextRun());
@@ -143,8 +151,82 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(await found.json()).toEqual(JSON.parse(JSON.stringify(await profiles.getSummary(id))));
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(
-      /npm run insights/,
+      /npm run job -- insights-nightly/,
     );
+  });
+
+  it('serves every summary as of the latest processed day, and a re-run of an older day never moves it back', async () => {
+    await runNightly(deps, DAYS[1] as string, nextRun());
+    const ids = [...new Set(events.map((e) => e.customerId))].sort();
+    const onlyFirstDay = ids.find((id) =>
+      events.every((e) => e.customerId !== id || e.ts.startsWith(DAYS[0] as string)),
+    ) as string;
+
+    await runNightly(deps, DAYS[0] as string, nextRun());
+    const summaries = await summariesOf(ids);
+
+    expect(summaries.every((s) => s?.asOf === DAYS[1])).toBe(true);
+    const idle = await profiles.getSummary(onlyFirstDay);
+    expect(idle?.recencyDays).toBe(1);
+    expect(idle?.windows.d7.activeDays).toBe(1);
+  });
+
+  it('carries a late event for an earlier day into the later summaries when that day is re-run', async () => {
+    await runNightly(deps, DAYS[1] as string, nextRun());
+    const id = events[0]?.customerId as string;
+    const before = await profiles.getSummary(id);
+    const late = {
+      eventId: 'late-purchase-1',
+      customerId: id,
+      type: 'purchase' as const,
+      ts: `${DAYS[0]}T23:59:00Z`,
+      itemId: 'late-item',
+      value: 12.34,
+    };
+    await ingestEntries(deps.events, [late], clock);
+
+    await runNightly(deps, DAYS[0] as string, nextRun());
+    const after = await profiles.getSummary(id);
+
+    expect(after?.asOf).toBe(DAYS[1]);
+    expect(after?.lifetime.revenue).toBeCloseTo((before?.lifetime.revenue ?? 0) + 12.34, 6);
+    expect(after?.windows.d90.counts.purchase).toBe((before?.windows.d90.counts.purchase ?? 0) + 1);
+  });
+
+  it('lists the whole base in customers.csv and the slipping customers in the win-back list, as CSV and JSON', async () => {
+    const day = DAYS[1] as string;
+    const result = await runNightly(deps, day, nextRun());
+
+    const csv = await (await fetch(`${bridge.url}/reports/${day}?format=csv`)).text();
+    const winbackCsv = await fetch(`${bridge.url}/reports/${day}/winback?format=csv`);
+    const winbackJson = await fetch(`${bridge.url}/reports/latest/winback`);
+    const asHtml = await fetch(`${bridge.url}/reports/${day}/winback?format=html`);
+
+    const known = new Set(events.map((e) => e.customerId));
+    expect(result.base.counts.customers).toBe(known.size);
+    expect(csv.trim().split('\n')).toHaveLength(1 + known.size);
+    expect(result.customers).toBeLessThan(known.size);
+    expect(winbackCsv.headers.get('content-type')).toMatch(/text\/csv/);
+    const body = (await winbackJson.json()) as {
+      day: string;
+      customers: Array<Record<string, string>>;
+    };
+    expect(body.day).toBe(day);
+    const winback = result.base.summaries.filter((s) =>
+      ['at_risk', 'hibernating', 'lost'].includes(s.rfm?.segment ?? ''),
+    );
+    expect(body.customers).toHaveLength(winback.length);
+    expect(
+      body.customers.every((c) => ['at_risk', 'hibernating', 'lost'].includes(c.segment ?? '')),
+    ).toBe(true);
+    expect((await winbackCsv.text()).trim().split('\n')).toHaveLength(1 + winback.length);
+    expect(asHtml.status).toBe(400);
+    const summary = (await (await fetch(`${bridge.url}/reports/${day}`)).json()) as {
+      segments: Record<string, number>;
+      currency: string;
+    };
+    expect(Object.values(summary.segments).reduce((a, b) => a + b, 0)).toBe(known.size);
+    expect(summary.currency).toBe('EUR');
   });
 
   it('writes the same report on a re-run and serves it as JSON and CSV', async () => {
@@ -165,8 +247,8 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(report.kpis.events).toBe(events.filter((e) => e.ts.startsWith(day)).length);
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const rows = (await csv.text()).trim().split('\n');
-    expect(rows[0]).toMatch(/^customerId,segment,r,f,m,/);
-    expect(rows).toHaveLength(1 + report.kpis.activeCustomers);
+    expect(rows[0]).toMatch(/^customerId,segment,churnRisk,recencyDays,lastSeen,/);
+    expect(rows).toHaveLength(1 + report.base.customers);
     expect(missing.status).toBe(404);
     expect(badFormat.status).toBe(400);
     const page = await fetch(`${bridge.url}/reports/latest`, { headers: { accept: 'text/html' } });
@@ -178,7 +260,7 @@ describe('nightly insights job on dynalite + s3rver', () => {
     const day = DAYS[1] as string;
     await runNightly(deps, day, nextRun());
     const csvOf = async () => (await fetch(`${bridge.url}/reports/${day}?format=csv`)).text();
-    const stored = async () => (await deps.reports.getCustomersCsv(day)) ?? '';
+    const stored = async () => (await deps.reports.getCsv(day, 'customers')) ?? '';
     const id = (await csvOf()).split('\n')[1]?.split(',')[0] as string;
     expect(await profiles.getSummary(id)).toBeDefined();
     const erasures = deps.erasures as DynamoErasureStore;
@@ -198,7 +280,9 @@ describe('nightly insights job on dynalite + s3rver', () => {
 
     expect(run.erasures.completed).toBeGreaterThanOrEqual(1);
     expect(await stored()).not.toMatch(new RegExp(`^${id},`, 'm'));
-    expect((await deps.population.get(day))?.some((e) => e.id === id)).toBe(false);
+    expect((await deps.reports.getCsv(day, 'winback')) ?? '').not.toMatch(
+      new RegExp(`^${id},`, 'm'),
+    );
     expect(await erasures.isPending(id)).toBe(false);
     expect(await profiles.getSummary(id)).toBeUndefined();
   });
