@@ -15,7 +15,7 @@ const options: SeedOptions = {
   days: 1,
   events: 1500,
   seed: 11,
-  end: new Date(`${DAY}T23:59:59Z`),
+  end: new Date('2025-06-16T00:00:00Z'),
 };
 const clock = { now: new Date('2025-06-16T12:00:00Z'), retentionDays: 3650 };
 const events = [...demoEvents(buildWorld(options), options)].map((e) => ({

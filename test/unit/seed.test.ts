@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkEvent } from '#lib/events/schema.ts';
+import { assessBase } from '#lib/insights/base.ts';
+import { learnCampaigns } from '#lib/insights/campaigns.ts';
+import { mapEvents } from '#lib/insights/partial.ts';
+import { applyDay, type ProfileState } from '#lib/insights/profiles.ts';
+import { FIRST_START_SEED } from '#local/demo.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 const options: SeedOptions = {
@@ -78,5 +83,82 @@ describe('demo data generator', () => {
 
     // Favourite weight is 6 of 6 + 3 + 4 × 0.6 = 11.4, about 53 %, against 1/6 by chance.
     expect(inFavourite.length / views.length).toBeGreaterThan(0.4);
+  });
+
+  describe('the first-start data set', () => {
+    const first = { ...FIRST_START_SEED, end: new Date('2026-12-01T13:00:00Z') };
+    const world = buildWorld(first);
+    const events = generate(first);
+    const lastDay = first.days - 1;
+    const dayIndex = (ts: string) =>
+      Math.floor((Date.parse(ts) - Date.parse('2026-11-01T00:00:00Z')) / 86_400_000);
+
+    it('lets lapsing customers stop at least 15 days before the end', () => {
+      const lapsing = world.customers.filter((c) => c.lifecycle === 'lapsing');
+      const last = new Map<string, number>();
+      for (const e of events)
+        last.set(e.customerId, Math.max(last.get(e.customerId) ?? 0, dayIndex(e.ts)));
+
+      expect(lapsing.length).toBeGreaterThan(20);
+      for (const c of lapsing) {
+        expect(c.activeTo).toBeLessThanOrEqual(lastDay - 15);
+        expect(last.get(c.id) ?? -1).toBeLessThanOrEqual(c.activeTo);
+      }
+    });
+
+    it('puts days on UTC midnights: day 0 is 30 days before the day of the end', () => {
+      expect(Math.min(...events.map((e) => dayIndex(e.ts)))).toBe(0);
+      expect(Math.max(...events.map((e) => dayIndex(e.ts)))).toBe(lastDay);
+    });
+
+    it('gives every variant of a campaign its own copy', () => {
+      for (const c of world.campaigns) {
+        expect(new Set(c.variants.map((v) => v.copy)).size).toBe(c.variants.length);
+      }
+    });
+
+    it('has opens and clicks only after a delivery of the same variant to the same customer', () => {
+      const delivered = new Map<string, string>();
+      for (const e of events) {
+        const key = `${e.customerId}|${e.variantId}`;
+        if (e.type === 'delivered' && !delivered.has(key)) delivered.set(key, e.ts);
+        if (e.type === 'open' || e.type === 'click') {
+          const sent = delivered.get(key);
+          expect(sent !== undefined && sent < e.ts).toBe(true);
+        }
+      }
+    });
+
+    it('sends one campaign to ≥ 300 customers per variant with a real gap, so the first start declares a winner, and others have none', () => {
+      const learned = learnCampaigns(mapEvents(events).variants);
+
+      const winners = learned.filter((c) => c.winner);
+      expect(winners.map((c) => c.campaignId)).toEqual(['camp-001']);
+      expect(winners[0]?.variants.every((v) => v.delivered >= 300)).toBe(true);
+      expect(learned.filter((c) => !c.winner).length).toBeGreaterThan(0);
+    });
+
+    it('keeps engagement from saturating: at most 10 % of the base at 100', async () => {
+      const byDay = new Map<number, typeof events>();
+      for (const e of events) byDay.set(dayIndex(e.ts), [...(byDay.get(dayIndex(e.ts)) ?? []), e]);
+      const states = new Map<string, ProfileState>();
+      for (let d = 0; d <= lastDay; d++) {
+        const day = `2026-11-${String(d + 1).padStart(2, '0')}`;
+        for (const [id, c] of Object.entries(mapEvents(byDay.get(d) ?? []).customers)) {
+          states.set(id, applyDay(states.get(id), id, day, c));
+        }
+      }
+
+      const base = await assessBase(
+        (async function* () {
+          yield [...states.values()];
+        })(),
+        '2026-11-30',
+      );
+
+      const top = base.summaries.filter((s) => s.engagement === 100).length;
+      expect(top / base.summaries.length).toBeLessThanOrEqual(0.1);
+      expect(new Set(base.summaries.map((s) => s.engagement)).size).toBeGreaterThan(30);
+    });
   });
 });
