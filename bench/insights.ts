@@ -96,8 +96,13 @@ async function child(
   day: string,
   runId: string,
   env: NodeJS.ProcessEnv,
+  root?: string,
 ) {
-  const out = await runChild(['--import', 'tsx', 'bench/insightsChild.ts', mode, day, runId], env);
+  const out = await runChild(
+    ['--import', 'tsx', 'bench/insightsChild.ts', mode, day, runId],
+    env,
+    root,
+  );
   const line = out.stdout.trim().split('\n').at(-1) ?? '';
   try {
     return JSON.parse(line) as Record<string, number>;
@@ -118,8 +123,16 @@ export async function prepareInsightsBench(): Promise<void> {
   }
 }
 
-/** Runs the insights benchmark; returns rows for the table and JSON. */
-export async function runInsightsBench(): Promise<Record<string, unknown>> {
+/**
+ * Runs the insights benchmark; returns rows for the table and JSON. With
+ * `compareRoot` (another checkout, e.g. a worktree of main) its nightly job
+ * runs on the same data, interleaved with this one's, and the rows show
+ * both and their ratio.
+ */
+export async function runInsightsBench(
+  compareRoot?: string,
+  reps = REPS,
+): Promise<Record<string, unknown>> {
   await prepareInsightsBench();
   const stack = await startLocalStack({ dataDir: DATA_DIR });
   const env = { ...process.env, ...stack.env, POWERTOOLS_LOG_LEVEL: 'WARN' };
@@ -131,10 +144,14 @@ export async function runInsightsBench(): Promise<Record<string, unknown>> {
         raw: [] as Record<string, number>[],
         job: [] as Record<string, number>[],
         cpu: [] as Record<string, number>[],
+        before: [] as Record<string, number>[],
       };
-      for (let rep = 0; rep < REPS; rep++) {
+      for (let rep = 0; rep < reps; rep++) {
         // Interleaved, so drift (disk cache, GC) hits each side alike.
         runs.raw.push(await child('raw', size.day, 'raw', env));
+        if (compareRoot) {
+          runs.before.push(await child('job', size.day, `before-${Date.now()}`, env, compareRoot));
+        }
         runs.job.push(await child('job', size.day, `bench-${Date.now()}-${rep}`, env));
         runs.cpu.push(await child('cpu', size.day, 'cpu', env));
       }
@@ -157,13 +174,20 @@ export async function runInsightsBench(): Promise<Record<string, unknown>> {
         'map peak MB': m(runs.job, 'mapPeakRssMb'),
         'job peak MB': m(runs.job, 'peakRssMb'),
         'all-in-memory peak MB': m(runs.cpu, 'peakRssMb'),
+        ...(compareRoot
+          ? {
+              'before job s': m(runs.before, 'ms') / 1000,
+              'job s ×': m(runs.job, 'ms') / m(runs.before, 'ms'),
+              'before peak MB': m(runs.before, 'peakRssMb'),
+            }
+          : {}),
       });
       raw[`${size.events}/${size.customers}`] = runs;
     }
   } finally {
     await stack.emulators.stop();
   }
-  console.log(`\nNightly insights (medians of ${REPS}; 16 shards, ${4} at a time)`);
+  console.log(`\nNightly insights (medians of ${reps}; 16 shards, ${4} at a time)`);
   console.log(table(rows));
   return { rows, runs: raw };
 }

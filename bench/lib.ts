@@ -39,9 +39,10 @@ export function table(rows: Array<Record<string, string | number>>): string {
 export function runChild(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
+  cwd?: string,
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env });
+    const child = spawn(process.execPath, args, { env, ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

@@ -22,8 +22,10 @@ const { values } = parseArgs({
   options: {
     shapes: { type: 'string', default: 'distilgpt2,gpt2' },
     suites: { type: 'string', default: SUITES.join(',') },
-    // bundles: another checkout (e.g. a git worktree of main) measured beside this one.
+    // bundles, insights: another checkout (e.g. a git worktree of main) measured beside this one.
     'compare-root': { type: 'string' },
+    // insights: repetitions per size (default 3).
+    reps: { type: 'string' },
   },
 });
 const shapes = (values.shapes ?? '').split(',').filter(Boolean) as ShapeName[];
@@ -37,7 +39,10 @@ const started = new Date();
 const results: Record<string, unknown> = {};
 if (suites.includes('model')) results.model = await runModelBench(shapes);
 if (suites.includes('events')) results.events = await runEventsBench();
-if (suites.includes('insights')) results.insights = await runInsightsBench();
+if (suites.includes('insights')) {
+  const reps = values.reps ? Number.parseInt(values.reps, 10) : undefined;
+  results.insights = await runInsightsBench(values['compare-root'], reps);
+}
 if (suites.includes('copy')) results.copy = await runCopyBench();
 if (suites.includes('recommend')) results.recommend = await runRecommendBench();
 if (suites.includes('bundles')) results.bundles = await bundlesSideBySide(values['compare-root']);

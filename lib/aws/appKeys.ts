@@ -7,8 +7,7 @@ import { APP_PARTITIONS } from './resources.ts';
  *
  * | entity | pk | sk |
  * |---|---|---|
- * | customer profile (insights) | `CUSTOMER#<id>` | `PROFILE` |
- * | customer's daily snapshot | `CUSTOMER#<id>` | `DAY#<yyyy-mm-dd>` |
+ * | customer profile state (insights) | `CUSTOMER#<id>` | `PROFILE` |
  */
 
 /** Prefix of every customer partition key (used in IAM conditions too). */
