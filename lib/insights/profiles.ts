@@ -312,6 +312,23 @@ export function rfmInputOf(s: Omit<CustomerSummary, 'text'>): RfmInput {
 }
 
 /**
+ * A profile as seen on `asOf`: its days up to then (with their age), first
+ * and last seen, recency and the 90-day window; undefined when the customer
+ * is not in the base that day. The one start of {@link summarize} and
+ * {@link rfmInputAt}.
+ */
+function viewAt(state: ProfileState, asOf: string) {
+  const today = dayNumber(asOf);
+  const days = daysUpTo(state, today).filter(([age]) => age < PROFILE_WINDOW_DAYS);
+  const seen = seenUpTo(state, asOf, days);
+  if (!seen) return undefined;
+  const recencyDays = Math.max(0, today - dayNumber(seen.lastTs.slice(0, 10)));
+  if (recencyDays > MAX_RECENCY_DAYS) return undefined;
+  const in90 = days.filter(([age]) => age < 90);
+  return { today, seen, recencyDays, in90, d90: windowOf(in90, 90) };
+}
+
+/**
  * The RFM inputs of a profile as of a day, without the rest of a summary
  * (the same as {@link rfmInputOf} of {@link summarize}, for less work):
  * how the nightly report scores the base of earlier days. Undefined when
@@ -322,14 +339,9 @@ export function rfmInputAt(
   asOf: string,
   defaultGapDays = DEFAULT_USUAL_GAP_DAYS,
 ): RfmInput | undefined {
-  const today = dayNumber(asOf);
-  const days = daysUpTo(state, today).filter(([age]) => age < PROFILE_WINDOW_DAYS);
-  const seen = seenUpTo(state, asOf, days);
-  if (!seen) return undefined;
-  const recencyDays = Math.max(0, today - dayNumber(seen.lastTs.slice(0, 10)));
-  if (recencyDays > MAX_RECENCY_DAYS) return undefined;
-  const in90 = days.filter(([age]) => age < 90);
-  const d90 = windowOf(in90, 90);
+  const view = viewAt(state, asOf);
+  if (!view) return undefined;
+  const { today, seen, recencyDays, in90, d90 } = view;
   return {
     recencyDays,
     usualGapDays: roundGap(usualGap(in90, defaultGapDays)),
@@ -413,14 +425,9 @@ export function summarize(
   score?: RfmScorer,
   defaultGapDays = DEFAULT_USUAL_GAP_DAYS,
 ): CustomerSummary | undefined {
-  const today = dayNumber(asOf);
-  const days = daysUpTo(state, today).filter(([age]) => age < PROFILE_WINDOW_DAYS);
-  const seen = seenUpTo(state, asOf, days);
-  if (!seen) return undefined;
-  const recencyDays = Math.max(0, today - dayNumber(seen.lastTs.slice(0, 10)));
-  if (recencyDays > MAX_RECENCY_DAYS) return undefined;
-  const in90 = days.filter(([age]) => age < 90);
-  const d90 = windowOf(in90, 90);
+  const view = viewAt(state, asOf);
+  if (!view) return undefined;
+  const { today, seen, recencyDays, in90, d90 } = view;
   const usualGapDays = usualGap(in90, defaultGapDays);
   let weight = 0;
   const hours = new Array<number>(24).fill(0);
