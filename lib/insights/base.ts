@@ -7,6 +7,7 @@
  * shards can run apart and merge: the scales add up, and so do the counts.
  */
 import { addDays } from '../days.ts';
+import { addToMessageFunnel, emptyMessageFunnel, type MessageFunnel } from './attribution.ts';
 import {
   addToScales,
   type CustomerSummary,
@@ -44,6 +45,8 @@ export interface BaseCounts {
   segments: Partial<Record<Segment, number>>;
   churnRisk: Partial<Record<ChurnRisk, number>>;
   movement: { day: Movement; week: Movement };
+  /** Deliveries of the attribution window ending the day and the responses credited to them. */
+  messages: MessageFunnel;
 }
 
 /** The base as of a day. */
@@ -80,6 +83,7 @@ export function emptyBase(day: string): BaseAssessment {
       segments: {},
       churnRisk: {},
       movement: { day: movement(MOVEMENT_DAYS.day), week: movement(MOVEMENT_DAYS.week) },
+      messages: emptyMessageFunnel(day),
     },
   };
 }
@@ -108,6 +112,7 @@ export async function assessBase(
   };
   const scales = { now: emptyScales(), day: emptyScales(), week: emptyScales() };
   const rows: Compared[] = [];
+  const { counts } = emptyBase(day);
   // Stage 1: each customer's facts on the three days, and the scales they add to.
   for await (const page of pages) {
     for (const state of page) {
@@ -115,6 +120,7 @@ export async function assessBase(
       const summary = summarize(state, day);
       if (!summary) continue;
       const row: Compared = { summary };
+      addToMessageFunnel(counts.messages, state.days, day);
       addToScales(scales.now, rfmInputOf(summary));
       const dayBefore = rfmInputAt(state, earlier.day);
       if (dayBefore) {
@@ -135,7 +141,6 @@ export async function assessBase(
     day: rfmScorer(scales.day),
     week: rfmScorer(scales.week),
   };
-  const { counts } = emptyBase(day);
   counts.customers = rows.length;
   const summaries = rows.map(({ summary, dayBefore, weekBefore }) => {
     const scored = withRfm(summary, score.now);

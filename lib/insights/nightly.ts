@@ -4,6 +4,7 @@ import { dict } from '../dict.ts';
 import type { EventStore } from '../events/store.ts';
 import type { ErasureStore } from '../privacy/erasures.ts';
 import type { RecommendationSignals } from '../recommend/signals.ts';
+import { type AttributedCounts, attribute, byVariant, noAttributions } from './attribution.ts';
 import { assessBase, type BaseAssessment } from './base.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
@@ -60,43 +61,67 @@ export interface NightlyResult {
   signals: RecommendationSignals;
 }
 
+/** What the reduce stage did: the profiles it updated and the day's credited responses. */
+export interface ReducedDay {
+  /** Customers active that day (profile states updated). */
+  customers: number;
+  /** Unique responses of the day credited to a delivery, per `<campaignId>|<variantId>`. */
+  attributed: Record<string, AttributedCounts>;
+}
+
 /**
  * The reduce stage: applies the day's activity to each active customer's
  * profile state (idempotently: the day's previous contribution is replaced)
- * and writes each state back as one item. Work is O(the day's active
- * customers); the whole base is assessed afterwards by {@link assessBase}.
- * Returns how many profiles were updated.
+ * and writes each state back as one item, and credits the day's responses
+ * to their deliveries from the messages the state keeps. Work is O(the
+ * day's active customers); the whole base is assessed afterwards by
+ * {@link assessBase}.
  */
 export async function reduceDay(
   deps: Pick<NightlyDeps, 'profiles'>,
   mapped: MappedDay,
-): Promise<number> {
+): Promise<ReducedDay> {
   const { profiles } = deps;
+  const { day } = mapped;
   const ids = Object.keys(mapped.partial.customers).sort();
+  const attributed = dict<AttributedCounts>();
   for (let i = 0; i < ids.length; i += REDUCE_BATCH) {
     const batch = ids.slice(i, i + REDUCE_BATCH);
     const previous = await profiles.getStates(batch);
-    await profiles.putStates(
-      batch.map((id) => applyDay(previous.get(id), id, mapped.day, mapped.partial.customers[id])),
-    );
+    const states = batch.map((id) => {
+      const activity = mapped.partial.customers[id];
+      const next = applyDay(previous.get(id), id, day, activity);
+      // The day's own messages, even where the state no longer keeps them (a re-run far back).
+      if (activity?.messages)
+        byVariant(attribute({ ...next.days, [day]: activity }, day, day), attributed);
+      return next;
+    });
+    await profiles.putStates(states);
   }
-  return ids.length;
+  return { customers: ids.length, attributed };
 }
 
 /**
- * Adds the day's funnel counts to each campaign seen that day (replacing the
- * day's earlier counts on a re-run) and learns from the campaign's totals
- * over all its days: a send on Monday and its opens on Tuesday meet here.
+ * Adds the day's funnel to each campaign seen that day (replacing the day's
+ * earlier counts on a re-run): the day's deliveries, and the responses of
+ * the day credited to a delivery within the attribution window (a send on
+ * Monday and its opens on Tuesday meet here). Learns from the campaign's
+ * totals over all its days.
  */
 export async function accumulateCampaigns(
   store: CampaignStore,
   mapped: MappedDay,
+  attributed: Readonly<Record<string, AttributedCounts>>,
 ): Promise<CampaignLearning[]> {
   const byCampaign = new Map<string, Record<string, VariantCounts>>();
-  for (const [key, counts] of Object.entries(mapped.partial.variants)) {
+  const keys = new Set([...Object.keys(mapped.partial.variants), ...Object.keys(attributed)]);
+  for (const key of keys) {
     const [campaignId = '', variantId = ''] = key.split('|');
     const variants = byCampaign.get(campaignId) ?? dict<VariantCounts>();
-    variants[variantId] = counts;
+    variants[variantId] = {
+      delivered: mapped.partial.variants[key]?.delivered ?? 0,
+      ...(attributed[key] ?? noAttributions()),
+    };
     byCampaign.set(campaignId, variants);
   }
   const ids = [...byCampaign.keys()].sort();
@@ -149,10 +174,10 @@ export async function finishDay(
   const pending = await deps.erasures.pending();
   const erased = new Set(pending.map((p) => p.customerId));
   for (const id of erased) delete mapped.partial.customers[id];
-  const active = await reduceDay(deps, mapped);
+  const reduced = await reduceDay(deps, mapped);
   // Every known customer as of the day, active or not.
   const base = await assessBase(deps.profiles.scanStates(), day, erased);
-  const campaigns = await accumulateCampaigns(deps.campaigns, mapped);
+  const campaigns = await accumulateCampaigns(deps.campaigns, mapped, reduced.attributed);
   await updateExemplars(deps.variants, campaigns);
   const signals = await updateSignals(deps.signals, deps.catalog, itemDayOf(day, mapped.partial));
   const catalog = await deps.catalog.getItems([
@@ -182,7 +207,7 @@ export async function finishDay(
     day,
     runId,
     events: mapped.partial.events,
-    customers: active,
+    customers: reduced.customers,
     shards: { mapped: mapped.mapped, reused: mapped.reused },
     erasures: { completed: erased.size, rowsRemoved: compacted },
     campaigns,

@@ -7,6 +7,7 @@ import { dict } from '../dict.ts';
  * job may map shards in any order, in any number of processes, and merge.
  */
 import type { EngagementEvent, EventType } from '../events/schema.ts';
+import { isMessageType, MAX_MESSAGES_PER_DAY, type MessageEvent } from './attribution.ts';
 
 /** Views of two items by one customer this close together count as co-visited. */
 export const SESSION_WINDOW_MS = 30 * 60 * 1000;
@@ -38,14 +39,24 @@ export interface CustomerDay {
   weekdays: number[];
   /** Per item: views and purchases. */
   items: Record<string, { views: number; purchases: number }>;
+  /**
+   * Campaign events (delivered, open, click, purchase with a campaign and
+   * variant), earliest first, at most {@link MAX_MESSAGES_PER_DAY}: what
+   * attribution credits responses to deliveries from. Absent when none.
+   */
+  messages?: MessageEvent[];
 }
 
-/** A copy variant's funnel in a partial. */
+/**
+ * A copy variant's funnel. In a partial: the day's events of the variant.
+ * In a campaign's state: the day's deliveries and the unique responses of
+ * the day credited to a delivery (see `attribution.ts`).
+ */
 export interface VariantCounts {
   delivered: number;
   opens: number;
   clicks: number;
-  /** Purchases attributed to the variant (the event carries its `variantId`). */
+  /** Purchases carrying the variant's `variantId`. */
   conversions: number;
   revenueCents: number;
 }
@@ -176,6 +187,12 @@ export class DayMapper {
           conversions: 0,
           revenueCents: 0,
         }));
+        if (isMessageType(e.type)) {
+          const m: MessageEvent = { key: `${e.campaignId}|${e.variantId}`, type: e.type, ts: e.ts };
+          if (e.type === 'purchase') m.cents = cents;
+          if (c.messages) c.messages.push(m);
+          else c.messages = [m];
+        }
         if (e.type === 'delivered') v.delivered++;
         else if (e.type === 'open') v.opens++;
         else if (e.type === 'click') v.clicks++;
@@ -210,6 +227,9 @@ export class DayMapper {
   finish(): DayPartial {
     for (const touches of this.touches.values()) addCoVisits(touches, this.partial.coVisits);
     this.touches.clear();
+    for (const c of Object.values(this.partial.customers)) {
+      if (c.messages) c.messages = boundedMessages(c.messages);
+    }
     return this.partial;
   }
 }
@@ -254,7 +274,16 @@ function mergeNested<T extends object>(
   return out;
 }
 
+const byTime = (a: MessageEvent, b: MessageEvent) =>
+  a.ts.localeCompare(b.ts) || a.type.localeCompare(b.type) || a.key.localeCompare(b.key);
+
+/** Messages in one order whatever the order they came in, the earliest {@link MAX_MESSAGES_PER_DAY}. */
+function boundedMessages(messages: MessageEvent[]): MessageEvent[] {
+  return messages.sort(byTime).slice(0, MAX_MESSAGES_PER_DAY);
+}
+
 function mergeCustomer(a: CustomerDay, b: CustomerDay): CustomerDay {
+  const messages = [...(a.messages ?? []), ...(b.messages ?? [])];
   return {
     counts: sumRecords(a.counts, b.counts),
     revenueCents: a.revenueCents + b.revenueCents,
@@ -264,6 +293,7 @@ function mergeCustomer(a: CustomerDay, b: CustomerDay): CustomerDay {
     hours: sumArrays(a.hours, b.hours),
     weekdays: sumArrays(a.weekdays, b.weekdays),
     items: mergeNested(a.items, b.items),
+    ...(messages.length > 0 ? { messages: boundedMessages(messages) } : {}),
   };
 }
 

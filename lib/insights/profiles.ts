@@ -9,6 +9,7 @@ import { dict } from '../dict.ts';
 
 import { dayNumber } from '../days.ts';
 import type { EventType } from '../events/schema.ts';
+import { MESSAGE_KEEP_DAYS } from './attribution.ts';
 import type { CustomerDay } from './partial.ts';
 import {
   bestSlot,
@@ -127,8 +128,16 @@ export function applyDay(
     next.lifetime.lastTs = !lastTs || activity.lastTs > lastTs ? activity.lastTs : lastTs;
   }
   if (day > next.latestDay) next.latestDay = day;
-  const oldest = dayNumber(next.latestDay) - PROFILE_WINDOW_DAYS;
-  for (const d of Object.keys(next.days)) if (dayNumber(d) <= oldest) delete next.days[d];
+  const latest = dayNumber(next.latestDay);
+  for (const [d, a] of Object.entries(next.days)) {
+    const n = dayNumber(d);
+    if (n <= latest - PROFILE_WINDOW_DAYS) delete next.days[d];
+    else if (a.messages && n <= latest - MESSAGE_KEEP_DAYS) {
+      // Attribution needs messages of a few days only; the rest of the day's facts stay.
+      const { messages: _, ...facts } = a;
+      next.days[d] = facts;
+    }
+  }
   return next;
 }
 

@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import { EVENT_TYPES, type EventType } from '../events/schema.ts';
 import type { ErasureStore } from '../privacy/erasures.ts';
 import { validate } from '../validation.ts';
+import { ATTRIBUTION_WINDOW_DAYS } from './attribution.ts';
 import type { BaseAssessment, BaseCounts } from './base.ts';
 import type { CampaignLearning } from './campaigns.ts';
 import { parseCsv } from './csv.ts';
@@ -28,10 +29,14 @@ export interface DayReport {
     events: number;
     activeCustomers: number;
     revenue: number;
-    /** Opens and clicks of the day per delivery of the day (`rate` null without deliveries). */
+    /**
+     * Unique opens, clicks and conversions credited to the deliveries of the
+     * attribution window ending the day (`base.messages`), per delivery:
+     * responses so far, so the latest days' deliveries are still maturing.
+     * `rate` null without deliveries.
+     */
     openRate: Rate;
     clickRate: Rate;
-    /** purchases / views. */
     conversionRate: Rate;
   };
   /** Events per type (the funnel). */
@@ -87,7 +92,7 @@ export function narrativeOf(report: Omit<DayReport, 'narrative'>): string {
   if (slipping > 0) sentences.push(`${slipping} customers are on the win-back list.`);
   if (kpis.clickRate.rate !== null) {
     sentences.push(
-      `Messages delivered today: ${kpis.clickRate.trials}, click rate ${fmtPct(kpis.clickRate.rate)}.`,
+      `Messages delivered since ${base.messages.since}: ${kpis.clickRate.trials}, ${fmtPct(kpis.openRate.rate ?? 0)} opened and ${fmtPct(kpis.clickRate.rate)} clicked within ${ATTRIBUTION_WINDOW_DAYS} days so far.`,
     );
   }
   const winners = report.campaigns.filter((c) => c.winner);
@@ -135,7 +140,7 @@ export function buildReport(
     }
     revenueCents += c.revenueCents;
   }
-  const delivered = funnel.delivered ?? 0;
+  const { messages } = base.counts;
   const variantCopy = dict<string>();
   for (const c of campaigns) {
     for (const v of c.variants) {
@@ -150,9 +155,9 @@ export function buildReport(
       events: partial.events,
       activeCustomers: active,
       revenue: revenueCents / 100,
-      openRate: wilson(funnel.open ?? 0, delivered),
-      clickRate: wilson(funnel.click ?? 0, delivered),
-      conversionRate: wilson(funnel.purchase ?? 0, funnel.view ?? 0),
+      openRate: wilson(messages.opens, messages.delivered),
+      clickRate: wilson(messages.clicks, messages.delivered),
+      conversionRate: wilson(messages.conversions, messages.delivered),
     },
     funnel: inOrder(EVENT_TYPES, funnel),
     segments: inOrder(SEGMENTS, base.counts.segments),

@@ -1,5 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { ATTRIBUTION_WINDOW_DAYS } from './attribution.ts';
 import type { DayReport, TrendPoint } from './report.ts';
 import { SEGMENTS } from './stats.ts';
 
@@ -156,6 +157,7 @@ export async function renderReportHtml(
     `<div class="kpi"><div class="label">${label}</div><div class="value">${value}</div><div class="muted">${note}</div></div>`;
   const rate = (r: DayReport['kpis']['openRate'], unit: string) =>
     r.rate === null ? `no ${unit}` : `n = ${r.trials} ${unit}`;
+  const delivered = `delivered since ${escapeHtml(report.base.messages.since)}`;
   const campaignBlocks = compared
     .map((c, i) => {
       const rows = c.variants
@@ -200,9 +202,9 @@ ${kpi('Known customers', String(report.base.customers))}
 ${kpi('Active customers', String(k.activeCustomers))}
 ${kpi('Events', String(k.events))}
 ${kpi('Revenue', money(k.revenue))}
-${kpi('Open rate', pct(k.openRate.rate), rate(k.openRate, 'delivered today'))}
-${kpi('Click rate', pct(k.clickRate.rate), rate(k.clickRate, 'delivered today'))}
-${kpi('Conversion', pct(k.conversionRate.rate), rate(k.conversionRate, 'views'))}
+${kpi('Open rate', pct(k.openRate.rate), rate(k.openRate, delivered))}
+${kpi('Click rate', pct(k.clickRate.rate), rate(k.clickRate, delivered))}
+${kpi('Conversion', pct(k.conversionRate.rate), rate(k.conversionRate, delivered))}
 ${kpi('Win-back list', String(report.winback), 'at risk, hibernating, lost')}
 </div>
 <div class="charts">${trendSvg}${riskSvg}${segmentSvg}${funnelSvg}</div>
@@ -212,7 +214,7 @@ ${moveRow('the day before', report.base.movement.day)}${moveRow('the week before
 <p class="muted">Churn risk now: ${(['low', 'medium', 'high'] as const).map((r) => `${r} ${report.base.churnRisk[r] ?? 0}`).join(', ')}. Segments and churn risk cover every known customer, active today or not.</p>
 <h2>Campaigns and variants</h2>
 ${campaignBlocks || '<p class="muted">No campaign activity.</p>'}
-<p class="muted">A winner is declared only at ≥ 95 % probability of the best click rate with ≥ 300 deliveries per variant; P(best) needs at least two variants.</p>
+<p class="muted">Opens, clicks and conversions count for a delivery of the same campaign variant to the same customer made at most ${ATTRIBUTION_WINDOW_DAYS} days before them, once per delivery; the rates above cover the deliveries since ${escapeHtml(report.base.messages.since)}, with their responses so far. A winner is declared only at ≥ 95 % probability of the best click rate with ≥ 300 deliveries per variant; P(best) needs at least two variants.</p>
 <h2>Top items of the day</h2>
 <table><tr><th>item</th><th>id</th><th>views</th><th>carts</th><th>purchases</th></tr>${itemRows}</table>
 </body></html>

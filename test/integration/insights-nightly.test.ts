@@ -286,4 +286,54 @@ describe('nightly insights job on dynalite + s3rver', () => {
     expect(await erasures.isPending(id)).toBe(false);
     expect(await profiles.getSummary(id)).toBeUndefined();
   });
+  it('credits an open on a day without sends to the delivery two days before, once however often the day is run', async () => {
+    const [sent, opened] = ['2025-03-20', '2025-03-22'];
+    const later = { now: new Date('2025-03-23T06:00:00Z'), retentionDays: 3650 };
+    const message = { campaignId: 'attr-camp', variantId: 'attr-camp-a' };
+    await ingestEntries(
+      deps.events,
+      [
+        {
+          eventId: 'attr-1',
+          customerId: 'nightly-attr',
+          type: 'delivered',
+          ts: `${sent}T09:00:00Z`,
+          ...message,
+        },
+        {
+          eventId: 'attr-2',
+          customerId: 'nightly-attr',
+          type: 'open',
+          ts: `${opened}T08:00:00Z`,
+          ...message,
+        },
+        {
+          eventId: 'attr-3',
+          customerId: 'nightly-attr',
+          type: 'open',
+          ts: `${opened}T08:30:00Z`,
+          ...message,
+        },
+        {
+          eventId: 'attr-4',
+          customerId: 'nightly-attr-2',
+          type: 'open',
+          ts: `${opened}T08:00:00Z`,
+          ...message,
+        },
+      ],
+      later,
+    );
+    await runNightly(deps, sent, nextRun());
+    await runNightly(deps, opened, nextRun());
+
+    const again = await runNightly(deps, opened, nextRun());
+
+    const variant = again.campaigns.find((c) => c.campaignId === 'attr-camp')?.variants[0];
+    expect(variant).toMatchObject({ delivered: 1, opens: 1 });
+    const report = await deps.reports.getSummary(opened);
+    expect(report?.funnel).toMatchObject({ open: 3 });
+    expect(report?.funnel.delivered).toBeUndefined();
+    expect(report?.kpis.openRate).toMatchObject({ successes: 1, trials: 1, rate: 1 });
+  });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { emptyBase } from '#lib/insights/base.ts';
+import { assessBase, emptyBase } from '#lib/insights/base.ts';
 import { learnCampaigns } from '#lib/insights/campaigns.ts';
 import { mapEvents } from '#lib/insights/partial.ts';
+import { applyDay } from '#lib/insights/profiles.ts';
 import { buildReport } from '#lib/insights/report.ts';
 import { renderReportHtml } from '#lib/insights/reportHtml.ts';
 
@@ -30,7 +31,14 @@ const context = {
   titles: new Map([['<b>x</b>', 'Ridge <Tent>']]),
   variantCopy: new Map([['camp-a', 'Hello <there>']]),
 };
-const report = buildReport(day, partial, emptyBase(day), learnCampaigns(partial.variants), context);
+async function* pagesOf<T>(items: T[]) {
+  yield items;
+}
+const base = await assessBase(
+  pagesOf(Object.entries(partial.customers).map(([id, c]) => applyDay(undefined, id, day, c))),
+  day,
+);
+const report = buildReport(day, partial, base, learnCampaigns(partial.variants), context);
 
 describe('report.html', () => {
   it('is one self-contained page with server-rendered SVG charts (one per campaign) and no scripts or external requests', async () => {
@@ -55,6 +63,7 @@ describe('report.html', () => {
   it('shows — for a rate with no sample, P(best) only for two or more variants, and the currency', async () => {
     const html = await renderReportHtml(report, []);
 
+    expect(report.kpis.openRate).toMatchObject({ successes: 1, trials: 1, rate: 1 });
     expect(report.kpis.conversionRate).toMatchObject({ trials: 1, rate: 0 });
     expect(report.campaigns[0]?.variants[0]?.probabilityBest).toBeUndefined();
     expect(html).toMatch(/one variant, nothing to compare/);
@@ -68,7 +77,7 @@ describe('report.html', () => {
 
   it('writes the paragraph from the numbers only', () => {
     expect(report.narrative).toBe(
-      '0 known customers, 2 active on 2026-11-22; revenue 0.00 EUR from 0 purchases. 0 customers are at risk (unchanged since the day before); 0 entered at risk and 0 slipping customers came back within the week. Messages delivered today: 1, click rate 0.0 %.',
+      '2 known customers, 2 active on 2026-11-22; revenue 0.00 EUR from 0 purchases. 0 customers are at risk (unchanged since the day before); 0 entered at risk and 0 slipping customers came back within the week. Messages delivered since 2026-11-16: 1, 100.0 % opened and 0.0 % clicked within 7 days so far.',
     );
   });
 });
