@@ -22,8 +22,10 @@ export interface MuseStackProps extends StackProps {
   modelVersion?: string;
   /** A local model directory to publish during the deploy (as `modelId`); the functions pin its version. */
   modelDir?: string;
-  /** Days engagement events are kept (TTL; default 400). */
+  /** Days engagement events are kept (TTL; default 400), and reports, job files and signals (S3 lifecycle). */
   eventRetentionDays?: number;
+  /** ISO 4217 code of the amounts in nightly reports (default USD). */
+  currency?: string;
   /** Browser origins allowed to call the function URLs (CORS); none by default. */
   corsOrigins?: string[];
   /** Reserved concurrency per function name (`generate`, `recommend`, …); unreserved by default. */
@@ -45,7 +47,10 @@ export class MuseStack extends Stack {
     // S3 access logs are delivered under a bucket policy (not the legacy ACL),
     // so every bucket keeps ACLs disabled (BucketOwnerEnforced).
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    this.storage = new Storage(this, 'Storage', { destroyData: props.destroyData ?? false });
+    this.storage = new Storage(this, 'Storage', {
+      destroyData: props.destroyData ?? false,
+      ...(props.eventRetentionDays ? { retentionDays: props.eventRetentionDays } : {}),
+    });
     const { modelBucket, reportsBucket } = this.storage;
     // Where to publish models (npm run model:publish -- --bucket) and read reports.
     new CfnOutput(this, 'ModelBucketName', { value: modelBucket.bucketName });
@@ -87,6 +92,7 @@ export class MuseStack extends Stack {
       storage: this.storage,
       schedule: INSIGHTS_NIGHTLY,
       tracing: props.tracing ?? false,
+      ...(props.currency ? { currency: props.currency } : {}),
     });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {

@@ -17,7 +17,9 @@ const text = (value: unknown): string | undefined =>
  * - `modelDir=DIR`: publish the model in DIR (`config.json`, `tokenizer.json`,
  *   `onnx/model_quantized.onnx`, …) as `modelId` during the deploy and pin the
  *   functions to its version (not with `modelVersion`);
- * - `eventRetentionDays` (default 400);
+ * - `eventRetentionDays` (default 400): events' TTL, and the S3 lifecycle of
+ *   reports, job files and signals;
+ * - `currency` (default USD): ISO 4217 code of the amounts in reports;
  * - `corsOrigins=https://a.example,https://b.example`: browser origins allowed
  *   on the function URLs (default: CORS off);
  * - `reservedConcurrency=generate=5,recommend=5`: reserved concurrency per
@@ -39,6 +41,12 @@ export function stackPropsFromContext(get: ContextReader): {
   if (retentionDays !== undefined && !(Number.isInteger(retentionDays) && retentionDays > 0)) {
     throw new Error(
       `Context eventRetentionDays must be a positive whole number of days, got "${retention}".`,
+    );
+  }
+  const currency = text(get('currency'));
+  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) {
+    throw new Error(
+      `Context currency must be an ISO 4217 code such as USD or EUR, got "${currency}".`,
     );
   }
   const origins = text(get('corsOrigins'))
@@ -91,6 +99,7 @@ export function stackPropsFromContext(get: ContextReader): {
       ...(modelVersion ? { modelVersion } : {}),
       ...(modelDir ? { modelDir: resolve(modelDir) } : {}),
       ...(retentionDays !== undefined ? { eventRetentionDays: retentionDays } : {}),
+      ...(currency ? { currency } : {}),
       ...(origins?.length ? { corsOrigins: origins } : {}),
       ...(Object.keys(concurrency).length ? { reservedConcurrency: concurrency } : {}),
       tracing: text(get('tracing')) === 'true',

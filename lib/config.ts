@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ENV } from './envNames.ts';
+import { DEFAULT_CURRENCY, DEFAULT_RETENTION_DAYS, ENV } from './envNames.ts';
 
 const name = (label: string) =>
   z
@@ -42,11 +42,11 @@ const configSchema = z.object({
     .int({ error: 'must be a whole number of days' })
     .min(1, { error: 'must be at least 1 day' })
     .max(3650, { error: 'must be at most 3650 days' })
-    .default(400),
+    .default(DEFAULT_RETENTION_DAYS),
   [ENV.currency]: z
     .string()
     .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 currency code such as USD or EUR' })
-    .default('USD'),
+    .default(DEFAULT_CURRENCY),
   [ENV.copyBlocklist]: z
     .string()
     .default('')

@@ -5,6 +5,15 @@
  * makes them usable) and `lib/config.ts` (which parses them) import this
  * module, so a name can never drift between the two.
  */
+/**
+ * Default of {@link ENV.eventRetentionDays}: days events, and everything
+ * derived from them per customer (reports, job files, signals), are kept.
+ */
+export const DEFAULT_RETENTION_DAYS = 400;
+
+/** Default of {@link ENV.currency}. */
+export const DEFAULT_CURRENCY = 'USD';
+
 export const ENV = {
   /** Name of the DynamoDB table holding profiles, campaigns, catalog and jobs. */
   appTable: 'MUSE_APP_TABLE',

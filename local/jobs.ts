@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mapLimit } from '#lib/async.ts';
-import { documentClient } from '#lib/aws/clients.ts';
+import { documentClient, s3Client } from '#lib/aws/clients.ts';
+import { config } from '#lib/config.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import { INSIGHTS_NIGHTLY } from '#lib/jobs/schedules.ts';
 import { lambdaContext } from './lambdaContext.ts';
 import type { LocalJob } from './scheduler.ts';
-import { sweepExpired } from './ttlSweep.ts';
+import { sweepExpired, sweepExpiredObjects } from './ttlSweep.ts';
 
 /** Each step gets a context as Lambda gives it (the state machine's 15-minute task ceiling). */
 const stepContext = (name: string) => lambdaContext(name, randomUUID(), 15 * 60_000);
@@ -13,8 +14,8 @@ const stepContext = (name: string) => lambdaContext(name, randomUUID(), 15 * 60_
 /**
  * The scheduled jobs `npm start` runs, on the same schedules as in AWS.
  * `insights-nightly` calls the state machine's handler modules in one process
- * (map every shard, then reduce); `ttl-sweep` is local only: it stands in for DynamoDB TTL,
- * which dynalite does not implement.
+ * (map every shard, then reduce); `ttl-sweep` is local only: it stands in for DynamoDB TTL
+ * and the S3 lifecycle rules, which dynalite and s3rver do not implement.
  */
 export async function localJobs(): Promise<LocalJob[]> {
   return [
@@ -39,10 +40,14 @@ export async function localJobs(): Promise<LocalJob[]> {
     },
     {
       name: 'ttl-sweep',
-      description: 'local stand-in for DynamoDB TTL: delete expired events',
+      description:
+        'local stand-in for DynamoDB TTL and S3 lifecycle: delete expired events, reports, job files and signals',
       cron: { minute: '17', hour: '*' },
       timeZone: 'UTC',
-      run: () => sweepExpired(documentClient()),
+      run: async () => ({
+        tables: await sweepExpired(documentClient()),
+        buckets: await sweepExpiredObjects(s3Client(), config().events.retentionDays),
+      }),
     },
   ];
 }

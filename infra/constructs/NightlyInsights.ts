@@ -13,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { APP_PARTITIONS, PREFIXES } from '#lib/aws/resources.ts';
-import { ENV } from '#lib/envNames.ts';
+import { DEFAULT_CURRENCY, ENV } from '#lib/envNames.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import type { ScheduleDefinition } from '#lib/jobs/schedules.ts';
 import type { Storage } from './Storage.ts';
@@ -25,6 +25,8 @@ export interface NightlyInsightsProps {
   schedule: ScheduleDefinition;
   /** X-Ray tracing of the state machine (and its steps). */
   tracing: boolean;
+  /** ISO 4217 code of the amounts in reports (default USD). */
+  currency?: string;
 }
 
 /** Retries of a step: Lambda throttles and transient failures, backing off. */
@@ -70,6 +72,7 @@ export class NightlyInsights extends Construct {
       tracing: props.tracing,
       bundling: { externalModules: ['canvas'] },
     });
+    this.reduceFn.setEnv(ENV.currency, props.currency ?? DEFAULT_CURRENCY);
     this.grantSteps(props.storage);
 
     const shards = new sfn.Pass(this, 'Shards', {

@@ -10,11 +10,14 @@ import {
   REPORTS_BUCKET,
   type TableDefinition,
 } from '#lib/aws/resources.ts';
+import { DEFAULT_RETENTION_DAYS } from '#lib/envNames.ts';
 
 /** Props for {@link Storage}. */
 export interface StorageProps {
   /** Delete data on `cdk destroy` (default: retain). */
   destroyData: boolean;
+  /** Days events are kept; objects derived from them expire after as many days (default 400). */
+  retentionDays?: number;
 }
 
 const attributeType = (type: 'S' | 'N') =>
@@ -27,7 +30,9 @@ export const ACCESS_LOG_DAYS = 90;
  * Muse's tables and buckets, created from the same definitions the local
  * stack provisions (`lib/aws/resources.ts`): on-demand tables with PITR and
  * TTL where defined, encrypted with AWS owned keys; buckets private,
- * encrypted, SSL-only, with server access logs to a log bucket.
+ * encrypted, SSL-only, with server access logs to a log bucket, and
+ * lifecycle rules that expire what is derived from events (each bucket's
+ * `expiringPrefixes`) after the event retention, as the events' TTL does.
  */
 export class Storage extends Construct {
   readonly appTable: dynamodb.TableV2;
@@ -56,8 +61,14 @@ export class Storage extends Construct {
       reason:
         'This is the server access log destination of the model and reports buckets; logging it too would log the log writes.',
     });
-    this.modelBucket = this.bucket(MODELS_BUCKET, removalPolicy, props.destroyData);
-    this.reportsBucket = this.bucket(REPORTS_BUCKET, removalPolicy, props.destroyData);
+    const retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    this.modelBucket = this.bucket(MODELS_BUCKET, removalPolicy, props.destroyData, retentionDays);
+    this.reportsBucket = this.bucket(
+      REPORTS_BUCKET,
+      removalPolicy,
+      props.destroyData,
+      retentionDays,
+    );
   }
 
   private table(def: TableDefinition, removalPolicy: RemovalPolicy): dynamodb.TableV2 {
@@ -85,6 +96,7 @@ export class Storage extends Construct {
     def: BucketDefinition,
     removalPolicy: RemovalPolicy,
     destroyData: boolean,
+    retentionDays: number,
   ): s3.Bucket {
     return new s3.Bucket(this, `${def.id}Bucket`, {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -96,6 +108,14 @@ export class Storage extends Construct {
       serverAccessLogsPrefix: `${def.id.toLowerCase()}/`,
       removalPolicy,
       autoDeleteObjects: destroyData,
+      lifecycleRules: [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ...def.expiringPrefixes.map((prefix) => ({
+          id: `expire-${prefix.replace(/\/$/, '')}`,
+          prefix,
+          expiration: Duration.days(retentionDays),
+        })),
+      ],
     });
   }
 }

@@ -34,6 +34,11 @@ export interface BucketDefinition {
   id: 'models' | 'reports';
   /** Whether to keep object versions (models: yes, for rollbacks). */
   versioned: boolean;
+  /**
+   * Key prefixes whose objects expire after the event retention: what is
+   * derived from events (S3 lifecycle rules in AWS, the TTL sweep locally).
+   */
+  expiringPrefixes: readonly string[];
 }
 
 /**
@@ -67,11 +72,32 @@ export const EVENTS_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/** Top-level prefixes of the buckets: IAM object grants are written per prefix. */
+export const PREFIXES = {
+  /** Model bucket: published models. */
+  models: 'models/',
+  /** Reports bucket: nightly reports (per customer CSV rows, aggregates). */
+  reports: 'reports/',
+  /** Reports bucket: the nightly job's working files (shard partials). */
+  insights: 'insights/',
+  /** Reports bucket: recommendation signals (no customer ids). */
+  signals: 'signals/',
+} as const;
+
 /** Model bucket: `models/<id>/<version>/…` plus `models/<id>/current`. */
-export const MODELS_BUCKET: BucketDefinition = { id: 'models', versioned: true };
+export const MODELS_BUCKET: BucketDefinition = {
+  id: 'models',
+  versioned: true,
+  expiringPrefixes: [],
+};
 
 /** Reports bucket: `reports/<date>/…` written by the nightly job. */
-export const REPORTS_BUCKET: BucketDefinition = { id: 'reports', versioned: false };
+export const REPORTS_BUCKET: BucketDefinition = {
+  id: 'reports',
+  versioned: false,
+  // Every prefix: reports (per-customer CSV rows), job files and signals all derive from events.
+  expiringPrefixes: [PREFIXES.reports, PREFIXES.insights, PREFIXES.signals],
+};
 
 /** Every table Muse uses. */
 export const TABLES: readonly TableDefinition[] = [APP_TABLE, EVENTS_TABLE];
@@ -107,18 +133,6 @@ export const APP_PARTITIONS = {
   catalog: 'CATALOG',
   erasures: 'ERASURES',
   insights: 'INSIGHTS',
-} as const;
-
-/** Top-level prefixes of the buckets: IAM object grants are written per prefix. */
-export const PREFIXES = {
-  /** Model bucket: published models. */
-  models: 'models/',
-  /** Reports bucket: nightly reports (per customer CSV rows, aggregates). */
-  reports: 'reports/',
-  /** Reports bucket: the nightly job's working files (shard partials). */
-  insights: 'insights/',
-  /** Reports bucket: recommendation signals (no customer ids). */
-  signals: 'signals/',
 } as const;
 
 const pad2 = (n: number) => String(n).padStart(2, '0');

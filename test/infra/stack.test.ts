@@ -185,11 +185,50 @@ describe('MuseStack (synthesized)', () => {
     });
   });
 
+  it('expires reports, job files and signals after the event retention; context sets both the retention and the currency', () => {
+    const rules = (t: Template) =>
+      Object.values(t.findResources('AWS::S3::Bucket')).map(
+        (b) =>
+          (b.Properties.LifecycleConfiguration?.Rules ?? []) as Array<{
+            Prefix?: string;
+            ExpirationInDays?: number;
+          }>,
+      );
+    const expiring = (t: Template) =>
+      rules(t)
+        .flat()
+        .filter((r) => r.Prefix)
+        .map((r) => [r.Prefix, r.ExpirationInDays]);
+    const { stackName, props } = stackPropsFromContext(
+      (key) => ({ eventRetentionDays: '30', currency: 'EUR' })[key],
+    );
+    const custom = Template.fromStack(new MuseStack(new App(), stackName, props));
+
+    expect(expiring(template).sort()).toEqual([
+      ['insights/', 400],
+      ['reports/', 400],
+      ['signals/', 400],
+    ]);
+    expect(expiring(custom).sort()).toEqual([
+      ['insights/', 30],
+      ['reports/', 30],
+      ['signals/', 30],
+    ]);
+    expect(functionNamed('reduce into profiles').Properties.Environment.Variables).toMatchObject({
+      MUSE_CURRENCY: 'USD',
+    });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('reduce into profiles'),
+      Environment: { Variables: Match.objectLike({ MUSE_CURRENCY: 'EUR' }) },
+    });
+  });
+
   it.each([
     [{ corsOrigins: 'app.example.com' }, /corsOrigins has "app.example.com"/],
     [{ reservedConcurrency: 'generate=lots' }, /reservedConcurrency has "generate=lots"/],
     [{ eventRetentionDays: '-3' }, /eventRetentionDays must be a positive/],
     [{ alarmEmail: 'ops' }, /alarmEmail must be an email address/],
+    [{ currency: 'euro' }, /currency must be an ISO 4217 code/],
   ])('refuses bad context %j, naming the flag', (context, message) => {
     expect(() => stackPropsFromContext((key) => (context as Record<string, string>)[key])).toThrow(
       message,

@@ -46,13 +46,14 @@ export const FUNCTION_READS: Record<string, { what: string; reads: string[] }> =
   'insights-map': { what: 'map one shard', reads: ['MUSE_EVENTS_TABLE', 'MUSE_REPORTS_BUCKET'] },
   'insights-reduce': {
     what: 'reduce into profiles',
-    reads: ['MUSE_APP_TABLE', 'MUSE_REPORTS_BUCKET'],
+    reads: ['MUSE_APP_TABLE', 'MUSE_CURRENCY', 'MUSE_REPORTS_BUCKET'],
   },
 };
 
 const VALUES: Record<string, string> = {
   MUSE_MODEL_ID: 'test/model',
   MUSE_EVENT_RETENTION_DAYS: '400',
+  MUSE_CURRENCY: 'EUR',
   MUSE_MODEL_CACHE_DIR: '/tmp/muse-env-test',
 };
 

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { APP_PARTITIONS } from '#lib/aws/resources.ts';
-import { ENV } from '#lib/envNames.ts';
+import { DEFAULT_RETENTION_DAYS, ENV } from '#lib/envNames.ts';
 import { CUSTOMER_INDEX } from '#lib/events/keys.ts';
 import { UrlFunction } from '../UrlFunction.ts';
 import { type ApiOptions, commonProps } from './options.ts';
@@ -28,7 +28,10 @@ export class EventsApi extends Construct {
       memorySize: 512,
       timeout: Duration.seconds(30),
     });
-    this.fn.setEnv(ENV.eventRetentionDays, String(props.eventRetentionDays ?? 400));
+    this.fn.setEnv(
+      ENV.eventRetentionDays,
+      String(props.eventRetentionDays ?? DEFAULT_RETENTION_DAYS),
+    );
     // Conditional puts of events and their eventId records (and reads of a
     // record a copy finds); erasure finds a customer's items through the
     // customer index only and deletes them in batches.
