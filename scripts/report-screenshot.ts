@@ -1,17 +1,18 @@
 /**
  * `npm run report:screenshot -- [--date YYYY-MM-DD|latest] [--out FILE.png]`:
  * opens a nightly `report.html` in headless Chromium (Debian's `chromium`;
- * `apt-get install chromium`, or set CHROMIUM) and saves a screenshot, to
- * check that the page and its server-rendered charts display. Reads the
- * report from a running `npm start`, or starts the local stack itself.
+ * `apt-get install chromium`, or set CHROMIUM), driven by puppeteer-core,
+ * and saves a full-height screenshot at 1,200 px wide, to check that the
+ * page and its server-rendered charts display. Reads the report from a
+ * running `npm start`, or starts the local stack itself.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import puppeteer from 'puppeteer-core';
 import { s3Client } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
 import { readReport, S3ReportStore } from '#lib/insights/report.ts';
@@ -32,6 +33,8 @@ if (!existsSync(chromium)) {
   process.exit(2);
 }
 const settings = localSettings();
+/** The width the report must be readable at. */
+const SCREENSHOT_WIDTH_PX = 1200;
 
 async function fetchHtml(): Promise<string> {
   const running = await fetch(
@@ -62,26 +65,35 @@ try {
   const out = resolve(values.out ?? join(dir, `report-${asked}.png`));
   await writeFile(page, html);
   // The flags keep Chromium off the network: the page must need nothing outside itself.
-  const run = spawnSync(
-    chromium,
-    [
-      '--headless',
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    args: [
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      `--user-data-dir=${join(dir, '.chromium-profile')}`,
-      '--window-size=1200,1700',
-      `--screenshot=${out}`,
-      `file://${page}`,
     ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  if (!existsSync(out) || statSync(out).size === 0) {
-    throw new Error(`Chromium made no screenshot (exit ${run.status}): ${run.stderr.slice(-500)}`);
+    userDataDir: join(dir, '.chromium-profile'),
+  });
+  try {
+    const tab = await browser.newPage();
+    const external: string[] = [];
+    tab.on('request', (request) => {
+      if (!request.url().startsWith('file:')) external.push(request.url());
+    });
+    await tab.setViewport({ width: SCREENSHOT_WIDTH_PX, height: 900 });
+    await tab.goto(`file://${page}`, { waitUntil: 'load', timeout: 60_000 });
+    await tab.screenshot({ path: out as `${string}.png`, fullPage: true });
+    if (external.length > 0) {
+      throw new Error(`the page asked for ${external.length} external resources: ${external[0]}`);
+    }
+  } finally {
+    await browser.close();
   }
+  if (!existsSync(out) || statSync(out).size === 0) throw new Error('Chromium made no screenshot');
   console.log(`Screenshot of ${page}: ${out} (${statSync(out).size} bytes)`);
 } catch (error) {
   console.error(`Screenshot failed: ${(error as Error).message}`);
