@@ -55,6 +55,14 @@ export class ValidationError extends AppError {
   }
 }
 
+/** 409: the request conflicts with work in progress; try again when it ends. */
+export class ConflictError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(409, 'conflict', message, options);
+    this.name = 'ConflictError';
+  }
+}
+
 /** 404: nothing lives at this path, or the named resource does not exist. */
 export class NotFoundError extends AppError {
   constructor(message: string, options: AppErrorOptions = {}) {

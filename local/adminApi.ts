@@ -40,11 +40,13 @@ function requireAdmin(request: HttpRequest): void {
   }
 }
 
+const JobOptions = z.record(z.string(), z.unknown());
+
 const CatalogUpload = z.strictObject({ items: z.array(CatalogItem).max(CATALOG_WRITE_CHUNK) });
 
 /**
  * Local-only routes under `/_local/` (never deployed): list jobs, run one
- * now, write catalog items, register copy variants. `npm run job`, `npm run catalog:load` and
+ * now (with the job's options as a JSON body), write catalog items, register copy variants. `npm run job`, `npm run catalog:load` and
  * `npm run seed` use them to work inside the running `npm start`, which owns
  * the emulators' data directory.
  */
@@ -95,8 +97,13 @@ export function adminApi(scheduler: Scheduler, world: WorldWriter) {
             `Unknown job "${name}". Known jobs: ${Object.keys(scheduler.nextRuns()).join(', ') || 'none'}.`,
           );
         }
+        // Options (e.g. {"date": "2026-11-22"}), validated by the job; none in an empty body.
+        const options =
+          request.body.length === 0
+            ? undefined
+            : readJson(request, JobOptions, { maxBytes: 64 * 1024, what: `${name} options` });
         const started = Date.now();
-        const result = await scheduler.runNow(name);
+        const result = await scheduler.runNow(name, options);
         return json(200, { job: name, durationMs: Date.now() - started, result });
       },
     },

@@ -12,7 +12,7 @@ import { nightlyDeps } from '#lib/insights/deps.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
 import { type DemoLoadResult, type EventSink, loadDemoData } from '#tools/demo/load.ts';
 import type { DemoWorld, SeedOptions } from '#tools/demo/seed.ts';
-import { ADMIN_HEADER } from './adminApi.ts';
+import { callAdmin } from './adminClient.ts';
 
 /** The small data set `npm start` loads on first start, so the stack is never empty. */
 export const FIRST_START_SEED = { customers: 300, days: 30, events: 12_000, seed: 1 } as const;
@@ -50,14 +50,16 @@ export interface WorldWriter {
 }
 
 async function postLocal(baseUrl: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...ADMIN_HEADER },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) {
-    const answer = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new Error(`POST ${path} answered ${res.status}: ${answer.error?.message ?? ''}`);
+  const { status, text } = await callAdmin(baseUrl, path, body);
+  if (status !== 200) {
+    const answer = (() => {
+      try {
+        return JSON.parse(text) as { error?: { message?: string } };
+      } catch {
+        return {};
+      }
+    })();
+    throw new Error(`POST ${path} answered ${status}: ${answer.error?.message ?? ''}`);
   }
 }
 

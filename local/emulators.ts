@@ -64,7 +64,8 @@ export class DataDirInUseError extends Error {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid is alive. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -84,8 +85,10 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
   if (holder && holder !== process.pid && isAlive(holder)) {
     throw new DataDirInUseError(
-      `${dataDir}/ is in use by another Muse process (pid ${holder}, probably npm start). ` +
-        'Stop it (Ctrl-C), or run this one on other data with MUSE_DATA_DIR=.data-2.',
+      `${dataDir}/ is in use by another Muse process (pid ${holder}). ` +
+        'The CLIs (npm run job, insights, seed, catalog:load, report:screenshot) work through a running npm start ' +
+        'once it prints "Muse is running": wait for that, or for the other CLI to finish, and run this again. ' +
+        'A second npm start needs its own data: MUSE_DATA_DIR=.data-2 PORT=3001 npm start.',
     );
   }
   await writeFile(lock, `${process.pid}\n`);

@@ -1,12 +1,45 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { mapLimit } from '#lib/async.ts';
 import { documentClient, s3Client } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
+import { daysFrom, yesterday } from '#lib/days.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import { INSIGHTS_NIGHTLY } from '#lib/jobs/schedules.ts';
 import { lambdaContext } from './lambdaContext.ts';
 import type { LocalJob } from './scheduler.ts';
 import { sweepExpired, sweepExpiredObjects } from './ttlSweep.ts';
+
+const Day = (flag: string) =>
+  z.iso.date({ error: `--${flag} must be a UTC day such as 2026-11-22` });
+
+/**
+ * Options of a nightly insights run now (`npm run insights`, `npm run job --
+ * insights-nightly`): one day (`date`, default yesterday), or every day from
+ * `from` to `date` in order (a backfill); `resume` continues a killed run of
+ * one day, reusing the shards it finished.
+ */
+export const NightlyRunOptions = z
+  .strictObject({
+    date: Day('date').optional(),
+    from: Day('from').optional(),
+    resume: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, { error: '--resume takes a run id printed by an earlier run' })
+      .optional(),
+  })
+  .refine((o) => !o.from || o.from <= (o.date ?? yesterday()), {
+    error: '--from must not be after --date',
+  })
+  .refine((o) => !(o.from && o.resume), { error: '--resume continues one day; drop --from' });
+/** Parsed {@link NightlyRunOptions}. */
+export type NightlyRunOptions = z.output<typeof NightlyRunOptions>;
+
+/** The days a run with these options processes, in order (profiles carry each day into the next). */
+export function nightlyRunDays(options: NightlyRunOptions, now: Date = new Date()): string[] {
+  const date = options.date ?? yesterday(now);
+  return daysFrom(options.from ?? date, date);
+}
 
 /** Each step gets a context as Lambda gives it (the state machine's 15-minute task ceiling). */
 const stepContext = (name: string) => lambdaContext(name, randomUUID(), 15 * 60_000);
@@ -21,21 +54,32 @@ export async function localJobs(): Promise<LocalJob[]> {
   return [
     {
       ...INSIGHTS_NIGHTLY,
-      // The same handler modules as the state machine: map every shard, then reduce.
-      run: async () => {
+      options: NightlyRunOptions,
+      // The same handler modules as the state machine: map every shard, then reduce, day by day.
+      run: async (options) => {
         const [map, reduce] = await Promise.all([
           import('#functions/insights-map.ts'),
           import('#functions/insights-reduce.ts'),
         ]);
-        const input = { scheduledTime: new Date().toISOString(), runId: `local-${Date.now()}` };
-        await mapLimit(
-          Array.from({ length: EVENT_SHARDS }, (_, shard) => shard),
-          4,
-          async (shard) => {
-            await map.handler({ run: input, shard }, stepContext('insights-map'));
-          },
-        );
-        return reduce.handler(input, stepContext('insights-reduce'));
+        const chosen = (options ?? {}) as NightlyRunOptions;
+        const runId = chosen.resume ?? `local-${Date.now()}`;
+        // On the schedule: the state machine's input (yesterday of the scheduled time).
+        const inputs =
+          chosen.date || chosen.from
+            ? nightlyRunDays(chosen).map((day) => ({ day, runId }))
+            : [{ scheduledTime: new Date().toISOString(), runId }];
+        const results: unknown[] = [];
+        for (const input of inputs) {
+          await mapLimit(
+            Array.from({ length: EVENT_SHARDS }, (_, shard) => shard),
+            4,
+            async (shard) => {
+              await map.handler({ run: input, shard }, stepContext('insights-map'));
+            },
+          );
+          results.push(await reduce.handler(input, stepContext('insights-reduce')));
+        }
+        return results.length === 1 ? results[0] : { days: results };
       },
     },
     {

@@ -1,18 +1,28 @@
 import { Cron } from 'croner';
+import type { z } from 'zod';
+import { ConflictError, ValidationError } from '#lib/errors.ts';
 import { type ScheduleDefinition, unixCron } from '#lib/jobs/schedules.ts';
 import { logger } from '#lib/log.ts';
+import { validate } from '#lib/validation.ts';
 
 /** A scheduled job the local scheduler can run. */
 export interface LocalJob extends ScheduleDefinition {
-  run: () => Promise<unknown>;
+  /** Options a run now may take (`npm run job -- <name> --flag value`); none when absent. */
+  options?: z.ZodType;
+  /** Runs the job: on its schedule without options, now with the options parsed by `options`. */
+  run: (options?: unknown) => Promise<unknown>;
 }
 
 /** A running local scheduler. */
 export interface Scheduler {
   /** Next run time of each job. */
   nextRuns(): Record<string, Date | null>;
-  /** Runs a job now, outside its schedule; rejects for an unknown name. */
-  runNow(name: string): Promise<unknown>;
+  /**
+   * Runs a job now, outside its schedule. Without options a call joins a run
+   * already going; with options it is refused while one runs. Rejects for an
+   * unknown name and for options the job does not take (a 400).
+   */
+  runNow(name: string, options?: Record<string, unknown>): Promise<unknown>;
   /** Stops all timers and waits for running jobs to finish. */
   stop(): Promise<void>;
 }
@@ -31,12 +41,17 @@ export function startScheduler(jobs: LocalJob[]): Scheduler {
   const running = new Map<string, Promise<unknown>>();
   const byName = new Map(jobs.map((job) => [job.name, job]));
 
-  const execute = (job: LocalJob): Promise<unknown> => {
+  const execute = (job: LocalJob, options?: unknown): Promise<unknown> => {
     const current = running.get(job.name);
-    if (current) return current;
+    if (current && options === undefined) return current;
+    if (current) {
+      return Promise.reject(
+        new ConflictError(`${job.name} is running; run it again with these options when it ends.`),
+      );
+    }
     const started = Date.now();
     const promise = job
-      .run()
+      .run(options)
       .then((result) => {
         logger.info('job finished', { job: job.name, durationMs: Date.now() - started });
         return result;
@@ -59,16 +74,23 @@ export function startScheduler(jobs: LocalJob[]): Scheduler {
 
   return {
     nextRuns: () => Object.fromEntries(timers.map((t, i) => [jobs[i]?.name ?? '', t.nextRun()])),
-    runNow: (name) => {
+    runNow: async (name, options) => {
       const job = byName.get(name);
       if (!job) {
-        return Promise.reject(
-          new Error(
-            `Unknown job "${name}". Known jobs: ${[...byName.keys()].join(', ') || 'none'}.`,
-          ),
+        throw new Error(
+          `Unknown job "${name}". Known jobs: ${[...byName.keys()].join(', ') || 'none'}.`,
         );
       }
-      return execute(job);
+      const given = options && Object.keys(options).length > 0 ? options : undefined;
+      if (given && !job.options) {
+        throw new ValidationError(`${name} takes no options.`, {
+          issues: Object.keys(given).map((path) => ({ path, message: 'unknown option' })),
+        });
+      }
+      return execute(
+        job,
+        given && job.options ? validate(job.options, given, `${name} options`) : undefined,
+      );
     },
     stop: async () => {
       for (const t of timers) t.stop();

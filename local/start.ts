@@ -28,7 +28,7 @@ import { chooseLocalModel, publishLocalModel } from './model.ts';
 import { openApiApi } from './openapiApi.ts';
 import { startScheduler } from './scheduler.ts';
 import { localSettings } from './settings.ts';
-import { startLocalStack } from './stack.ts';
+import { announceBridge, startLocalStack } from './stack.ts';
 
 const settings = localSettings();
 const stack = await startLocalStack({
@@ -104,6 +104,8 @@ try {
 }
 
 const base = bridge.url;
+// CLIs find this npm start by its data directory, whatever PORT it runs on.
+const unannounce = await announceBridge(settings.dataDir, base);
 const lines = [
   '',
   `Muse is running (local mode, data in ${settings.dataDir}/)`,
@@ -134,7 +136,7 @@ const lines = [
         '',
       ]
     : []),
-  `Scheduled jobs: ${Object.keys(scheduler.nextRuns()).join(', ') || 'none yet'} (run one now: npm run job -- <name>)`,
+  `Scheduled jobs: ${Object.keys(scheduler.nextRuns()).join(', ') || 'none yet'} (run one now: npm run job -- <name>; a day: npm run job -- insights-nightly --date YYYY-MM-DD)`,
   'Ctrl-C to stop.',
   '',
 ];
@@ -145,6 +147,7 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping Muse…`);
+  await unannounce();
   await scheduler.stop();
   await bridge.close();
   await stack.emulators.stop();

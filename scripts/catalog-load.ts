@@ -16,7 +16,7 @@ import { catalogFormat, parseCatalog } from '#lib/catalog/parse.ts';
 import { writeCatalog } from '#lib/catalog/store.ts';
 import { worldWriter } from '#local/demo.ts';
 import { localSettings } from '#local/settings.ts';
-import { runningOrLocalStack } from '#local/stack.ts';
+import { exitIfDataDirInUse, runningOrLocalStack } from '#local/stack.ts';
 import { progressBar } from '#tools/cli/progress.ts';
 
 /** Invalid rows printed before "… and N more". */
@@ -66,7 +66,7 @@ if (values['dry-run']) {
   process.exit(0);
 }
 
-const { bridgeUrl, stack } = await runningOrLocalStack(settings);
+const { bridgeUrl, stack } = await runningOrLocalStack(settings).catch(exitIfDataDirInUse);
 const running = bridgeUrl !== undefined;
 const bar = progressBar({ label: 'items', total: items.length, unit: 'count' });
 let code = 0;

@@ -1,55 +1,61 @@
 /**
  * `npm run insights -- [--date YYYY-MM-DD] [--from YYYY-MM-DD] [--resume RUN_ID]`:
  * runs the nightly insights job now, locally, for one UTC day (default:
- * yesterday) or every day from `--from` to `--date` in order (a backfill). A new run re-reads every shard
+ * yesterday) or every day from `--from` to `--date` in order (a backfill):
+ * inside a running `npm start` (on any `PORT`) when there is one, else in a
+ * local stack of its own. A new run re-reads every shard
  * (late events are picked up); `--resume` with a run id printed by a run that
  * was killed continues it, reusing the shards it finished.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { daysFrom, yesterday } from '#lib/days.ts';
 import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import { nightlyDeps } from '#lib/insights/deps.ts';
 import { type NightlyResult, runNightly } from '#lib/insights/nightly.ts';
+import { callAdmin } from '#local/adminClient.ts';
+import { NightlyRunOptions, nightlyRunDays } from '#local/jobs.ts';
 import { localSettings } from '#local/settings.ts';
-import { startLocalStack } from '#local/stack.ts';
+import { exitIfDataDirInUse, runningOrLocalStack } from '#local/stack.ts';
 import { progressBar } from '#tools/cli/progress.ts';
 
-const { values } = parseArgs({
-  options: { date: { type: 'string' }, from: { type: 'string' }, resume: { type: 'string' } },
-});
-const Day = (flag: string) =>
-  z.iso.date({ error: `--${flag} must be a UTC day such as 2026-11-22` });
-const Args = z
-  .object({
-    date: Day('date').default(yesterday()),
-    from: Day('from').optional(),
-    resume: z
-      .string()
-      .regex(/^[\w.-]{1,64}$/, { error: '--resume takes a run id printed by an earlier run' })
-      .optional(),
-  })
-  .refine((a) => !a.from || a.from <= a.date, { error: '--from must not be after --date' })
-  .refine((a) => !(a.from && a.resume), { error: '--resume continues one day; drop --from' });
-const parsed = Args.safeParse(values);
+const USAGE =
+  'Usage: npm run insights -- [--date YYYY-MM-DD] [--from YYYY-MM-DD] [--resume RUN_ID]';
+const given = (() => {
+  try {
+    const { values } = parseArgs({
+      options: { date: { type: 'string' }, from: { type: 'string' }, resume: { type: 'string' } },
+    });
+    return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+const parsed = NightlyRunOptions.safeParse(given);
 if (!parsed.success) {
   console.error(parsed.error.issues.map((i) => i.message).join('\n'));
-  console.error(
-    'Usage: npm run insights -- [--date YYYY-MM-DD] [--from YYYY-MM-DD] [--resume RUN_ID]',
-  );
+  console.error(USAGE);
   process.exit(2);
 }
-const { date, from, resume } = parsed.data;
-// Days in order: profiles and campaigns carry each day into the next.
-const days = daysFrom(from ?? date, date);
+const { resume } = parsed.data;
+const days = nightlyRunDays(parsed.data);
+const date = days[days.length - 1] as string;
 const runId = resume ?? `cli-${Date.now()}`;
-const stack = await startLocalStack({ dataDir: localSettings().dataDir }).catch((error: Error) => {
-  console.error(error.message);
-  process.exit(1);
-});
-Object.assign(process.env, stack.env);
+const { bridgeUrl, stack } = await runningOrLocalStack(localSettings()).catch(exitIfDataDirInUse);
+if (bridgeUrl) {
+  // npm start owns the data: it runs the job (the same handlers), and this waits for it.
+  console.log(
+    `Nightly insights for ${days.length === 1 ? date : `${days[0]} … ${date}`}, run by the npm start at ${bridgeUrl} …`,
+  );
+  const { status, text } = await callAdmin(bridgeUrl, '/_local/jobs/insights-nightly', {
+    date,
+    ...(days.length > 1 ? { from: days[0] } : {}),
+    ...(resume ? { resume } : {}),
+  });
+  console.log(text);
+  process.exit(status === 200 ? 0 : 1);
+}
 
 let code = 0;
 let current = date;
@@ -99,6 +105,6 @@ try {
   );
   code = 1;
 } finally {
-  await stack.emulators.stop();
+  await stack?.emulators.stop();
 }
 process.exit(code);

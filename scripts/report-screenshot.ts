@@ -17,7 +17,7 @@ import { s3Client } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
 import { readReport, S3ReportStore } from '#lib/insights/report.ts';
 import { localSettings } from '#local/settings.ts';
-import { startLocalStack } from '#local/stack.ts';
+import { exitIfDataDirInUse, runningOrLocalStack } from '#local/stack.ts';
 
 const { values } = parseArgs({ options: { date: { type: 'string' }, out: { type: 'string' } } });
 const asked = values.date ?? 'latest';
@@ -37,14 +37,12 @@ const settings = localSettings();
 const SCREENSHOT_WIDTH_PX = 1200;
 
 async function fetchHtml(): Promise<string> {
-  const running = await fetch(
-    `http://127.0.0.1:${settings.port}/reports/${asked}?format=html`,
-  ).catch(() => undefined);
-  if (running?.ok) return running.text();
-  if (running)
+  const { bridgeUrl, stack } = await runningOrLocalStack(settings).catch(exitIfDataDirInUse);
+  if (bridgeUrl) {
+    const running = await fetch(`${bridgeUrl}/reports/${asked}?format=html`);
+    if (running.ok) return running.text();
     throw new Error(`GET /reports/${asked} answered ${running.status}: ${await running.text()}`);
-  const stack = await startLocalStack({ dataDir: settings.dataDir });
-  Object.assign(process.env, stack.env);
+  }
   try {
     const served = await readReport(
       new S3ReportStore(s3Client(), config().reportsBucket),
@@ -53,7 +51,7 @@ async function fetchHtml(): Promise<string> {
     );
     return served.body as string;
   } finally {
-    await stack.emulators.stop();
+    await stack?.emulators.stop();
   }
 }
 

@@ -18,7 +18,7 @@ import {
   writeDemoWorld,
 } from '#local/demo.ts';
 import { localSettings } from '#local/settings.ts';
-import { runningOrLocalStack } from '#local/stack.ts';
+import { exitIfDataDirInUse, runningOrLocalStack } from '#local/stack.ts';
 import { progressBar } from '#tools/cli/progress.ts';
 import { loadDemoData } from '#tools/demo/load.ts';
 import type { SeedOptions } from '#tools/demo/seed.ts';
@@ -71,7 +71,7 @@ const options: SeedOptions = {
 };
 const settings = localSettings();
 
-const { bridgeUrl, stack } = await runningOrLocalStack(settings);
+const { bridgeUrl, stack } = await runningOrLocalStack(settings).catch(exitIfDataDirInUse);
 const running = bridgeUrl !== undefined;
 
 console.log(

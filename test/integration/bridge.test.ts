@@ -1,11 +1,16 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '#lib/health/health.ts';
 import { ADMIN_HEADER, adminApi } from '#local/adminApi.ts';
+import { callAdmin } from '#local/adminClient.ts';
 import { type Bridge, MAX_BODY_BYTES, startBridge } from '#local/bridge.ts';
 import { HTTP_FUNCTIONS } from '#local/functions.ts';
 import type { Scheduler } from '#local/scheduler.ts';
+import { announceBridge, findRunningBridge } from '#local/stack.ts';
 
 let bridge: Bridge;
 
@@ -16,9 +21,13 @@ const errorOf = async (res: Response) => (await res.json()) as ErrorBody;
 
 /** A scheduler with one job that only counts its runs (the admin routes' job runner). */
 let jobRuns = 0;
+const jobOptions: unknown[] = [];
 const scheduler: Scheduler = {
   nextRuns: () => ({ tick: null }),
-  runNow: async () => ++jobRuns,
+  runNow: async (_name, options) => {
+    jobOptions.push(options);
+    return ++jobRuns;
+  },
   stop: async () => {},
 };
 const admin = adminApi(scheduler, { putItems: async () => {}, register: async () => {} });
@@ -183,6 +192,30 @@ describe('HTTP bridge', () => {
 
     expect([crossSite.status, noHeader.status, cli.status]).toEqual([403, 403, 200]);
     expect(jobRuns).toBe(before + 1);
+  });
+
+  it('hands a job the options of the JSON body (none for an empty body) and answers malformed JSON with 400', async () => {
+    jobOptions.length = 0;
+
+    const withOptions = await callAdmin(bridge.url, '/_local/jobs/tick', { date: '2026-11-22' });
+    const without = await callAdmin(bridge.url, '/_local/jobs/tick');
+    const malformed = await post('/_local/jobs/tick', '{"date":', ADMIN_HEADER);
+
+    expect([withOptions.status, without.status, malformed.status]).toEqual([200, 200, 400]);
+    expect(jobOptions).toEqual([{ date: '2026-11-22' }, undefined]);
+  });
+
+  it('is found by the data directory it announced, whatever its port, and not after it stops announcing', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'muse-announce-'));
+    const elsewhere = { port: 1, dataDir };
+
+    const unannounce = await announceBridge(dataDir, bridge.url);
+    const found = await findRunningBridge(elsewhere);
+    await unannounce();
+
+    expect(found).toBe(bridge.url);
+    expect(await findRunningBridge(elsewhere)).toBeUndefined();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('does not list the admin routes in a 404', async () => {
