@@ -151,18 +151,20 @@ export interface CampaignResult {
  * The nightly step: the learned campaigns' variants that were registered
  * become records; each kind's stored exemplars are re-ranked with them
  * (today's numbers replace a variant's older ones) by {@link EXEMPLAR_RULE}.
- * Kinds with no learned variant today keep their stored exemplars. Idempotent:
+ * Kinds with no learned variant today keep their stored exemplars. Pass
+ * `registered` when the caller has already read the variants. Idempotent:
  * the same learning gives the same exemplars.
  */
 export async function updateExemplars(
   store: VariantStore,
   campaigns: readonly CampaignResult[],
+  registered?: ReadonlyMap<string, RegisteredVariant>,
 ): Promise<Partial<Record<CopyKind, VariantRecord[]>>> {
   const learned = campaigns.flatMap((c) =>
     c.variants.map((v) => ({ campaignId: c.campaignId, v })),
   );
   if (learned.length === 0) return {};
-  const registered = await store.getVariants(learned.map(({ v }) => v.variantId));
+  registered ??= await store.getVariants(learned.map(({ v }) => v.variantId));
   const byKind = new Map<CopyKind, VariantRecord[]>();
   for (const { campaignId, v } of learned) {
     const variant = registered.get(v.variantId);

@@ -178,15 +178,16 @@ export async function finishDay(
   // Every known customer as of the day, active or not.
   const base = await assessBase(deps.profiles.scanStates(), day, erased);
   const campaigns = await accumulateCampaigns(deps.campaigns, mapped, reduced.attributed);
-  await updateExemplars(deps.variants, campaigns);
+  // Read once: the exemplars learn from them and the report quotes their copy.
+  const variants = await deps.variants.getVariants(
+    campaigns.flatMap((c) => c.variants.map((v) => v.variantId)),
+  );
+  await updateExemplars(deps.variants, campaigns, variants);
   const signals = await updateSignals(deps.signals, deps.catalog, itemDayOf(day, mapped.partial));
   const catalog = await deps.catalog.getItems([
     ...base.summaries.flatMap((s) => s.topItems.map((i) => i.itemId)),
     ...topItemsOf(mapped.partial).map(([id]) => id),
   ]);
-  const variants = await deps.variants.getVariants(
-    campaigns.flatMap((c) => c.variants.map((v) => v.variantId)),
-  );
   const report = buildReport(day, mapped.partial, base, campaigns, {
     currency: deps.currency,
     titles: new Map([...catalog].map(([id, item]) => [id, item.title])),
