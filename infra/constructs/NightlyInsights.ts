@@ -167,8 +167,15 @@ export class NightlyInsights extends Construct {
    */
   private grantSteps(storage: Storage): void {
     const { eventsTable, appTable, reportsBucket } = storage;
-    const { customerPrefix, campaignPrefix, catalog, variantPrefix, exemplars, erasures } =
-      APP_PARTITIONS;
+    const {
+      customerPrefix,
+      campaignPrefix,
+      catalog,
+      variantPrefix,
+      exemplars,
+      erasures,
+      insights,
+    } = APP_PARTITIONS;
     this.mapFn.useTable(eventsTable, ENV.eventsTable, { actions: ['dynamodb:Query'] });
     this.mapFn.useBucket(reportsBucket, ENV.reportsBucket, {
       actions: ['s3:GetObject', 's3:PutObject'],
@@ -186,8 +193,10 @@ export class NightlyInsights extends Construct {
       // Read-only: catalog categories for the recommendation signals, registered
       // copy variants for the exemplars.
       { actions: ['dynamodb:BatchGetItem'], partitions: [catalog, `${variantPrefix}*`] },
-      // Each kind's exemplars: one item per kind in the EXEMPLARS partition.
-      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: [exemplars] },
+      // Each kind's exemplars (one item per kind) and the served day (INSIGHTS/AS_OF, a conditional put).
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: [exemplars, insights] },
+      // The whole base: a Scan of the profiles (a Scan has no partition key to confine).
+      { actions: ['dynamodb:Scan'] },
       // Pending erasures: read, then completed once every stored object is clean.
       { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], partitions: [erasures] },
     );

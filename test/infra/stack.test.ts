@@ -291,7 +291,7 @@ describe('MuseStack (synthesized)', () => {
     expect(statements[1]).toMatchObject({
       Condition: {
         'ForAllValues:StringLike': {
-          'dynamodb:LeadingKeys': ['CUSTOMER#*', 'CATALOG', 'EXEMPLARS'],
+          'dynamodb:LeadingKeys': ['CUSTOMER#*', 'CATALOG', 'EXEMPLARS', 'INSIGHTS'],
         },
       },
     });
@@ -346,13 +346,15 @@ describe('MuseStack (synthesized)', () => {
     template.hasOutput('EventsUrl', {});
   });
 
-  it('grants insights only GetItem on customer partitions, reads of erasure records and GetObject under reports/', () => {
+  it('grants insights only GetItem on customer partitions and the served day, reads of erasure records and GetObject under reports/', () => {
     const statements = policyStatements('Insights');
 
     expect(statements).toEqual([
       expect.objectContaining({
         Action: 'dynamodb:GetItem',
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*'] } },
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*', 'INSIGHTS'] },
+        },
       }),
       expect.objectContaining({
         Action: ['dynamodb:GetItem', 'dynamodb:Query'],
@@ -425,11 +427,12 @@ describe('MuseStack (synthesized)', () => {
       ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
       ['dynamodb:BatchGetItem'],
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      ['dynamodb:Scan'],
       ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
       ['s3:GetObject', 's3:PutObject'],
       ['s3:ListBucket'],
     ]);
-    expect(reduce[3]).toMatchObject({
+    expect(reduce[4]).toMatchObject({
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ERASURES'] } },
     });
     expect(reduce[0]).toMatchObject({
@@ -443,8 +446,11 @@ describe('MuseStack (synthesized)', () => {
       },
     });
     expect(reduce[2]).toMatchObject({
-      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['EXEMPLARS'] } },
+      Condition: {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['EXEMPLARS', 'INSIGHTS'] },
+      },
     });
-    expect(JSON.stringify(reduce[4]?.Resource)).toContain('/signals/*');
+    expect(reduce[3]?.Condition).toBeUndefined();
+    expect(JSON.stringify(reduce[5]?.Resource)).toContain('/signals/*');
   });
 });

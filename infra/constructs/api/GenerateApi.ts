@@ -36,7 +36,7 @@ export class GenerateApi extends Construct {
       ENV.appTable,
       {
         actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
-        partitions: [`${customerPrefix}*`, catalog, exemplars],
+        partitions: [`${customerPrefix}*`, catalog, exemplars, APP_PARTITIONS.insights],
       },
       { actions: ['dynamodb:BatchWriteItem'], partitions: [`${variantPrefix}*`] },
     );

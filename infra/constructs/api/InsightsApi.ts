@@ -22,7 +22,11 @@ export class InsightsApi extends Construct {
     this.fn.useTable(
       options.storage.appTable,
       ENV.appTable,
-      { actions: ['dynamodb:GetItem'], partitions: [`${APP_PARTITIONS.customerPrefix}*`] },
+      // A profile and the served day (INSIGHTS/AS_OF) its summary is derived as of.
+      {
+        actions: ['dynamodb:GetItem'],
+        partitions: [`${APP_PARTITIONS.customerPrefix}*`, APP_PARTITIONS.insights],
+      },
       // Pending erasures: hidden from what it serves.
       { actions: ['dynamodb:GetItem', 'dynamodb:Query'], partitions: [APP_PARTITIONS.erasures] },
     );
