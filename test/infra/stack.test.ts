@@ -12,6 +12,7 @@ let template: Template;
 interface Statement {
   Action: string | string[];
   Resource: unknown;
+  Condition?: unknown;
 }
 
 const isLogging = (st: Statement) => [st.Action].flat().every((a) => a.startsWith('logs:'));
