@@ -15,7 +15,12 @@ import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '#lib/async.ts';
 import { documentClient } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
-import { dayShardKey, EVENT_SHARDS, type StoredEvent } from '#lib/events/keys.ts';
+import {
+  DEFAULT_EVENT_SHARDS,
+  dayLayout,
+  dayShardKey,
+  type StoredEvent,
+} from '#lib/events/keys.ts';
 import { assessBase } from '#lib/insights/base.ts';
 import { learnCampaigns } from '#lib/insights/campaigns.ts';
 import { customersCsv, winbackCsv } from '#lib/insights/customersCsv.ts';
@@ -33,7 +38,9 @@ import { peakRssMb } from './lib.ts';
 export const SHARD_CONCURRENCY = 4;
 
 const [mode, day = '', runId = 'bench'] = process.argv.slice(2);
-const shards = Array.from({ length: EVENT_SHARDS }, (_, i) => i);
+// The bench days are seeded with the default count (one layout).
+const layout = dayLayout([DEFAULT_EVENT_SHARDS]);
+const shards = Array.from({ length: layout.shards }, (_, i) => i);
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -82,7 +89,7 @@ async function cpu() {
   const byShard: StoredEvent[][] = [];
   await mapLimit(shards, SHARD_CONCURRENCY, async (shard) => {
     const list: StoredEvent[] = [];
-    for await (const page of events.shardPages(day, shard)) list.push(...page);
+    for await (const page of events.shardPages(day, shard, layout)) list.push(...page);
     byShard[shard] = list;
   });
   const t0 = performance.now();

@@ -11,7 +11,7 @@ import { eraseCustomer } from '#lib/privacy/eraseCustomer.ts';
 const cfg = config();
 const store = new DynamoEventStore(documentClient(), cfg.eventsTable);
 const erasure = erasureDeps();
-const retention = { retentionDays: cfg.events.retentionDays };
+const retention = { retentionDays: cfg.events.retentionDays, shards: cfg.events.shards };
 
 /** `POST /events`: ingest engagement events; `DELETE /customers/{id}`: erase a customer. */
 export const api = defineApi([

@@ -26,6 +26,10 @@ export interface MuseStackProps extends StackProps {
   eventRetentionDays?: number;
   /** ISO 4217 code of the amounts in nightly reports (default USD). */
   currency?: string;
+  /** Shards a day's events are written in: a power of two up to 1,024 (default 16). */
+  eventShards?: number;
+  /** Nightly map tasks (shards) run at once (default 16). */
+  mapConcurrency?: number;
   /** Browser origins allowed to call the function URLs (CORS); none by default. */
   corsOrigins?: string[];
   /** Reserved concurrency per function name (`generate`, `recommend`, …); unreserved by default. */
@@ -81,6 +85,7 @@ export class MuseStack extends Stack {
     const events = new EventsApi(this, 'Events', {
       ...options,
       ...(props.eventRetentionDays ? { eventRetentionDays: props.eventRetentionDays } : {}),
+      ...(props.eventShards ? { eventShards: props.eventShards } : {}),
     }).fn;
     const recommend = new RecommendApi(this, 'Recommend', { ...options, ...model }).fn;
     const insights = new InsightsApi(this, 'Insights', options).fn;
@@ -93,6 +98,7 @@ export class MuseStack extends Stack {
       schedule: INSIGHTS_NIGHTLY,
       tracing: props.tracing ?? false,
       ...(props.currency ? { currency: props.currency } : {}),
+      ...(props.mapConcurrency ? { mapConcurrency: props.mapConcurrency } : {}),
     });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
@@ -102,6 +108,7 @@ export class MuseStack extends Stack {
         events: events.fn,
         recommend: recommend.fn,
         insights: insights.fn,
+        'insights-plan': this.nightly.planFn.fn,
         'insights-map': this.nightly.mapFn.fn,
         'insights-reduce': this.nightly.reduceFn.fn,
       },

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isShardCount, MAX_EVENT_SHARDS } from '#lib/events/keys.ts';
 import type { MuseStackProps } from './MuseStack.ts';
 
 /** Reads one CDK context value (`-c key=value` or `cdk.json`). */
@@ -20,6 +21,9 @@ const text = (value: unknown): string | undefined =>
  * - `eventRetentionDays` (default 400): events' TTL, and the S3 lifecycle of
  *   reports, job files and signals;
  * - `currency` (default USD): ISO 4217 code of the amounts in reports;
+ * - `eventShards` (default 16): shards a day's events are written in, a power
+ *   of two up to 1,024 (each day is read with the count it was written with);
+ * - `mapConcurrency` (default 16): nightly map tasks run at once (1–1,000);
  * - `corsOrigins=https://a.example,https://b.example`: browser origins allowed
  *   on the function URLs (default: CORS off);
  * - `reservedConcurrency=generate=5,recommend=5`: reserved concurrency per
@@ -47,6 +51,23 @@ export function stackPropsFromContext(get: ContextReader): {
   if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) {
     throw new Error(
       `Context currency must be an ISO 4217 code such as USD or EUR, got "${currency}".`,
+    );
+  }
+  const shardsText = text(get('eventShards'));
+  const eventShards = shardsText === undefined ? undefined : Number(shardsText);
+  if (eventShards !== undefined && !isShardCount(eventShards)) {
+    throw new Error(
+      `Context eventShards must be a power of two from 1 to ${MAX_EVENT_SHARDS}, got "${shardsText}".`,
+    );
+  }
+  const concurrencyText = text(get('mapConcurrency'));
+  const mapConcurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+  if (
+    mapConcurrency !== undefined &&
+    !(Number.isInteger(mapConcurrency) && mapConcurrency >= 1 && mapConcurrency <= 1000)
+  ) {
+    throw new Error(
+      `Context mapConcurrency must be a whole number from 1 to 1000, got "${concurrencyText}".`,
     );
   }
   const origins = text(get('corsOrigins'))
@@ -100,6 +121,8 @@ export function stackPropsFromContext(get: ContextReader): {
       ...(modelDir ? { modelDir: resolve(modelDir) } : {}),
       ...(retentionDays !== undefined ? { eventRetentionDays: retentionDays } : {}),
       ...(currency ? { currency } : {}),
+      ...(eventShards !== undefined ? { eventShards } : {}),
+      ...(mapConcurrency !== undefined ? { mapConcurrency } : {}),
       ...(origins?.length ? { corsOrigins: origins } : {}),
       ...(Object.keys(concurrency).length ? { reservedConcurrency: concurrency } : {}),
       tracing: text(get('tracing')) === 'true',

@@ -1,7 +1,13 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_CURRENCY, DEFAULT_RETENTION_DAYS, ENV } from './envNames.ts';
+import {
+  DEFAULT_CURRENCY,
+  DEFAULT_EVENT_SHARDS,
+  DEFAULT_RETENTION_DAYS,
+  ENV,
+  MAX_EVENT_SHARDS,
+} from './envNames.ts';
 
 const name = (label: string) =>
   z
@@ -43,6 +49,13 @@ const configSchema = z.object({
     .min(1, { error: 'must be at least 1 day' })
     .max(3650, { error: 'must be at most 3650 days' })
     .default(DEFAULT_RETENTION_DAYS),
+  [ENV.eventShards]: z.coerce
+    .number({ error: 'must be a number of shards' })
+    .int({ error: 'must be a whole number of shards' })
+    .refine((n) => n >= 1 && n <= MAX_EVENT_SHARDS && (n & (n - 1)) === 0, {
+      error: `must be a power of two from 1 to ${MAX_EVENT_SHARDS}`,
+    })
+    .default(DEFAULT_EVENT_SHARDS),
   [ENV.currency]: z
     .string()
     .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 currency code such as USD or EUR' })
@@ -109,7 +122,7 @@ export interface Config {
   /** Model to load: id (unset in functions that use no model), version or `current`, cache dir. */
   model: { id?: string; version: string; cacheDir: string };
   /** Engagement events: how long they are kept. */
-  events: { retentionDays: number };
+  events: { retentionDays: number; shards: number };
   /** Nightly insights: the currency revenue is reported in (`MUSE_CURRENCY`, default USD). */
   insights: { currency: string };
   /** Copywriting: extra blocked phrases (lower case) and what a call costs. */
@@ -200,9 +213,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   lazy(cfg, 'eventsTable', () => parseSection(env, [ENV.eventsTable])[ENV.eventsTable]);
   lazy(cfg, 'modelBucket', () => parseSection(env, [ENV.modelBucket])[ENV.modelBucket]);
   lazy(cfg, 'reportsBucket', () => parseSection(env, [ENV.reportsBucket])[ENV.reportsBucket]);
-  lazy(cfg, 'events', () => ({
-    retentionDays: parseSection(env, [ENV.eventRetentionDays])[ENV.eventRetentionDays],
-  }));
+  lazy(cfg, 'events', () => {
+    const e = parseSection(env, [ENV.eventRetentionDays, ENV.eventShards]);
+    return { retentionDays: e[ENV.eventRetentionDays], shards: e[ENV.eventShards] };
+  });
   lazy(cfg, 'insights', () => ({ currency: parseSection(env, [ENV.currency])[ENV.currency] }));
   lazy(cfg, 'copy', () => {
     const e = parseSection(env, [

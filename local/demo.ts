@@ -22,7 +22,11 @@ export function inProcessSink(): EventSink {
   const cfg = config();
   const store = new DynamoEventStore(documentClient(), cfg.eventsTable);
   return (batch) =>
-    ingestEntries(store, batch, { now: new Date(), retentionDays: cfg.events.retentionDays });
+    ingestEntries(store, batch, {
+      now: new Date(),
+      retentionDays: cfg.events.retentionDays,
+      shards: cfg.events.shards,
+    });
 }
 
 /** A sink that posts to a running `npm start` bridge (which owns the DynamoDB data). */

@@ -31,6 +31,7 @@ export const SCHEDULED_FUNCTIONS: Record<
   string,
   () => Promise<{ handler: (event: unknown, context: Context) => Promise<unknown> }>
 > = {
+  'insights-plan': () => import('#functions/insights-plan.ts'),
   'insights-map': () => import('#functions/insights-map.ts'),
   'insights-reduce': () => import('#functions/insights-reduce.ts'),
 };

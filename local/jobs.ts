@@ -4,7 +4,6 @@ import { mapLimit } from '#lib/async.ts';
 import { documentClient, s3Client } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
 import { daysFrom, yesterday } from '#lib/days.ts';
-import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import { INSIGHTS_NIGHTLY } from '#lib/jobs/schedules.ts';
 import { lambdaContext } from './lambdaContext.ts';
 import type { LocalJob } from './scheduler.ts';
@@ -41,6 +40,9 @@ export function nightlyRunDays(options: NightlyRunOptions, now: Date = new Date(
   return daysFrom(options.from ?? date, date);
 }
 
+/** Map tasks run at once locally (the state machine's MaxConcurrency in AWS). */
+const MAP_CONCURRENCY = 4;
+
 /** Each step gets a context as Lambda gives it (the state machine's 15-minute task ceiling). */
 const stepContext = (name: string) => lambdaContext(name, randomUUID(), 15 * 60_000);
 
@@ -57,7 +59,8 @@ export async function localJobs(): Promise<LocalJob[]> {
       options: NightlyRunOptions,
       // The same handler modules as the state machine: map every shard, then reduce, day by day.
       run: async (options) => {
-        const [map, reduce] = await Promise.all([
+        const [plan, map, reduce] = await Promise.all([
+          import('#functions/insights-plan.ts'),
           import('#functions/insights-map.ts'),
           import('#functions/insights-reduce.ts'),
         ]);
@@ -70,14 +73,14 @@ export async function localJobs(): Promise<LocalJob[]> {
             : [{ scheduledTime: new Date().toISOString(), runId }];
         const results: unknown[] = [];
         for (const input of inputs) {
-          await mapLimit(
-            Array.from({ length: EVENT_SHARDS }, (_, shard) => shard),
-            4,
-            async (shard) => {
-              await map.handler({ run: input, shard }, stepContext('insights-map'));
-            },
-          );
-          results.push(await reduce.handler(input, stepContext('insights-reduce')));
+          // The state machine's steps: plan, one map task per shard (4 at a time here), reduce.
+          const { items, ...run } = (await plan.handler(input, stepContext('insights-plan'))) as {
+            items: number[];
+          } & Record<string, unknown>;
+          await mapLimit(items, MAP_CONCURRENCY, async (shard) => {
+            await map.handler({ run, shard }, stepContext('insights-map'));
+          });
+          results.push(await reduce.handler(run, stepContext('insights-reduce')));
         }
         return results.length === 1 ? results[0] : { days: results };
       },

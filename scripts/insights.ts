@@ -10,7 +10,6 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseArgs } from 'node:util';
-import { EVENT_SHARDS } from '#lib/events/keys.ts';
 import { nightlyDeps } from '#lib/insights/deps.ts';
 import { type NightlyResult, runNightly } from '#lib/insights/nightly.ts';
 import { callAdmin } from '#local/adminClient.ts';
@@ -64,7 +63,10 @@ try {
   console.log(
     `Nightly insights for ${days.length === 1 ? date : `${days[0]} … ${date}`} (run ${runId}) …`,
   );
-  const bar = progressBar({ label: 'shards', total: EVENT_SHARDS * days.length, unit: 'count' });
+  // Each day is mapped with the shard count its events were written with.
+  const layouts = await Promise.all(days.map((day) => deps.events.layoutOf(day)));
+  const total = layouts.reduce((sum, l) => sum + l.shards, 0);
+  const bar = progressBar({ label: 'shards', total, unit: 'count' });
   let done = 0;
   const started = performance.now();
   let last: NightlyResult | undefined;

@@ -1,6 +1,7 @@
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   ContextAttribute,
   Schedule,
@@ -14,7 +15,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { APP_PARTITIONS, PREFIXES } from '#lib/aws/resources.ts';
 import { DEFAULT_CURRENCY, ENV } from '#lib/envNames.ts';
-import { EVENT_SHARDS } from '#lib/events/keys.ts';
+import { LAYOUT_PK_PREFIX } from '#lib/events/keys.ts';
 import type { ScheduleDefinition } from '#lib/jobs/schedules.ts';
 import type { Storage } from './Storage.ts';
 import { UrlFunction } from './UrlFunction.ts';
@@ -27,7 +28,12 @@ export interface NightlyInsightsProps {
   tracing: boolean;
   /** ISO 4217 code of the amounts in reports (default USD). */
   currency?: string;
+  /** Map tasks (shards) run at once (default {@link DEFAULT_MAP_CONCURRENCY}). */
+  mapConcurrency?: number;
 }
+
+/** Shards mapped at once by default: the default shard count, all at once. */
+export const DEFAULT_MAP_CONCURRENCY = 16;
 
 /** Retries of a step: Lambda throttles and transient failures, backing off. */
 const STEP_RETRY: sfn.RetryProps = {
@@ -48,11 +54,21 @@ const STEP_RETRY: sfn.RetryProps = {
 export class NightlyInsights extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly deadLetters: sqs.Queue;
+  readonly planFn: UrlFunction;
   readonly mapFn: UrlFunction;
   readonly reduceFn: UrlFunction;
 
   constructor(scope: Construct, id: string, props: NightlyInsightsProps) {
     super(scope, id);
+    // The day of the run and its shard count (one Query): small and quick.
+    this.planFn = new UrlFunction(this, 'Plan', {
+      name: 'insights-plan',
+      description: 'Muse: nightly insights, plan the day (its shards)',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      withUrl: false,
+      tracing: props.tracing,
+    });
     // One shard of one day: a few 1 MB pages folded in memory; 1 GB and 5 min are generous.
     this.mapFn = new UrlFunction(this, 'Map', {
       name: 'insights-map',
@@ -75,27 +91,44 @@ export class NightlyInsights extends Construct {
     this.reduceFn.setEnv(ENV.currency, props.currency ?? DEFAULT_CURRENCY);
     this.grantSteps(props.storage);
 
-    const shards = new sfn.Pass(this, 'Shards', {
-      result: sfn.Result.fromArray(Array.from({ length: EVENT_SHARDS }, (_, i) => i)),
-      resultPath: '$.shards',
-    });
+    const plan = new tasks.LambdaInvoke(this, 'PlanDay', {
+      lambdaFunction: this.planFn.fn,
+      payload: sfn.TaskInput.fromJsonPathAt('$$.Execution.Input'),
+      payloadResponseOnly: true,
+      resultPath: '$.plan',
+    }).addRetry(STEP_RETRY);
     const mapShard = new tasks.LambdaInvoke(this, 'MapShard', {
       lambdaFunction: this.mapFn.fn,
       payloadResponseOnly: true,
     }).addRetry(STEP_RETRY);
-    const mapAll = new sfn.Map(this, 'MapShards', {
-      itemsPath: '$.shards',
-      maxConcurrency: EVENT_SHARDS,
-      itemSelector: { 'run.$': '$$.Execution.Input', 'shard.$': '$$.Map.Item.Value' },
+    // A Distributed Map: one child execution per shard (up to 1,024), each
+    // shard's small result written to S3 rather than into the state.
+    const mapAll = new sfn.DistributedMap(this, 'MapShards', {
+      itemsPath: '$.plan.items',
+      maxConcurrency: props.mapConcurrency ?? DEFAULT_MAP_CONCURRENCY,
+      // 0 is also Step Functions' default (CDK renders nothing for it): one failed shard fails the run.
+      toleratedFailurePercentage: 0,
+      itemSelector: {
+        run: {
+          'day.$': '$.plan.day',
+          'runId.$': '$.plan.runId',
+          'shards.$': '$.plan.shards',
+        },
+        'shard.$': '$$.Map.Item.Value',
+      },
+      resultWriter: new sfn.ResultWriter({
+        bucket: props.storage.reportsBucket,
+        prefix: `${PREFIXES.insights}map-runs/`,
+      }),
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(mapShard);
     const reduce = new tasks.LambdaInvoke(this, 'ReduceDay', {
       lambdaFunction: this.reduceFn.fn,
-      payload: sfn.TaskInput.fromJsonPathAt('$$.Execution.Input'),
+      payload: sfn.TaskInput.fromJsonPathAt('$.plan'),
       payloadResponseOnly: true,
     }).addRetry(STEP_RETRY);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(shards.next(mapAll).next(reduce)),
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(mapAll).next(reduce)),
       timeout: Duration.hours(2),
       // Every state transition of the nightly run is in its log (one run a day: cheap).
       logs: {
@@ -107,7 +140,7 @@ export class NightlyInsights extends Construct {
       },
       tracingEnabled: props.tracing,
     });
-    for (const step of [this.mapFn.fn, this.reduceFn.fn]) {
+    for (const step of [this.planFn.fn, this.mapFn.fn, this.reduceFn.fn]) {
       const fnId = Stack.of(this).getLogicalId(step.node.defaultChild as CfnFunction);
       Validations.of(this.stateMachine.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${fnId}.Arn>:*]`,
@@ -115,6 +148,27 @@ export class NightlyInsights extends Construct {
           'LambdaInvoke grants the step function and its versions/aliases (ARN:*); nothing else can be invoked.',
       });
     }
+    // A Distributed Map starts and stops its own child executions: the grant names them by wildcard.
+    const machineId = Stack.of(this).getLogicalId(
+      this.stateMachine.node.defaultChild as sfn.CfnStateMachine,
+    );
+    const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}`;
+    for (const resource of [`${executions}:*`, `${executions}/*:*`]) {
+      Validations.of(this.stateMachine).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        reason:
+          'The Distributed Map runs each shard as a child execution of this state machine; the grant covers only its own executions.',
+      });
+    }
+    // The Map's ResultWriter grant covers the bucket's objects; it writes only under insights/map-runs/.
+    const bucketId = Stack.of(this).getLogicalId(
+      props.storage.reportsBucket.node.defaultChild as s3.CfnBucket,
+    );
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${bucketId}>/*]`,
+      reason:
+        'CDK grants the Distributed Map ResultWriter the reports bucket objects; the map writes its run results only under insights/map-runs/.',
+    });
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -176,6 +230,10 @@ export class NightlyInsights extends Construct {
       erasures,
       insights,
     } = APP_PARTITIONS;
+    this.planFn.useTable(eventsTable, ENV.eventsTable, {
+      actions: ['dynamodb:Query'],
+      partitions: [`${LAYOUT_PK_PREFIX}*`],
+    });
     this.mapFn.useTable(eventsTable, ENV.eventsTable, { actions: ['dynamodb:Query'] });
     this.mapFn.useBucket(reportsBucket, ENV.reportsBucket, {
       actions: ['s3:GetObject', 's3:PutObject'],

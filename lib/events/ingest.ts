@@ -169,6 +169,7 @@ export async function ingestEntries(
     const item = toStoredEvent(check.event, {
       receivedAt: clock.now,
       retentionDays: clock.retentionDays,
+      ...(clock.shards ? { shards: clock.shards } : {}),
     });
     // The eventId is the event's identity: a second copy in the batch is a duplicate, whatever its ts.
     if (seen.has(item.eventId)) {
@@ -247,12 +248,13 @@ export interface IngestAnswer {
 export async function ingestRequest(
   store: EventStore,
   request: { body: Buffer; headers: Record<string, string> },
-  options: { retentionDays: number; now?: Date },
+  options: { retentionDays: number; shards?: number; now?: Date },
 ): Promise<IngestAnswer> {
   const result = await ingestBatch(store, request.body, {
     format: batchFormat(request.headers['content-type']),
     now: options.now ?? new Date(),
     retentionDays: options.retentionDays,
+    ...(options.shards ? { shards: options.shards } : {}),
   });
   metrics().addMetric('EventsAccepted', MetricUnit.Count, result.accepted);
   metrics().addMetric('EventsRejected', MetricUnit.Count, result.errors.length);

@@ -111,6 +111,8 @@ export type EngagementEvent = z.output<typeof EngagementEvent>;
 export interface EventClock {
   now: Date;
   retentionDays: number;
+  /** Shards the events are written in (default 16). */
+  shards?: number;
 }
 
 /** The result of validating one event. */

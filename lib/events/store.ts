@@ -8,7 +8,17 @@ import { mapLimit, type RetryPolicy } from '../async.ts';
 import { batchWrite, deleteWhere, type TableKey, TRANSIENT_ERRORS } from '../aws/batch.ts';
 import { nullPrototypeReviver } from '../dict.ts';
 import { ServiceUnavailableError } from '../errors.ts';
-import { CUSTOMER_INDEX, customerKey, dayShardKey, type StoredEvent } from './keys.ts';
+import {
+  CUSTOMER_INDEX,
+  customerKey,
+  type DayLayout,
+  dayLayout,
+  dayShardKey,
+  layoutKey,
+  partitionsOf,
+  type StoredEvent,
+  shardOf,
+} from './keys.ts';
 
 /** What {@link EventStore.putNew} did with each event (indexes into its input). */
 export interface PutOutcome {
@@ -37,8 +47,14 @@ export interface EventStore {
   putNew(events: readonly StoredEvent[]): Promise<PutOutcome>;
   /** A customer's events, newest first. */
   customerEvents(customerId: string, options?: HistoryOptions): Promise<StoredEvent[]>;
-  /** One day's shard, oldest first, a page (≤ 1 MB read) at a time. */
-  shardPages(day: string, shard: number): AsyncIterable<StoredEvent[]>;
+  /** The shard counts a day was written with (the default count when none is recorded). */
+  layoutOf(day: string): Promise<DayLayout>;
+  /**
+   * The events of one processing shard of a day under its layout, a page
+   * (≤ 1 MB read) at a time: every partition that holds its customers, and
+   * only its customers.
+   */
+  shardPages(day: string, shard: number, layout: DayLayout): AsyncIterable<StoredEvent[]>;
   /** Deletes every event of a customer; returns how many were deleted. */
   deleteCustomerEvents(customerId: string): Promise<number>;
 }
@@ -107,11 +123,58 @@ function fromItem(item: Record<string, unknown>): StoredEvent {
  * ```
  */
 export class DynamoEventStore implements EventStore {
+  /** Day layouts this instance has recorded (`<day>|<count>`): one write per container, day and count. */
+  private readonly recorded = new Set<string>();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly retry?: RetryPolicy,
   ) {}
+
+  /**
+   * Records the shard counts of `events` for their days before any of them
+   * is written, so a reader never meets an event keyed with a count it does
+   * not know. The record outlives the day's events (a day past their TTL).
+   */
+  private async recordLayouts(events: readonly StoredEvent[]): Promise<void> {
+    const fresh = new Map<string, StoredEvent>();
+    for (const e of events) {
+      const key = `${e.ts.slice(0, 10)}|${e.shards}`;
+      if (!this.recorded.has(key) && !fresh.has(key)) fresh.set(key, e);
+    }
+    await mapLimit([...fresh], PUT_CONCURRENCY, async ([key, e]) => {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: layoutKey(e.ts.slice(0, 10)),
+            sk: String(e.shards),
+            shards: e.shards,
+            expiresAt: e.expiresAt + 86_400,
+          },
+        }),
+      );
+      this.recorded.add(key);
+    });
+  }
+
+  async layoutOf(day: string): Promise<DayLayout> {
+    const counts: number[] = [];
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': layoutKey(day) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) counts.push(Number(item.shards));
+    }
+    return dayLayout(counts);
+  }
 
   /**
    * Stores each event at most once per eventId, whatever its `ts`, under any
@@ -125,6 +188,7 @@ export class DynamoEventStore implements EventStore {
    */
   async putNew(events: readonly StoredEvent[]): Promise<PutOutcome> {
     const outcome: PutOutcome = { stored: [], duplicates: [], failed: [] };
+    await this.recordLayouts(events);
     await mapLimit([...events.keys()], PUT_CONCURRENCY, async (index) => {
       const event = events[index] as StoredEvent;
       try {
@@ -150,6 +214,7 @@ export class DynamoEventStore implements EventStore {
    * flight would be stored twice. Throws when anything is left unwritten.
    */
   async importNew(events: readonly StoredEvent[]): Promise<void> {
+    await this.recordLayouts(events);
     const ops = events.flatMap((event) => {
       const item = toItem(event);
       return [{ put: item }, { put: idRecord(event, item) }];
@@ -227,16 +292,23 @@ export class DynamoEventStore implements EventStore {
     return out;
   }
 
-  async *shardPages(day: string, shard: number): AsyncIterable<StoredEvent[]> {
-    const pages = paginateQuery(
-      { client: this.doc },
-      {
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': dayShardKey(day, shard) },
-      },
-    );
-    for await (const page of pages) yield (page.Items ?? []).map(fromItem);
+  async *shardPages(day: string, shard: number, layout: DayLayout): AsyncIterable<StoredEvent[]> {
+    // One count: the partition is the shard. Several: each partition also holds other shards' customers.
+    const mixed = layout.counts.length > 1;
+    for (const partition of partitionsOf(layout, shard)) {
+      const pages = paginateQuery(
+        { client: this.doc },
+        {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': dayShardKey(day, partition) },
+        },
+      );
+      for await (const page of pages) {
+        const events = (page.Items ?? []).map(fromItem);
+        yield mixed ? events.filter((e) => shardOf(e.customerId, layout.shards) === shard) : events;
+      }
+    }
   }
 
   async deleteCustomerEvents(customerId: string): Promise<number> {

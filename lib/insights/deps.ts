@@ -12,6 +12,11 @@ import { S3ReportStore } from './report.ts';
 import { s3Compactor } from './reportsEraser.ts';
 import { S3SignalStore } from './signals.ts';
 
+/** The plan step's store: the events table (the day's shard layout), from the configuration. */
+export function planDeps(): { events: EventStore } {
+  return { events: new DynamoEventStore(documentClient(), config().eventsTable) };
+}
+
 /** The map step's stores: the events table and the shard partials, from the configuration. */
 export function mapDeps(): { events: EventStore; shards: ShardStore } {
   const cfg = config();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { yesterday } from '../days.ts';
-import { EVENT_SHARDS } from '../events/keys.ts';
+import { isShardCount, MAX_EVENT_SHARDS } from '../events/keys.ts';
 import { validate } from '../validation.ts';
 
 /**
@@ -17,13 +17,29 @@ export const NightlyInput = z.object({
     .regex(/^[\w.:-]{1,128}$/, { error: 'must be 1-128 characters of [A-Za-z0-9_.:-]' }),
 });
 
-/** Input of the map Lambda: the execution's input and one shard (the Map state's item selector). */
+const ShardCount = z.int().refine(isShardCount, {
+  error: `must be a power of two from 1 to ${MAX_EVENT_SHARDS}`,
+});
+
+/**
+ * A run after its plan: the day and the shard count it is processed with
+ * (the plan step's output; the input of the reduce Lambda).
+ */
+export const PlannedRun = z.object({
+  day: z.iso.date({ error: 'must be a UTC day such as 2026-11-22' }),
+  runId: NightlyInput.shape.runId,
+  shards: ShardCount,
+  /** The schedule's time, when the scheduler started the run (for the job-duration metric). */
+  scheduledTime: NightlyInput.shape.scheduledTime,
+});
+
+/** Input of the map Lambda: the planned run and one shard (the Map state's item selector). */
 export const MapShardInput = z.object({
-  run: NightlyInput,
+  run: PlannedRun,
   shard: z
     .int()
     .min(0)
-    .max(EVENT_SHARDS - 1),
+    .max(MAX_EVENT_SHARDS - 1),
 });
 
 /** Parses a job input, failing with the field paths at fault. */

@@ -2,13 +2,15 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../async.ts';
 import { KEYS } from '../aws/resources.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
-import { EVENT_SHARDS } from '../events/keys.ts';
+import type { DayLayout } from '../events/keys.ts';
 import type { EventStore } from '../events/store.ts';
 import { DayMapper, type DayPartial, emptyPartial, mergeInto } from './partial.ts';
 
 /** A shard's saved partial and the run that produced it. */
 export interface SavedShard {
   runId: string;
+  /** The day's shard count the partial is one shard of. */
+  shards?: number;
   partial: DayPartial;
 }
 
@@ -53,9 +55,10 @@ export async function mapShard(
   events: EventStore,
   day: string,
   shard: number,
+  layout: DayLayout,
 ): Promise<DayPartial> {
   const mapper = new DayMapper();
-  for await (const page of events.shardPages(day, shard)) mapper.add(page);
+  for await (const page of events.shardPages(day, shard, layout)) mapper.add(page);
   return mapper.finish();
 }
 
@@ -75,6 +78,8 @@ export interface MapDayOptions {
 /** What {@link mapDay} produced. */
 export interface MappedDay {
   day: string;
+  /** The shard count the day was processed with. */
+  shards: number;
   partial: DayPartial;
   /** Shards mapped now and shards reused from this run's earlier attempt. */
   mapped: number[];
@@ -102,15 +107,23 @@ export async function mapDay(
   const merged = emptyPartial();
   const mapped: number[] = [];
   const reused: number[] = [];
-  const shards = Array.from({ length: EVENT_SHARDS }, (_, i) => i);
+  const layout = await deps.events.layoutOf(day);
+  const shards = Array.from({ length: layout.shards }, (_, i) => i);
   await mapLimit(shards, options.concurrency ?? 4, async (shard) => {
-    const { partial, reused: wasReused } = await mapOneShard(deps, day, shard, options.runId);
+    const { partial, reused: wasReused } = await mapOneShard(
+      deps,
+      day,
+      shard,
+      options.runId,
+      layout,
+    );
     mergeInto(merged, partial);
     (wasReused ? reused : mapped).push(shard);
     options.onShard?.(shard, wasReused);
   });
   return {
     day,
+    shards: layout.shards,
     partial: merged,
     mapped: mapped.sort((a, b) => a - b),
     reused: reused.sort((a, b) => a - b),
@@ -126,11 +139,17 @@ export async function mapOneShard(
   day: string,
   shard: number,
   runId: string,
+  layout: DayLayout,
 ): Promise<{ partial: DayPartial; reused: boolean }> {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= layout.shards) {
+    throw new RangeError(`${day} has ${layout.shards} shards; there is no shard ${shard}.`);
+  }
   const saved = await deps.shards.get(day, shard);
-  if (saved?.runId === runId) return { partial: saved.partial, reused: true };
-  const partial = await mapShard(deps.events, day, shard);
-  await deps.shards.put(day, shard, { runId, partial });
+  if (saved?.runId === runId && (saved.shards ?? layout.shards) === layout.shards) {
+    return { partial: saved.partial, reused: true };
+  }
+  const partial = await mapShard(deps.events, day, shard, layout);
+  await deps.shards.put(day, shard, { runId, shards: layout.shards, partial });
   return { partial, reused: false };
 }
 
@@ -142,11 +161,14 @@ export async function loadMappedDay(
   shards: ShardStore,
   day: string,
   runId: string,
+  count: number,
 ): Promise<MappedDay> {
   const saved = await Promise.all(
-    Array.from({ length: EVENT_SHARDS }, (_, shard) => shards.get(day, shard)),
+    Array.from({ length: count }, (_, shard) => shards.get(day, shard)),
   );
-  const missing = saved.flatMap((s, shard) => (s?.runId === runId ? [] : [shard]));
+  const missing = saved.flatMap((s, shard) =>
+    s?.runId === runId && (s.shards ?? count) === count ? [] : [shard],
+  );
   if (missing.length > 0) {
     throw new Error(
       `Run ${runId} has not mapped shard(s) ${missing.join(', ')} of ${day}; map them first (the state machine retries), then reduce.`,
@@ -154,6 +176,7 @@ export async function loadMappedDay(
   }
   return {
     day,
+    shards: count,
     partial: saved.reduce((acc, s) => mergeInto(acc, (s as SavedShard).partial), emptyPartial()),
     mapped: [],
     reused: saved.map((_, shard) => shard),

@@ -1,22 +1,53 @@
 import type { EventStore } from '../events/store.ts';
 import { MetricUnit, metrics } from '../metrics.ts';
-import { dayOfRun, MapShardInput, parseJobInput } from './jobInput.ts';
+import { dayOfRun, MapShardInput, NightlyInput, parseJobInput } from './jobInput.ts';
 import { mapOneShard, type ShardStore } from './mapDay.ts';
+
+/**
+ * The plan step of the nightly state machine: the day of the run and the
+ * shards it is processed with (the largest count the day's events were
+ * written with), one Map item per shard. Its result stays small: at most
+ * 1,024 shard numbers.
+ *
+ * @example
+ * ```ts
+ * const plan = await planStep(mapDeps(), { runId: 'r1', scheduledTime: '2026-12-01T02:30:00Z' });
+ * ```
+ */
+export async function planStep(deps: { events: EventStore }, event: unknown) {
+  const input = parseJobInput(NightlyInput, event);
+  const day = dayOfRun(input);
+  const layout = await deps.events.layoutOf(day);
+  return {
+    day,
+    runId: input.runId,
+    ...(input.scheduledTime ? { scheduledTime: input.scheduledTime } : {}),
+    shards: layout.shards,
+    items: Array.from({ length: layout.shards }, (_, shard) => shard),
+  };
+}
 
 /**
  * The map step of the nightly state machine (one invocation per shard):
  * validates the input, maps the shard (or reuses its saved partial when the
- * run resumes) and counts `JobShardEvents`. Its result is small: counts only.
+ * run resumes) and counts `JobShardEvents`. Refuses when the day's layout
+ * changed since the plan (events written meanwhile with another shard
+ * count): a new run plans again. Its result is small: counts only.
  *
  * @example
  * ```ts
- * await mapStep(mapDeps(), { run: { runId: 'r1', day: '2026-11-30' }, shard: 3 });
+ * await mapStep(mapDeps(), { run: { runId: 'r1', day: '2026-11-30', shards: 16 }, shard: 3 });
  * ```
  */
 export async function mapStep(deps: { events: EventStore; shards: ShardStore }, event: unknown) {
-  const input = parseJobInput(MapShardInput, event);
-  const day = dayOfRun(input.run);
-  const { partial, reused } = await mapOneShard(deps, day, input.shard, input.run.runId);
+  const { run, shard } = parseJobInput(MapShardInput, event);
+  const layout = await deps.events.layoutOf(run.day);
+  if (layout.shards !== run.shards) {
+    throw new Error(
+      `${run.day} is now written with ${layout.shards} shards, not the ${run.shards} this run planned; start a new run.`,
+    );
+  }
+  const { partial, reused } = await mapOneShard(deps, run.day, shard, run.runId, layout);
   metrics().addMetric('JobShardEvents', MetricUnit.Count, partial.events);
-  return { day, shard: input.shard, events: partial.events, reused };
+  return { day: run.day, shard, events: partial.events, reused };
 }

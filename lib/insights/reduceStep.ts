@@ -1,5 +1,5 @@
 import { MetricUnit, metrics } from '../metrics.ts';
-import { dayOfRun, NightlyInput, parseJobInput } from './jobInput.ts';
+import { PlannedRun, parseJobInput } from './jobInput.ts';
 import { loadMappedDay } from './mapDay.ts';
 import { finishDay, type ReduceDeps } from './nightly.ts';
 
@@ -12,11 +12,11 @@ import { finishDay, type ReduceDeps } from './nightly.ts';
  */
 export async function reduceStep(deps: ReduceDeps, event: unknown) {
   const started = performance.now();
-  const input = parseJobInput(NightlyInput, event);
-  const day = dayOfRun(input);
+  const input = parseJobInput(PlannedRun, event);
+  const { day } = input;
   const result = await finishDay(
     deps,
-    await loadMappedDay(deps.shards, day, input.runId),
+    await loadMappedDay(deps.shards, day, input.runId, input.shards),
     input.runId,
   );
   const m = metrics();

@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,26 @@ function policyStatements(prefix: string): Statement[] {
     .filter(([id]) => id.startsWith(prefix))
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[])
     .filter((st) => !isLogging(st));
+}
+
+const aslValidator = createRequire(import.meta.url)('asl-validator') as (
+  definition: unknown,
+  options: { checkArn: boolean; checkPaths: boolean },
+) => { isValid: boolean; errors: unknown[] };
+
+/**
+ * The state machine's definition as JSON: the template joins it from
+ * strings and tokens (ARNs, names), each token standing inside a string, so
+ * a placeholder in its place leaves valid JSON.
+ */
+function definitionOf(t: Template): unknown {
+  const machine = Object.values(t.findResources('AWS::StepFunctions::StateMachine'))[0];
+  const body = machine?.Properties.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+  const text =
+    typeof body === 'string'
+      ? body
+      : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
+  return JSON.parse(text);
 }
 
 function functionNamed(name: string) {
@@ -397,7 +418,7 @@ describe('MuseStack (synthesized)', () => {
     template.resourceCountIs('AWS::Lambda::Url', Object.keys(HTTP_FUNCTIONS).length);
   });
 
-  it('runs the nightly job as Scheduler → Step Functions Map over 16 shards → reduce, with retries and a DLQ', () => {
+  it('runs the nightly job as Scheduler → Step Functions plan → map per shard → reduce, with retries and a DLQ', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 2 * * ? *)',
       ScheduleExpressionTimezone: 'UTC',
@@ -408,11 +429,51 @@ describe('MuseStack (synthesized)', () => {
       }),
     });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0];
-    const definition = JSON.stringify(machine?.Properties.DefinitionString);
-    expect(definition).toMatch(/\\"Type\\":\\"Map\\"/);
-    expect(definition).toMatch(/MaxConcurrency\\":16/);
-    expect(definition).toMatch(/States.ALL/);
+    const { States } = definitionOf(template) as {
+      States: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(States)).toEqual(['PlanDay', 'MapShards', 'ReduceDay']);
+    expect(JSON.stringify(States)).toMatch(/States.ALL/);
+  });
+
+  it('maps the shards in a DISTRIBUTED Map whose results go to S3, valid ASL, with concurrency and shard count from context', () => {
+    const { props } = stackPropsFromContext(
+      (key) => ({ mapConcurrency: '64', eventShards: '256' })[key],
+    );
+    const custom = Template.fromStack(new MuseStack(new App(), 'Custom', props));
+
+    const definition = definitionOf(template);
+    const map = (definition as { States: Record<string, Record<string, unknown>> }).States
+      .MapShards as Record<string, unknown>;
+    const customMap = (definitionOf(custom) as { States: Record<string, Record<string, unknown>> })
+      .States.MapShards as Record<string, unknown>;
+
+    expect(aslValidator(definition, { checkArn: false, checkPaths: true }).errors).toEqual([]);
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.items',
+      MaxConcurrency: 16,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+        StartAt: 'MapShard',
+      },
+      ResultWriter: {
+        Resource: 'arn:TOKEN:states:::s3:putObject',
+        Parameters: { Prefix: 'insights/map-runs/' },
+      },
+      ResultPath: null,
+    });
+    // No tolerated failures: the ASL default (CDK does not render a 0).
+    expect(map.ToleratedFailurePercentage ?? 0).toBe(0);
+    expect(map.ToleratedFailureCount ?? 0).toBe(0);
+    expect(customMap.MaxConcurrency).toBe(64);
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('events ingestion'),
+      Environment: { Variables: Match.objectLike({ MUSE_EVENT_SHARDS: '256' }) },
+    });
+    expect(() =>
+      stackPropsFromContext((key) => ({ eventShards: '48' })[key as 'eventShards']),
+    ).toThrow(/eventShards must be a power of two from 1 to 1024, got "48"/);
   });
 
   it('grants the map step Query on events and insights/ objects; reduce only customer/campaign items, catalog reads and report/signal prefixes', () => {

@@ -30,18 +30,20 @@ beforeAll(async () => {
 const stepContext = (name: string) => lambdaContext(name, `test-${name}`, 60_000);
 
 describe('nightly state machine steps (the Lambda handlers) on dynalite + s3rver', () => {
-  it('maps each shard, then reduces the day of the scheduled time', async () => {
+  it('plans the day of the scheduled time, maps each of its shards, then reduces it', async () => {
+    const plan = await import('#functions/insights-plan.ts');
     const map = await import('#functions/insights-map.ts');
     const reduce = await import('#functions/insights-reduce.ts');
     const input = { scheduledTime: '2025-01-21T02:30:00Z', runId: 'sched-exec-1' };
 
+    const { items, ...run } = await plan.handler(input, stepContext('insights-plan'));
     const mapped = await Promise.all(
-      Array.from({ length: 16 }, (_, shard) =>
-        map.handler({ run: input, shard }, stepContext('insights-map')),
-      ),
+      items.map((shard) => map.handler({ run, shard }, stepContext('insights-map'))),
     );
-    const reduced = await reduce.handler(input, stepContext('insights-reduce'));
+    const reduced = await reduce.handler(run, stepContext('insights-reduce'));
 
+    expect(run).toMatchObject({ day: DAY, runId: 'sched-exec-1', shards: 16 });
+    expect(items).toHaveLength(16);
     expect(mapped.reduce((sum, m) => sum + m.events, 0)).toBe(events.length);
     expect(reduced).toMatchObject({ day: DAY, runId: 'sched-exec-1', events: events.length });
     expect(reduced.customers).toBe(new Set(events.map((e) => e.customerId)).size);
@@ -51,15 +53,29 @@ describe('nightly state machine steps (the Lambda handlers) on dynalite + s3rver
     const reduce = await import('#functions/insights-reduce.ts');
 
     await expect(
-      reduce.handler({ day: DAY, runId: 'never-mapped' }, stepContext('insights-reduce')),
+      reduce.handler(
+        { day: DAY, runId: 'never-mapped', shards: 16 },
+        stepContext('insights-reduce'),
+      ),
     ).rejects.toThrow(/has not mapped shard\(s\) 0, 1/);
+  });
+
+  it('refuses to map a shard with a count other than the day was written with (the plan is stale)', async () => {
+    const map = await import('#functions/insights-map.ts');
+
+    await expect(
+      map.handler(
+        { run: { day: DAY, runId: 'stale', shards: 32 }, shard: 20 },
+        stepContext('insights-map'),
+      ),
+    ).rejects.toThrow(/written with 16 shards, not the 32 this run planned/);
   });
 
   it('rejects malformed input with the field at fault', async () => {
     const map = await import('#functions/insights-map.ts');
 
     await expect(
-      map.handler({ run: { runId: 'x' }, shard: 16 }, stepContext('insights-map')),
+      map.handler({ run: { runId: 'x' }, shard: 1024 }, stepContext('insights-map')),
     ).rejects.toThrow(/shard/);
   });
 });

@@ -42,13 +42,14 @@ function failingOnce(inner: EventStore, shard: number): EventStore & { reads: nu
     putNew: (e) => inner.putNew(e),
     customerEvents: (c, o) => inner.customerEvents(c, o),
     deleteCustomerEvents: (c) => inner.deleteCustomerEvents(c),
-    shardPages(day, s) {
+    layoutOf: (day) => inner.layoutOf(day),
+    shardPages(day, s, layout) {
       reads.push(s);
       if (s === shard && !failed) {
         failed = true;
         throw new Error('killed');
       }
-      return inner.shardPages(day, s);
+      return inner.shardPages(day, s, layout);
     },
   };
 }
@@ -103,5 +104,44 @@ describe('nightly map stage over dynalite and s3rver', () => {
 
     expect(after.partial.events).toBe(before.partial.events + 1);
     expect(after.partial.customers['map-late']?.counts.view).toBe(1);
+  });
+
+  it('reads days written with 16, with 32, and with both shard counts, each equal to the partial of all its events', async () => {
+    const days = ['2025-06-20', '2025-06-21', '2025-06-22'];
+    const ofDay = (day: string, seed: number) => {
+      const o = { ...options, seed, end: new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000) };
+      return [...demoEvents(buildWorld(o), o)].map((e) => ({
+        ...e,
+        eventId: `${day}-${e.eventId}`,
+        customerId: `layout-${e.customerId}`,
+      }));
+    };
+    const [sixteen, thirtyTwo, both] = days.map((day, i) => ofDay(day, 30 + i)) as [
+      EngagementEvent[],
+      EngagementEvent[],
+      EngagementEvent[],
+    ];
+    const later = { now: new Date('2025-06-23T12:00:00Z'), retentionDays: 3650 };
+    const write = async (list: EngagementEvent[], shards: number) => {
+      for (let i = 0; i < list.length; i += 500)
+        await ingestEntries(store, list.slice(i, i + 500), { ...later, shards });
+    };
+    await write(sixteen, 16);
+    await write(thirtyTwo, 32);
+    // The setting changed during the day: its first half with 16 shards, the rest with 32.
+    await write(both.slice(0, both.length / 2), 16);
+    await write(both.slice(both.length / 2), 32);
+
+    const results = [];
+    for (const day of days)
+      results.push(await mapDay({ events: store, shards }, day, { runId: `layout-${day}` }));
+
+    expect(results.map((r) => r.shards)).toEqual([16, 32, 32]);
+    expect(await store.layoutOf(days[2] as string)).toEqual({ counts: [16, 32], shards: 32 });
+    for (const [i, list] of [sixteen, thirtyTwo, both].entries()) {
+      expect(results[i]?.partial).toEqual(
+        mapEvents(list.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }))),
+      );
+    }
   });
 });

@@ -40,9 +40,15 @@ export const FUNCTION_READS: Record<string, { what: string; reads: string[] }> =
   },
   events: {
     what: 'events ingestion',
-    reads: ['MUSE_APP_TABLE', 'MUSE_EVENTS_TABLE', 'MUSE_EVENT_RETENTION_DAYS'],
+    reads: [
+      'MUSE_APP_TABLE',
+      'MUSE_EVENTS_TABLE',
+      'MUSE_EVENT_RETENTION_DAYS',
+      'MUSE_EVENT_SHARDS',
+    ],
   },
   insights: { what: 'insight summaries', reads: ['MUSE_APP_TABLE', 'MUSE_REPORTS_BUCKET'] },
+  'insights-plan': { what: 'plan the day', reads: ['MUSE_EVENTS_TABLE'] },
   'insights-map': { what: 'map one shard', reads: ['MUSE_EVENTS_TABLE', 'MUSE_REPORTS_BUCKET'] },
   'insights-reduce': {
     what: 'reduce into profiles',
@@ -54,6 +60,7 @@ const VALUES: Record<string, string> = {
   MUSE_MODEL_ID: 'test/model',
   MUSE_EVENT_RETENTION_DAYS: '400',
   MUSE_CURRENCY: 'EUR',
+  MUSE_EVENT_SHARDS: '32',
   MUSE_MODEL_CACHE_DIR: '/tmp/muse-env-test',
 };
 

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '#lib/config.ts';
 import type { AppError } from '#lib/errors.ts';
 import { batchFormat, parseBatch } from '#lib/events/ingest.ts';
-import { EVENT_SHARDS, shardOf, toStoredEvent } from '#lib/events/keys.ts';
+import {
+  DEFAULT_EVENT_SHARDS,
+  dayLayout,
+  isShardCount,
+  partitionsOf,
+  shardOf,
+  toStoredEvent,
+} from '#lib/events/keys.ts';
 import { checkEvent, EVENT_LIMITS } from '#lib/events/schema.ts';
 import { PROFILE_WINDOW_DAYS } from '#lib/insights/profiles.ts';
 
@@ -113,10 +121,40 @@ describe('event keys', () => {
     expect(a.expiresAt).toBe(Date.parse('2026-11-23T10:00:00Z') / 1000 + 400 * 86_400);
   });
 
+  it('keys an event with the shard count it is written with, and records that count on the event', () => {
+    const e = toStoredEvent(valid as never, { receivedAt: NOW, retentionDays: 400, shards: 256 });
+
+    expect(e.shards).toBe(256);
+    expect(e.pk).toBe(`D#2026-11-23#${String(shardOf('cust-1', 256)).padStart(2, '0')}`);
+  });
+
+  it('reads a processing shard from its partition under every count the day was written with', () => {
+    const mixed = dayLayout([32, 16, 32]);
+    const customers = Array.from({ length: 400 }, (_, i) => `c-${i}`);
+
+    expect(mixed).toEqual({ counts: [16, 32], shards: 32 });
+    expect(dayLayout([])).toEqual({ counts: [16], shards: 16 });
+    expect(partitionsOf(mixed, 19)).toEqual([3, 19]);
+    for (const id of customers) {
+      const shard = shardOf(id, 32);
+      expect(partitionsOf(mixed, shard)).toContain(shardOf(id, 16));
+    }
+  });
+
+  it('takes powers of two from 1 to 1024 as shard counts, from MUSE_EVENT_SHARDS too', () => {
+    expect([1, 16, 1024].every(isShardCount)).toBe(true);
+    expect([0, 3, 48, 2048, 1.5, Number.NaN].some(isShardCount)).toBe(false);
+    expect(parseConfig({ MUSE_EVENT_SHARDS: '64' }).events.shards).toBe(64);
+    expect(parseConfig({}).events.shards).toBe(16);
+    expect(() => parseConfig({ MUSE_EVENT_SHARDS: '48' }).events).toThrow(
+      /MUSE_EVENT_SHARDS.*power of two from 1 to 1024/,
+    );
+  });
+
   it('spreads customers over every shard', () => {
     const shards = new Set(Array.from({ length: 500 }, (_, i) => shardOf(`cust-${i}`)));
 
-    expect(shards.size).toBe(EVENT_SHARDS);
+    expect(shards.size).toBe(DEFAULT_EVENT_SHARDS);
   });
 });
 

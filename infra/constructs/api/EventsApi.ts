@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { APP_PARTITIONS } from '#lib/aws/resources.ts';
-import { DEFAULT_RETENTION_DAYS, ENV } from '#lib/envNames.ts';
+import { DEFAULT_EVENT_SHARDS, DEFAULT_RETENTION_DAYS, ENV } from '#lib/envNames.ts';
 import { CUSTOMER_INDEX } from '#lib/events/keys.ts';
 import { UrlFunction } from '../UrlFunction.ts';
 import { type ApiOptions, commonProps } from './options.ts';
@@ -10,6 +10,8 @@ import { type ApiOptions, commonProps } from './options.ts';
 export interface EventsApiProps extends ApiOptions {
   /** Days engagement events are kept (TTL; default 400). */
   eventRetentionDays?: number;
+  /** Shards a day's events are written in (default 16; each day keeps the count it was written with). */
+  eventShards?: number;
 }
 
 /** `POST /events` and `DELETE /customers/{id}`: writes events; erases a customer everywhere. */
@@ -32,6 +34,7 @@ export class EventsApi extends Construct {
       ENV.eventRetentionDays,
       String(props.eventRetentionDays ?? DEFAULT_RETENTION_DAYS),
     );
+    this.fn.setEnv(ENV.eventShards, String(props.eventShards ?? DEFAULT_EVENT_SHARDS));
     // Conditional puts of events and their eventId records (and reads of a
     // record a copy finds); erasure finds a customer's items through the
     // customer index only and deletes them in batches.
