@@ -25,9 +25,8 @@ import { assessBase } from '#lib/insights/base.ts';
 import { learnCampaigns } from '#lib/insights/campaigns.ts';
 import { customersCsv, winbackCsv } from '#lib/insights/customersCsv.ts';
 import { nightlyDeps } from '#lib/insights/deps.ts';
-import { mapDay } from '#lib/insights/mapDay.ts';
-import { finishDay } from '#lib/insights/nightly.ts';
-import { emptyPartial, mapEvents, mergePartials } from '#lib/insights/partial.ts';
+import { finishDay, processDay } from '#lib/insights/nightly.ts';
+import { emptyPartial, mapEvents, mergePartials, summarizePartial } from '#lib/insights/partial.ts';
 import { applyDay } from '#lib/insights/profiles.ts';
 import { buildReport } from '#lib/insights/report.ts';
 import { renderReportHtml } from '#lib/insights/reportHtml.ts';
@@ -68,7 +67,8 @@ async function job() {
   const deps = nightlyDeps();
   const cpu0 = cpuMs();
   const t0 = performance.now();
-  const mapped = await mapDay(deps, day, { runId, concurrency: SHARD_CONCURRENCY });
+  // The shard stage: map each shard and write its customers' profiles.
+  const mapped = await processDay(deps, day, runId, { concurrency: SHARD_CONCURRENCY });
   const t1 = performance.now();
   const mapPeakRssMb = peakRssMb();
   const result = await finishDay(deps, mapped, runId);
@@ -104,11 +104,17 @@ async function cpu() {
     })(),
     day,
   );
-  const report = buildReport(day, partial, base, learnCampaigns(partial.variants), {
-    currency: 'USD',
-    titles: new Map(),
-    variantCopy: new Map(),
-  });
+  const report = buildReport(
+    day,
+    summarizePartial(partial),
+    base,
+    learnCampaigns(partial.variants),
+    {
+      currency: 'USD',
+      titles: new Map(),
+      variantCopy: new Map(),
+    },
+  );
   customersCsv(base.summaries);
   winbackCsv(base.summaries);
   buildSignals(day, [itemDayOf(day, partial)], () => undefined);

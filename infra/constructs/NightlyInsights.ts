@@ -72,7 +72,7 @@ export class NightlyInsights extends Construct {
     // One shard of one day: a few 1 MB pages folded in memory; 1 GB and 5 min are generous.
     this.mapFn = new UrlFunction(this, 'Map', {
       name: 'insights-map',
-      description: 'Muse: nightly insights, map one shard',
+      description: 'Muse: nightly insights, map one shard and write its customers’ profiles',
       memorySize: 1024,
       timeout: Duration.minutes(5),
       withUrl: false,
@@ -81,7 +81,7 @@ export class NightlyInsights extends Construct {
     // Reduce holds the day's active customers' profiles in batches of 500 and renders the report.
     this.reduceFn = new UrlFunction(this, 'Reduce', {
       name: 'insights-reduce',
-      description: 'Muse: nightly insights, reduce into profiles and the report',
+      description: 'Muse: nightly insights, reduce into campaigns, the base and the report',
       memorySize: 2048,
       timeout: Duration.minutes(15),
       withUrl: false,
@@ -235,10 +235,20 @@ export class NightlyInsights extends Construct {
       partitions: [`${LAYOUT_PK_PREFIX}*`],
     });
     this.mapFn.useTable(eventsTable, ENV.eventsTable, { actions: ['dynamodb:Query'] });
+    // Each shard writes its own customers' profiles, leaving out pending erasures.
+    this.mapFn.useTable(
+      appTable,
+      ENV.appTable,
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+        partitions: [`${customerPrefix}*`],
+      },
+      { actions: ['dynamodb:Query'], partitions: [erasures] },
+    );
     this.mapFn.useBucket(reportsBucket, ENV.reportsBucket, {
       actions: ['s3:GetObject', 's3:PutObject'],
       prefixes: [PREFIXES.insights],
-      why: 'map saves each shard partial of a run (and reuses it when the run resumes)',
+      why: 'map saves each shard partial and summary of a run (and reuses them when the run resumes)',
       list: true,
     });
     this.reduceFn.useTable(
@@ -246,7 +256,7 @@ export class NightlyInsights extends Construct {
       ENV.appTable,
       {
         actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
-        partitions: [`${customerPrefix}*`, `${campaignPrefix}*`],
+        partitions: [`${campaignPrefix}*`],
       },
       // Read-only: catalog categories for the recommendation signals, registered
       // copy variants for the exemplars.

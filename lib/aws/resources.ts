@@ -152,6 +152,9 @@ export const KEYS = {
   latestReport: `${PREFIXES.reports}latest.json`,
   /** A shard's saved partial of a day. */
   shard: (day: string, shard: number) => `${PREFIXES.insights}${day}/shards/${pad2(shard)}.json`,
+  /** A shard's reduced day: its summary (no customer ids), once its profiles are written. */
+  shardSummary: (day: string, shard: number) =>
+    `${PREFIXES.insights}${day}/summaries/${pad2(shard)}.json`,
   /** A day's item activity (signals input). */
   signalsItemDay: (day: string) => `${PREFIXES.signals}days/${day}.json`,
   signals: (day: string) => `${PREFIXES.signals}${day}.json`,

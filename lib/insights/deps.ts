@@ -5,8 +5,8 @@ import { DynamoVariantStore } from '../copy/variants.ts';
 import { DynamoEventStore, type EventStore } from '../events/store.ts';
 import { DynamoErasureStore } from '../privacy/erasures.ts';
 import { DynamoCampaignStore } from './campaignStore.ts';
-import { S3ShardStore, type ShardStore } from './mapDay.ts';
-import type { NightlyDeps, ReduceDeps } from './nightly.ts';
+import { S3ShardStore } from './mapDay.ts';
+import type { NightlyDeps, ReduceDeps, ShardDeps } from './nightly.ts';
 import { DynamoProfileStore } from './profileStore.ts';
 import { S3ReportStore } from './report.ts';
 import { s3Compactor } from './reportsEraser.ts';
@@ -17,12 +17,18 @@ export function planDeps(): { events: EventStore } {
   return { events: new DynamoEventStore(documentClient(), config().eventsTable) };
 }
 
-/** The map step's stores: the events table and the shard partials, from the configuration. */
-export function mapDeps(): { events: EventStore; shards: ShardStore } {
+/**
+ * The shard step's stores: the events table, the shard partials and
+ * summaries, the profiles of the shard's customers and the pending
+ * erasures, from the configuration.
+ */
+export function mapDeps(): ShardDeps {
   const cfg = config();
   return {
     events: new DynamoEventStore(documentClient(), cfg.eventsTable),
     shards: new S3ShardStore(s3Client(), cfg.reportsBucket),
+    profiles: new DynamoProfileStore(documentClient(), cfg.appTable),
+    erasures: new DynamoErasureStore(documentClient(), cfg.appTable),
   };
 }
 

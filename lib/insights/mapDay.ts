@@ -4,7 +4,15 @@ import { KEYS } from '../aws/resources.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
 import type { DayLayout } from '../events/keys.ts';
 import type { EventStore } from '../events/store.ts';
-import { DayMapper, type DayPartial, emptyPartial, mergeInto } from './partial.ts';
+import {
+  DayMapper,
+  type DayPartial,
+  type DaySummary,
+  emptyPartial,
+  emptySummary,
+  mergeInto,
+  mergeSummaryInto,
+} from './partial.ts';
 
 /** A shard's saved partial and the run that produced it. */
 export interface SavedShard {
@@ -14,13 +22,23 @@ export interface SavedShard {
   partial: DayPartial;
 }
 
+/** A shard's saved summary (after its reduce) and the run that produced it. */
+export interface SavedSummary {
+  runId: string;
+  shards: number;
+  summary: DaySummary;
+}
+
 /**
- * Where the map stage records its progress: one partial per day and shard.
- * One S3 implementation ({@link S3ShardStore}).
+ * Where the nightly job records its progress per day and shard: the mapped
+ * partial, then the summary once the shard's profiles are written. One S3
+ * implementation ({@link S3ShardStore}).
  */
 export interface ShardStore {
   get(day: string, shard: number): Promise<SavedShard | undefined>;
   put(day: string, shard: number, saved: SavedShard): Promise<void>;
+  getSummary(day: string, shard: number): Promise<SavedSummary | undefined>;
+  putSummary(day: string, shard: number, saved: SavedSummary): Promise<void>;
 }
 
 /** S3 key of a shard's saved partial (in the reports bucket). */
@@ -43,6 +61,14 @@ export class S3ShardStore implements ShardStore {
 
   put(day: string, shard: number, saved: SavedShard): Promise<void> {
     return putJson(this.s3, this.bucket, shardKey(day, shard), saved);
+  }
+
+  getSummary(day: string, shard: number): Promise<SavedSummary | undefined> {
+    return getJson<SavedSummary>(this.s3, this.bucket, KEYS.shardSummary(day, shard));
+  }
+
+  putSummary(day: string, shard: number, saved: SavedSummary): Promise<void> {
+    return putJson(this.s3, this.bucket, KEYS.shardSummary(day, shard), saved);
   }
 }
 
@@ -153,21 +179,32 @@ export async function mapOneShard(
   return { partial, reused: false };
 }
 
+/** A day after every shard's reduce: the merged summaries (what the final step needs). */
+export interface ReducedDay {
+  day: string;
+  shards: number;
+  summary: DaySummary;
+  /** Shards processed now and shards reused from this run's earlier attempt. */
+  processed: number[];
+  reused: number[];
+}
+
 /**
- * The merged day from the shard partials a run saved (the reduce Lambda's
- * input in AWS); refuses when a shard of this run is missing.
+ * The day from the shard summaries a run saved (the reduce Lambda's input
+ * in AWS): small, whatever the customer count. Refuses when a shard of this
+ * run is missing.
  */
-export async function loadMappedDay(
+export async function loadReducedDay(
   shards: ShardStore,
   day: string,
   runId: string,
   count: number,
-): Promise<MappedDay> {
+): Promise<ReducedDay> {
   const saved = await Promise.all(
-    Array.from({ length: count }, (_, shard) => shards.get(day, shard)),
+    Array.from({ length: count }, (_, shard) => shards.getSummary(day, shard)),
   );
   const missing = saved.flatMap((s, shard) =>
-    s?.runId === runId && (s.shards ?? count) === count ? [] : [shard],
+    s?.runId === runId && s.shards === count ? [] : [shard],
   );
   if (missing.length > 0) {
     throw new Error(
@@ -177,8 +214,11 @@ export async function loadMappedDay(
   return {
     day,
     shards: count,
-    partial: saved.reduce((acc, s) => mergeInto(acc, (s as SavedShard).partial), emptyPartial()),
-    mapped: [],
+    summary: saved.reduce(
+      (acc, s) => mergeSummaryInto(acc, (s as SavedSummary).summary),
+      emptySummary(),
+    ),
+    processed: [],
     reused: saved.map((_, shard) => shard),
   };
 }

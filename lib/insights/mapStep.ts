@@ -1,7 +1,7 @@
 import type { EventStore } from '../events/store.ts';
 import { MetricUnit, metrics } from '../metrics.ts';
 import { dayOfRun, MapShardInput, NightlyInput, parseJobInput } from './jobInput.ts';
-import { mapOneShard, type ShardStore } from './mapDay.ts';
+import { processShard, type ShardDeps } from './nightly.ts';
 
 /**
  * The plan step of the nightly state machine: the day of the run and the
@@ -28,9 +28,9 @@ export async function planStep(deps: { events: EventStore }, event: unknown) {
 }
 
 /**
- * The map step of the nightly state machine (one invocation per shard):
- * validates the input, maps the shard (or reuses its saved partial when the
- * run resumes) and counts `JobShardEvents`. Refuses when the day's layout
+ * The shard step of the nightly state machine (one invocation per shard):
+ * validates the input, maps the shard and writes its customers' profiles
+ * (or reuses what the run saved when it resumes) and counts `JobShardEvents`. Refuses when the day's layout
  * changed since the plan (events written meanwhile with another shard
  * count): a new run plans again. Its result is small: counts only.
  *
@@ -39,7 +39,7 @@ export async function planStep(deps: { events: EventStore }, event: unknown) {
  * await mapStep(mapDeps(), { run: { runId: 'r1', day: '2026-11-30', shards: 16 }, shard: 3 });
  * ```
  */
-export async function mapStep(deps: { events: EventStore; shards: ShardStore }, event: unknown) {
+export async function mapStep(deps: ShardDeps, event: unknown) {
   const { run, shard } = parseJobInput(MapShardInput, event);
   const layout = await deps.events.layoutOf(run.day);
   if (layout.shards !== run.shards) {
@@ -47,7 +47,13 @@ export async function mapStep(deps: { events: EventStore; shards: ShardStore }, 
       `${run.day} is now written with ${layout.shards} shards, not the ${run.shards} this run planned; start a new run.`,
     );
   }
-  const { partial, reused } = await mapOneShard(deps, run.day, shard, run.runId, layout);
-  metrics().addMetric('JobShardEvents', MetricUnit.Count, partial.events);
-  return { day: run.day, shard, events: partial.events, reused };
+  const { summary, reused } = await processShard(deps, run.day, shard, run.runId, layout);
+  metrics().addMetric('JobShardEvents', MetricUnit.Count, summary.events);
+  return {
+    day: run.day,
+    shard,
+    events: summary.events,
+    customers: summary.activeCustomers,
+    reused,
+  };
 }

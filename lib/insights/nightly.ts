@@ -1,6 +1,8 @@
+import { mapLimit } from '../async.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { updateExemplars, type VariantStore } from '../copy/variants.ts';
 import { dict } from '../dict.ts';
+import type { DayLayout } from '../events/keys.ts';
 import type { EventStore } from '../events/store.ts';
 import type { ErasureStore } from '../privacy/erasures.ts';
 import type { RecommendationSignals } from '../recommend/signals.ts';
@@ -9,8 +11,16 @@ import { assessBase, type BaseAssessment } from './base.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
 import { customersCsv, winbackCsv } from './customersCsv.ts';
-import { type MapDayOptions, type MappedDay, mapDay, type ShardStore } from './mapDay.ts';
-import type { VariantCounts } from './partial.ts';
+import { mapOneShard, type ReducedDay, type ShardStore } from './mapDay.ts';
+import {
+  type CustomerDay,
+  type DayPartial,
+  type DaySummary,
+  emptySummary,
+  mergeSummaryInto,
+  summarizePartial,
+  type VariantCounts,
+} from './partial.ts';
 import type { ProfileStore } from './profileStore.ts';
 import { applyDay } from './profiles.ts';
 import { buildReport, type ReportStore, topItemsOf, trendFor } from './report.ts';
@@ -61,35 +71,33 @@ export interface NightlyResult {
   signals: RecommendationSignals;
 }
 
-/** What the reduce stage did: the profiles it updated and the day's credited responses. */
-export interface ReducedDay {
-  /** Customers active that day (profile states updated). */
-  customers: number;
-  /** Unique responses of the day credited to a delivery, per `<campaignId>|<variantId>`. */
-  attributed: Record<string, AttributedCounts>;
-}
+/** The stores a shard's task works on: its events, its saved progress and its customers' profiles. */
+export type ShardDeps = Pick<NightlyDeps, 'events' | 'shards' | 'profiles' | 'erasures'>;
 
 /**
- * The reduce stage: applies the day's activity to each active customer's
- * profile state (idempotently: the day's previous contribution is replaced)
- * and writes each state back as one item, and credits the day's responses
- * to their deliveries from the messages the state keeps. Work is O(the
- * day's active customers); the whole base is assessed afterwards by
- * {@link assessBase}.
+ * A shard's reduce: applies the day's activity to each of the shard's
+ * active customers' profile states (idempotently: the day's previous
+ * contribution is replaced), writes each state back as one item, and
+ * credits the day's responses to their deliveries from the messages the
+ * state keeps. Customers in `excluded` (pending erasures) are left out, so
+ * an erased profile is never written back. Work is O(the shard's active
+ * customers); returns the shard's summary, which names no customer.
  */
-export async function reduceDay(
-  deps: Pick<NightlyDeps, 'profiles'>,
-  mapped: MappedDay,
-): Promise<ReducedDay> {
-  const { profiles } = deps;
-  const { day } = mapped;
-  const ids = Object.keys(mapped.partial.customers).sort();
+export async function reduceShard(
+  profiles: ProfileStore,
+  day: string,
+  partial: DayPartial,
+  excluded: ReadonlySet<string>,
+): Promise<DaySummary> {
+  const customers = dict<CustomerDay>();
+  for (const [id, c] of Object.entries(partial.customers)) if (!excluded.has(id)) customers[id] = c;
+  const ids = Object.keys(customers).sort();
   const attributed = dict<AttributedCounts>();
   for (let i = 0; i < ids.length; i += REDUCE_BATCH) {
     const batch = ids.slice(i, i + REDUCE_BATCH);
     const previous = await profiles.getStates(batch);
     const states = batch.map((id) => {
-      const activity = mapped.partial.customers[id];
+      const activity = customers[id];
       const next = applyDay(previous.get(id), id, day, activity);
       // The day's own messages, even where the state no longer keeps them (a re-run far back).
       if (activity?.messages)
@@ -98,7 +106,71 @@ export async function reduceDay(
     });
     await profiles.putStates(states);
   }
-  return { customers: ids.length, attributed };
+  return summarizePartial({ ...partial, customers }, attributed);
+}
+
+/**
+ * One shard of a run, end to end (the map Lambda in AWS): maps it (reusing
+ * the partial this run saved, if any), reduces it into its customers'
+ * profiles and saves its summary. A shard whose summary this run already
+ * saved is reused whole, so a retried or resumed run redoes only the shards
+ * it had not finished; redoing a reduce is harmless (it replaces the day).
+ */
+export async function processShard(
+  deps: ShardDeps,
+  day: string,
+  shard: number,
+  runId: string,
+  layout: DayLayout,
+): Promise<{ summary: DaySummary; reused: boolean }> {
+  const saved = await deps.shards.getSummary(day, shard);
+  if (saved?.runId === runId && saved.shards === layout.shards) {
+    return { summary: saved.summary, reused: true };
+  }
+  const { partial } = await mapOneShard(deps, day, shard, runId, layout);
+  const excluded = new Set((await deps.erasures.pending()).map((p) => p.customerId));
+  const summary = await reduceShard(deps.profiles, day, partial, excluded);
+  await deps.shards.putSummary(day, shard, { runId, shards: layout.shards, summary });
+  return { summary, reused: false };
+}
+
+/** Options of {@link processDay}. */
+export interface ProcessDayOptions {
+  /** Shards processed at once (default 4). */
+  concurrency?: number;
+  onShard?: (shard: number, reused: boolean) => void;
+}
+
+/**
+ * Every shard of a day in one process (the local and single-machine path;
+ * in AWS a Distributed Map runs {@link processShard} once per shard), their
+ * summaries merged as each completes: only `concurrency` shards' partials
+ * are alive at once, never the day's customers.
+ */
+export async function processDay(
+  deps: ShardDeps,
+  day: string,
+  runId: string,
+  options: ProcessDayOptions = {},
+): Promise<ReducedDay> {
+  const layout = await deps.events.layoutOf(day);
+  const summary = emptySummary();
+  const processed: number[] = [];
+  const reused: number[] = [];
+  const shards = Array.from({ length: layout.shards }, (_, i) => i);
+  await mapLimit(shards, options.concurrency ?? 4, async (shard) => {
+    const done = await processShard(deps, day, shard, runId, layout);
+    mergeSummaryInto(summary, done.summary);
+    (done.reused ? reused : processed).push(shard);
+    options.onShard?.(shard, done.reused);
+  });
+  return {
+    day,
+    shards: layout.shards,
+    summary,
+    processed: processed.sort((a, b) => a - b),
+    reused: reused.sort((a, b) => a - b),
+  };
 }
 
 /**
@@ -110,17 +182,17 @@ export async function reduceDay(
  */
 export async function accumulateCampaigns(
   store: CampaignStore,
-  mapped: MappedDay,
-  attributed: Readonly<Record<string, AttributedCounts>>,
+  day: string,
+  summary: Pick<DaySummary, 'variants' | 'attributed'>,
 ): Promise<CampaignLearning[]> {
   const byCampaign = new Map<string, Record<string, VariantCounts>>();
-  const keys = new Set([...Object.keys(mapped.partial.variants), ...Object.keys(attributed)]);
+  const keys = new Set([...Object.keys(summary.variants), ...Object.keys(summary.attributed)]);
   for (const key of keys) {
     const [campaignId = '', variantId = ''] = key.split('|');
     const variants = byCampaign.get(campaignId) ?? dict<VariantCounts>();
     variants[variantId] = {
-      delivered: mapped.partial.variants[key]?.delivered ?? 0,
-      ...(attributed[key] ?? noAttributions()),
+      delivered: summary.variants[key]?.delivered ?? 0,
+      ...(summary.attributed[key] ?? noAttributions()),
     };
     byCampaign.set(campaignId, variants);
   }
@@ -128,19 +200,20 @@ export async function accumulateCampaigns(
   if (ids.length === 0) return [];
   const previous = await store.getStates(ids);
   const states = ids.map((id) =>
-    applyCampaignDay(previous.get(id), id, mapped.day, byCampaign.get(id) ?? dict()),
+    applyCampaignDay(previous.get(id), id, day, byCampaign.get(id) ?? dict()),
   );
   await store.putStates(states);
   return learnCampaigns(Object.assign(dict<VariantCounts>(), ...states.map(campaignTotals)));
 }
 
 /**
- * One nightly run for a UTC day: map every shard (resumable by `runId`),
- * reduce into profiles, accumulate and learn from campaigns (updating the
- * copy exemplars of each kind), rebuild the
- * recommendation signals, write the report under `reports/<day>/`. Running a day again gives the
- * same profiles (not doubled counts); a new run id re-reads every shard and
- * so picks up late events.
+ * One nightly run for a UTC day: process every shard (map, then its
+ * customers' profiles; resumable by `runId`), then the final step:
+ * campaigns and their learning (updating the copy exemplars of each kind),
+ * the recommendation signals, the whole base and the report under
+ * `reports/<day>/`. Running a day again gives the same profiles (not
+ * doubled counts); a new run id re-reads every shard and so picks up late
+ * events.
  *
  * @example
  * ```ts
@@ -151,44 +224,40 @@ export async function runNightly(
   deps: NightlyDeps,
   day: string,
   runId: string,
-  onShard?: MapDayOptions['onShard'],
+  onShard?: ProcessDayOptions['onShard'],
 ): Promise<NightlyResult> {
-  const mapped = await mapDay({ events: deps.events, shards: deps.shards }, day, {
-    runId,
-    ...(onShard ? { onShard } : {}),
-  });
-  return finishDay(deps, mapped, runId);
+  const reduced = await processDay(deps, day, runId, onShard ? { onShard } : {});
+  return finishDay(deps, reduced, runId);
 }
 
 /**
- * The steps after the map (the reduce Lambda in AWS): profiles, campaigns
- * and the report for a mapped day.
+ * The final step (the reduce Lambda in AWS), after every shard's reduce:
+ * campaigns, signals, the whole base and the report of the day, from the
+ * shards' merged summaries.
  */
 export async function finishDay(
   deps: ReduceDeps,
-  mapped: MappedDay,
+  reduced: ReducedDay,
   runId: string,
 ): Promise<NightlyResult> {
-  const { day } = mapped;
+  const { day, summary } = reduced;
   // Erasures asked for before now: their customers are left out of what this run writes…
   const pending = await deps.erasures.pending();
   const erased = new Set(pending.map((p) => p.customerId));
-  for (const id of erased) delete mapped.partial.customers[id];
-  const reduced = await reduceDay(deps, mapped);
   // Every known customer as of the day, active or not.
   const base = await assessBase(deps.profiles.scanStates(), day, erased);
-  const campaigns = await accumulateCampaigns(deps.campaigns, mapped, reduced.attributed);
+  const campaigns = await accumulateCampaigns(deps.campaigns, day, summary);
   // Read once: the exemplars learn from them and the report quotes their copy.
   const variants = await deps.variants.getVariants(
     campaigns.flatMap((c) => c.variants.map((v) => v.variantId)),
   );
   await updateExemplars(deps.variants, campaigns, variants);
-  const signals = await updateSignals(deps.signals, deps.catalog, itemDayOf(day, mapped.partial));
+  const signals = await updateSignals(deps.signals, deps.catalog, itemDayOf(day, summary));
   const catalog = await deps.catalog.getItems([
     ...base.summaries.flatMap((s) => s.topItems.map((i) => i.itemId)),
-    ...topItemsOf(mapped.partial).map(([id]) => id),
+    ...topItemsOf(summary).map(([id]) => id),
   ]);
-  const report = buildReport(day, mapped.partial, base, campaigns, {
+  const report = buildReport(day, summary, base, campaigns, {
     currency: deps.currency,
     titles: new Map([...catalog].map(([id, item]) => [id, item.title])),
     variantCopy: new Map([...variants].map(([id, v]) => [id, v.text])),
@@ -207,9 +276,9 @@ export async function finishDay(
   return {
     day,
     runId,
-    events: mapped.partial.events,
-    customers: reduced.customers,
-    shards: { mapped: mapped.mapped, reused: mapped.reused },
+    events: summary.events,
+    customers: summary.activeCustomers,
+    shards: { mapped: reduced.processed, reused: reduced.reused },
     erasures: { completed: erased.size, rowsRemoved: compacted },
     campaigns,
     base,

@@ -7,7 +7,12 @@ import { dict } from '../dict.ts';
  * job may map shards in any order, in any number of processes, and merge.
  */
 import type { EngagementEvent, EventType } from '../events/schema.ts';
-import { isMessageType, MAX_MESSAGES_PER_DAY, type MessageEvent } from './attribution.ts';
+import {
+  type AttributedCounts,
+  isMessageType,
+  MAX_MESSAGES_PER_DAY,
+  type MessageEvent,
+} from './attribution.ts';
 
 /** Views of two items by one customer this close together count as co-visited. */
 export const SESSION_WINDOW_MS = 30 * 60 * 1000;
@@ -339,5 +344,72 @@ export function mergeInto(target: DayPartial, source: DayPartial): DayPartial {
   addNestedInto(target.variants, source.variants);
   addNestedInto(target.items, source.items);
   addInto(target.coVisits, source.coVisits);
+  return target;
+}
+
+/**
+ * What the steps after a shard's reduce need of its day: every sum of the
+ * partial except the per-customer activity (which the shard has already
+ * written into profiles), so it stays small however many customers the
+ * shard has, and merges like a partial.
+ */
+export interface DaySummary {
+  events: number;
+  /** Customers active that day. */
+  activeCustomers: number;
+  /** Events per type (the funnel). */
+  funnel: Partial<Record<EventType, number>>;
+  /** Sum of purchase values, in integer cents. */
+  revenueCents: number;
+  variants: Record<string, VariantCounts>;
+  items: Record<string, ItemCounts>;
+  coVisits: Record<string, number>;
+  /** Unique responses of the day credited to a delivery, per `<campaignId>|<variantId>`. */
+  attributed: Record<string, AttributedCounts>;
+}
+
+/** The summary of no events (identity of {@link mergeSummaryInto}). */
+export function emptySummary(): DaySummary {
+  return {
+    events: 0,
+    activeCustomers: 0,
+    funnel: {},
+    revenueCents: 0,
+    variants: dict(),
+    items: dict(),
+    coVisits: dict(),
+    attributed: dict(),
+  };
+}
+
+/** The summary of a customer-complete partial, with the responses its reduce credited. */
+export function summarizePartial(
+  partial: DayPartial,
+  attributed: Record<string, AttributedCounts> = dict(),
+): DaySummary {
+  const summary = emptySummary();
+  summary.events = partial.events;
+  for (const c of Object.values(partial.customers)) {
+    summary.activeCustomers++;
+    addInto(summary.funnel as Record<string, number>, c.counts as Record<string, number>);
+    summary.revenueCents += c.revenueCents;
+  }
+  summary.variants = partial.variants;
+  summary.items = partial.items;
+  summary.coVisits = partial.coVisits;
+  summary.attributed = attributed;
+  return summary;
+}
+
+/** Adds `source` into `target` (sums only: any order and grouping gives the same result). */
+export function mergeSummaryInto(target: DaySummary, source: DaySummary): DaySummary {
+  target.events += source.events;
+  target.activeCustomers += source.activeCustomers;
+  addInto(target.funnel as Record<string, number>, source.funnel as Record<string, number>);
+  target.revenueCents += source.revenueCents;
+  addNestedInto(target.variants, source.variants);
+  addNestedInto(target.items, source.items);
+  addInto(target.coVisits, source.coVisits);
+  addNestedInto(target.attributed, source.attributed);
   return target;
 }

@@ -1,6 +1,6 @@
 import { MetricUnit, metrics } from '../metrics.ts';
 import { PlannedRun, parseJobInput } from './jobInput.ts';
-import { loadMappedDay } from './mapDay.ts';
+import { loadReducedDay } from './mapDay.ts';
 import { finishDay, type ReduceDeps } from './nightly.ts';
 
 /**
@@ -16,7 +16,7 @@ export async function reduceStep(deps: ReduceDeps, event: unknown) {
   const { day } = input;
   const result = await finishDay(
     deps,
-    await loadMappedDay(deps.shards, day, input.runId, input.shards),
+    await loadReducedDay(deps.shards, day, input.runId, input.shards),
     input.runId,
   );
   const m = metrics();

@@ -14,7 +14,7 @@ import type { CampaignLearning } from './campaigns.ts';
 import { parseCsv } from './csv.ts';
 import { firstField, unescapeCell } from './csvLine.ts';
 import { winbackOf } from './customersCsv.ts';
-import type { DayPartial } from './partial.ts';
+import type { DaySummary } from './partial.ts';
 import { type Rate, SEGMENTS, type Segment, wilson } from './stats.ts';
 
 /** Items listed in the report's top lists. */
@@ -110,8 +110,10 @@ export function narrativeOf(report: Omit<DayReport, 'narrative'>): string {
 }
 
 /** The day's top items (most purchased, then most viewed), as the report lists them. */
-export function topItemsOf(partial: DayPartial): Array<[string, DayPartial['items'][string]]> {
-  return Object.entries(partial.items)
+export function topItemsOf(
+  day: Pick<DaySummary, 'items'>,
+): Array<[string, DaySummary['items'][string]]> {
+  return Object.entries(day.items)
     .sort(
       ([xi, x], [yi, y]) => y.purchases - x.purchases || y.views - x.views || xi.localeCompare(yi),
     )
@@ -119,27 +121,18 @@ export function topItemsOf(partial: DayPartial): Array<[string, DayPartial['item
 }
 
 /**
- * Builds the day's report from the merged partial, the assessed base and
+ * Builds the day's report from the shards' merged summary, the assessed base and
  * the campaign learning. Deterministic: the same inputs give the same
  * report (no timestamps of the run), so a re-run rewrites identical objects.
  */
 export function buildReport(
   day: string,
-  partial: DayPartial,
+  summary: DaySummary,
   base: Pick<BaseAssessment, 'counts' | 'summaries'>,
   campaigns: CampaignLearning[],
   context: ReportContext,
 ): DayReport {
-  const funnel: Partial<Record<EventType, number>> = {};
-  let revenueCents = 0;
-  let active = 0;
-  for (const c of Object.values(partial.customers)) {
-    active++;
-    for (const [type, n] of Object.entries(c.counts) as Array<[EventType, number]>) {
-      funnel[type] = (funnel[type] ?? 0) + n;
-    }
-    revenueCents += c.revenueCents;
-  }
+  const { funnel, revenueCents, activeCustomers: active } = summary;
   const { messages } = base.counts;
   const variantCopy = dict<string>();
   for (const c of campaigns) {
@@ -152,7 +145,7 @@ export function buildReport(
     day,
     currency: context.currency,
     kpis: {
-      events: partial.events,
+      events: summary.events,
       activeCustomers: active,
       revenue: revenueCents / 100,
       openRate: wilson(messages.opens, messages.delivered),
@@ -178,11 +171,11 @@ export function buildReport(
     winback: winbackOf(base.summaries).length,
     campaigns,
     variantCopy,
-    topItems: topItemsOf(partial).map(([itemId, c]) => {
+    topItems: topItemsOf(summary).map(([itemId, c]) => {
       const title = context.titles.get(itemId);
       return { itemId, ...(title === undefined ? {} : { title }), ...c };
     }),
-    coVisits: Object.entries(partial.coVisits)
+    coVisits: Object.entries(summary.coVisits)
       .map(([pair, count]) => {
         const [a = '', b = ''] = pair.split('|');
         return { a, b, count };

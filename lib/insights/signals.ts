@@ -47,7 +47,10 @@ export interface ItemDay {
  * The item activity of a mapped day, keys sorted: shard partials merge in
  * completion order, and a re-run must write the same bytes.
  */
-export const itemDayOf = (day: string, partial: DayPartial): ItemDay => ({
+export const itemDayOf = (
+  day: string,
+  partial: Pick<DayPartial, 'items' | 'coVisits'>,
+): ItemDay => ({
   day,
   items: sortedByKey(partial.items),
   coVisits: sortedByKey(partial.coVisits),

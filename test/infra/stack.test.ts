@@ -236,11 +236,11 @@ describe('MuseStack (synthesized)', () => {
       ['reports/', 30],
       ['signals/', 30],
     ]);
-    expect(functionNamed('reduce into profiles').Properties.Environment.Variables).toMatchObject({
+    expect(functionNamed('reduce into campaigns').Properties.Environment.Variables).toMatchObject({
       MUSE_CURRENCY: 'USD',
     });
     custom.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('reduce into profiles'),
+      Description: Match.stringLikeRegexp('reduce into campaigns'),
       Environment: { Variables: Match.objectLike({ MUSE_CURRENCY: 'EUR' }) },
     });
   });
@@ -476,15 +476,23 @@ describe('MuseStack (synthesized)', () => {
     ).toThrow(/eventShards must be a power of two from 1 to 1024, got "48"/);
   });
 
-  it('grants the map step Query on events and insights/ objects; reduce only customer/campaign items, catalog reads and report/signal prefixes', () => {
+  it('grants the map step Query on events, its customers’ profiles, erasure reads and insights/ objects; reduce campaign items, the profile Scan, catalog reads and report/signal prefixes', () => {
     const map = policyStatements('NightlyInsightsMap');
     const reduce = policyStatements('NightlyInsightsReduce');
 
     expect(map.map((st) => [st.Action].flat().sort())).toEqual([
       ['dynamodb:Query'],
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      ['dynamodb:Query'],
       ['s3:GetObject', 's3:PutObject'],
       ['s3:ListBucket'],
     ]);
+    expect(map[1]).toMatchObject({
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*'] } },
+    });
+    expect(map[2]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ERASURES'] } },
+    });
     expect(reduce.map((st) => [st.Action].flat().sort())).toEqual([
       ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
       ['dynamodb:BatchGetItem'],
@@ -499,7 +507,7 @@ describe('MuseStack (synthesized)', () => {
     });
     expect(reduce[0]).toMatchObject({
       Condition: {
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUSTOMER#*', 'CAMPAIGN#*'] },
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CAMPAIGN#*'] },
       },
     });
     expect(reduce[1]).toMatchObject({

@@ -49,9 +49,12 @@ export const FUNCTION_READS: Record<string, { what: string; reads: string[] }> =
   },
   insights: { what: 'insight summaries', reads: ['MUSE_APP_TABLE', 'MUSE_REPORTS_BUCKET'] },
   'insights-plan': { what: 'plan the day', reads: ['MUSE_EVENTS_TABLE'] },
-  'insights-map': { what: 'map one shard', reads: ['MUSE_EVENTS_TABLE', 'MUSE_REPORTS_BUCKET'] },
+  'insights-map': {
+    what: 'map one shard',
+    reads: ['MUSE_APP_TABLE', 'MUSE_EVENTS_TABLE', 'MUSE_REPORTS_BUCKET'],
+  },
   'insights-reduce': {
-    what: 'reduce into profiles',
+    what: 'reduce into campaigns',
     reads: ['MUSE_APP_TABLE', 'MUSE_CURRENCY', 'MUSE_REPORTS_BUCKET'],
   },
 };

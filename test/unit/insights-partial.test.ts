@@ -4,9 +4,12 @@ import { emptyBase } from '#lib/insights/base.ts';
 import {
   DayMapper,
   emptyPartial,
+  emptySummary,
   mapEvents,
   mergeInto,
   mergePartials,
+  mergeSummaryInto,
+  summarizePartial,
 } from '#lib/insights/partial.ts';
 import { buildReport } from '#lib/insights/report.ts';
 import { itemDayOf } from '#lib/insights/signals.ts';
@@ -68,10 +71,13 @@ describe('map/merge of a day’s events', () => {
     const written = (seed: number) => {
       const rng = new SeededRandom(seed);
       const parts = shuffle(splitByCustomer(events, 8, rng), rng).map((g) => mapEvents(g));
-      const partial = parts.reduce(mergeInto, emptyPartial());
+      // Each shard summarised on its own, as its task does, then merged in a random order.
+      const summary = parts
+        .map((p) => summarizePartial(p))
+        .reduce(mergeSummaryInto, emptySummary());
       const context = { currency: 'USD', titles: new Map(), variantCopy: new Map() };
-      const report = buildReport(day, partial, emptyBase(day), [], context);
-      return JSON.stringify([report, itemDayOf(day, partial)]);
+      const report = buildReport(day, summary, emptyBase(day), [], context);
+      return JSON.stringify([report, itemDayOf(day, summary)]);
     };
     const first = written(1);
     for (let seed = 2; seed < 8; seed++) expect(written(seed)).toBe(first);

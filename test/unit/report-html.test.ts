@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assessBase, emptyBase } from '#lib/insights/base.ts';
 import { learnCampaigns } from '#lib/insights/campaigns.ts';
-import { mapEvents } from '#lib/insights/partial.ts';
+import { mapEvents, summarizePartial } from '#lib/insights/partial.ts';
 import { applyDay } from '#lib/insights/profiles.ts';
 import { buildReport } from '#lib/insights/report.ts';
 import { renderReportHtml } from '#lib/insights/reportHtml.ts';
@@ -38,7 +38,13 @@ const base = await assessBase(
   pagesOf(Object.entries(partial.customers).map(([id, c]) => applyDay(undefined, id, day, c))),
   day,
 );
-const report = buildReport(day, partial, base, learnCampaigns(partial.variants), context);
+const report = buildReport(
+  day,
+  summarizePartial(partial),
+  base,
+  learnCampaigns(partial.variants),
+  context,
+);
 
 describe('report.html', () => {
   it('is one self-contained page with server-rendered SVG charts (one per campaign) and no scripts or external requests', async () => {
@@ -68,7 +74,7 @@ describe('report.html', () => {
     expect(report.campaigns[0]?.variants[0]?.probabilityBest).toBeUndefined();
     expect(html).toMatch(/one variant, nothing to compare/);
     expect(html).toMatch(/<td>0 EUR|0\.00 EUR/);
-    const quiet = buildReport(day, mapEvents([]), emptyBase(day), [], context);
+    const quiet = buildReport(day, summarizePartial(mapEvents([])), emptyBase(day), [], context);
     const page = await renderReportHtml(quiet, []);
     expect(quiet.kpis.openRate.rate).toBeNull();
     expect(page).toMatch(/Open rate<\/div><div class="value">—/);
