@@ -113,10 +113,12 @@ export interface MappedDay {
 }
 
 /**
- * The map stage of the nightly job for one UTC day, in one process: maps
- * every shard (saving each partial as soon as it is done), then merges them.
- * In AWS the same {@link mapShard} runs once per shard in a Step Functions
- * Map state; this is the local and single-machine path.
+ * The map stage alone for one UTC day, in one process: maps every shard
+ * (saving each partial as soon as it is done) and merges the partials,
+ * customers included. The job itself goes further per shard (`processShard`
+ * in `nightly.ts` writes each shard's profiles and keeps only a summary);
+ * this whole-day partial is what checks the map against a single pass over
+ * the day's events.
  *
  * @example
  * ```ts
