@@ -11,7 +11,7 @@ import { assessBase, type BaseAssessment } from './base.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
 import { customersCsv, winbackCsv } from './customersCsv.ts';
-import { mapOneShard, type ReducedDay, type ShardStore } from './mapDay.ts';
+import { mapShard, type ReducedDay, type ShardStore } from './mapDay.ts';
 import {
   type CustomerDay,
   type DayPartial,
@@ -110,9 +110,8 @@ export async function reduceShard(
 }
 
 /**
- * One shard of a run, end to end (the map Lambda in AWS): maps it (reusing
- * the partial this run saved, if any), reduces it into its customers'
- * profiles and saves its summary. A shard whose summary this run already
+ * One shard of a run, end to end (the map Lambda in AWS): maps it, reduces
+ * it into its customers' profiles and saves its summary. A shard whose summary this run already
  * saved is reused whole, so a retried or resumed run redoes only the shards
  * it had not finished; redoing a reduce is harmless (it replaces the day).
  */
@@ -127,7 +126,12 @@ export async function processShard(
   if (saved?.runId === runId && saved.shards === layout.shards) {
     return { summary: saved.summary, reused: true };
   }
-  const { partial } = await mapOneShard(deps, day, shard, runId, layout);
+  if (!Number.isInteger(shard) || shard < 0 || shard >= layout.shards) {
+    throw new RangeError(`${day} has ${layout.shards} shards; there is no shard ${shard}.`);
+  }
+  // The partial is reduced at once, so it is not saved: a task that dies maps again, and no
+  // object with the shard's customers is left behind.
+  const partial = await mapShard(deps.events, day, shard, layout);
   const excluded = new Set((await deps.erasures.pending()).map((p) => p.customerId));
   const summary = await reduceShard(deps.profiles, day, partial, excluded);
   await deps.shards.putSummary(day, shard, { runId, shards: layout.shards, summary });
