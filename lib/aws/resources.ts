@@ -78,7 +78,7 @@ export const PREFIXES = {
   models: 'models/',
   /** Reports bucket: nightly reports (per customer CSV rows, aggregates). */
   reports: 'reports/',
-  /** Reports bucket: the nightly job's working files (shard partials). */
+  /** Reports bucket: the nightly job's working files (shard summaries, older shard partials, map-run results). */
   insights: 'insights/',
   /** Reports bucket: recommendation signals (no customer ids). */
   signals: 'signals/',
