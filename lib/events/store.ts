@@ -76,6 +76,9 @@ export const ID_RECORD_SK = 'ID';
 /** `customerKey` prefix of eventId records. */
 export const ID_RECORD_CUSTOMER_PREFIX = 'R#';
 
+/** The layout record an event needs before it is written: `<day>|<count>`. */
+const layoutRecordOf = (e: StoredEvent) => `${e.ts.slice(0, 10)}|${e.shards}`;
+
 /** An event as a DynamoDB item. */
 type StoredItem = TableKey & Record<string, unknown>;
 
@@ -136,27 +139,35 @@ export class DynamoEventStore implements EventStore {
    * Records the shard counts of `events` for their days before any of them
    * is written, so a reader never meets an event keyed with a count it does
    * not know. The record outlives the day's events (a day past their TTL).
+   * Returns the error name per `<day>|<count>` that could not be recorded:
+   * those events must not be written yet.
    */
-  private async recordLayouts(events: readonly StoredEvent[]): Promise<void> {
+  private async recordLayouts(events: readonly StoredEvent[]): Promise<Map<string, string>> {
     const fresh = new Map<string, StoredEvent>();
     for (const e of events) {
-      const key = `${e.ts.slice(0, 10)}|${e.shards}`;
+      const key = layoutRecordOf(e);
       if (!this.recorded.has(key) && !fresh.has(key)) fresh.set(key, e);
     }
+    const unrecorded = new Map<string, string>();
     await mapLimit([...fresh], PUT_CONCURRENCY, async ([key, e]) => {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            pk: layoutKey(e.ts.slice(0, 10)),
-            sk: String(e.shards),
-            shards: e.shards,
-            expiresAt: e.expiresAt + 86_400,
-          },
-        }),
-      );
-      this.recorded.add(key);
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              pk: layoutKey(e.ts.slice(0, 10)),
+              sk: String(e.shards),
+              shards: e.shards,
+              expiresAt: e.expiresAt + 86_400,
+            },
+          }),
+        );
+        this.recorded.add(key);
+      } catch (error) {
+        unrecorded.set(key, (error as { name?: string }).name ?? 'Error');
+      }
     });
+    return unrecorded;
   }
 
   async layoutOf(day: string): Promise<DayLayout> {
@@ -188,9 +199,16 @@ export class DynamoEventStore implements EventStore {
    */
   async putNew(events: readonly StoredEvent[]): Promise<PutOutcome> {
     const outcome: PutOutcome = { stored: [], duplicates: [], failed: [] };
-    await this.recordLayouts(events);
+    const unrecorded = await this.recordLayouts(events);
     await mapLimit([...events.keys()], PUT_CONCURRENCY, async (index) => {
       const event = events[index] as StoredEvent;
+      // Its day's layout is unknown to readers yet: not written, reported like any failed write.
+      const layoutError = unrecorded.get(layoutRecordOf(event));
+      if (layoutError) {
+        const permanent = !TRANSIENT_ERRORS.has(layoutError);
+        outcome.failed.push({ index, reason: layoutError, ...(permanent ? { permanent } : {}) });
+        return;
+      }
       try {
         const canonical = (await this.claim(event)) ?? toItem(event);
         ((await this.putIfAbsent(canonical)) ? outcome.stored : outcome.duplicates).push(index);
@@ -214,7 +232,13 @@ export class DynamoEventStore implements EventStore {
    * flight would be stored twice. Throws when anything is left unwritten.
    */
   async importNew(events: readonly StoredEvent[]): Promise<void> {
-    await this.recordLayouts(events);
+    const unrecorded = await this.recordLayouts(events);
+    if (unrecorded.size > 0) {
+      throw new ServiceUnavailableError(
+        `Could not record the shard layout of ${unrecorded.size} day(s) (${[...unrecorded.values()][0]}); importing is idempotent: run it again.`,
+        5,
+      );
+    }
     const ops = events.flatMap((event) => {
       const item = toItem(event);
       return [{ put: item }, { put: idRecord(event, item) }];

@@ -72,6 +72,13 @@ export class S3ShardStore implements ShardStore {
   }
 }
 
+/** Refuses a shard number the day's layout does not have. */
+export function checkShard(day: string, shard: number, layout: DayLayout): void {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= layout.shards) {
+    throw new RangeError(`${day} has ${layout.shards} shards; there is no shard ${shard}.`);
+  }
+}
+
 /**
  * Maps one day's shard: reads it page by page (Query, ≤ 1 MB a page) and
  * folds the events into a partial, holding no more than a page of events
@@ -169,9 +176,7 @@ export async function mapOneShard(
   runId: string,
   layout: DayLayout,
 ): Promise<{ partial: DayPartial; reused: boolean }> {
-  if (!Number.isInteger(shard) || shard < 0 || shard >= layout.shards) {
-    throw new RangeError(`${day} has ${layout.shards} shards; there is no shard ${shard}.`);
-  }
+  checkShard(day, shard, layout);
   const saved = await deps.shards.get(day, shard);
   if (saved?.runId === runId && (saved.shards ?? layout.shards) === layout.shards) {
     return { partial: saved.partial, reused: true };

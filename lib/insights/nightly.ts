@@ -11,7 +11,7 @@ import { assessBase, type BaseAssessment } from './base.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
 import { customersCsv, winbackCsv } from './customersCsv.ts';
-import { mapShard, type ReducedDay, type ShardStore } from './mapDay.ts';
+import { checkShard, mapShard, type ReducedDay, type ShardStore } from './mapDay.ts';
 import {
   type CustomerDay,
   type DayPartial,
@@ -126,9 +126,7 @@ export async function processShard(
   if (saved?.runId === runId && saved.shards === layout.shards) {
     return { summary: saved.summary, reused: true };
   }
-  if (!Number.isInteger(shard) || shard < 0 || shard >= layout.shards) {
-    throw new RangeError(`${day} has ${layout.shards} shards; there is no shard ${shard}.`);
-  }
+  checkShard(day, shard, layout);
   // The partial is reduced at once, so it is not saved: a task that dies maps again, and no
   // object with the shard's customers is left behind.
   const partial = await mapShard(deps.events, day, shard, layout);

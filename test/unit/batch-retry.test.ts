@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RetryPolicy } from '#lib/async.ts';
 import { batchWrite } from '#lib/aws/batch.ts';
 import { createDynamoClient, SDK_RETRY } from '#lib/aws/clients.ts';
+import { toStoredEvent } from '#lib/events/keys.ts';
+import { DynamoEventStore } from '#lib/events/store.ts';
 
 // Throttling cannot be made to happen on dynalite: these are the only mocked tests.
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -153,5 +155,39 @@ describe('batchWrite under throttling (mocked DynamoDB)', () => {
 
     expect(result.written).toEqual(Array.from({ length: 25 }, (_, i) => i).filter((i) => i !== 7));
     expect(result.failed).toEqual([{ index: 7, reason: 'ValidationException', permanent: true }]);
+  });
+});
+
+describe("event writes when a day's shard layout cannot be recorded (mocked DynamoDB)", () => {
+  it('writes no event of that day and reports each as a transient failure, while other days are stored', async () => {
+    const written: string[] = [];
+    mock.on(PutCommand).callsFake((input: { Item: { pk: string } }) => {
+      if (input.Item.pk === 'L#2026-11-23') {
+        throw Object.assign(new Error('throttled'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
+      }
+      written.push(input.Item.pk);
+      return {};
+    });
+    const at = (eventId: string, ts: string) =>
+      toStoredEvent(
+        { eventId, customerId: 'c1', type: 'view', ts },
+        { receivedAt: new Date('2026-11-24T00:00:00Z'), retentionDays: 400 },
+      );
+    const store = new DynamoEventStore(doc, 'events');
+
+    const outcome = await store.putNew([
+      at('e1', '2026-11-23T10:00:00Z'),
+      at('e2', '2026-11-22T10:00:00Z'),
+      at('e3', '2026-11-23T11:00:00Z'),
+    ]);
+
+    expect(outcome.failed).toEqual([
+      { index: 0, reason: 'ProvisionedThroughputExceededException' },
+      { index: 2, reason: 'ProvisionedThroughputExceededException' },
+    ]);
+    expect(outcome.stored).toEqual([1]);
+    expect(written.filter((pk) => pk.startsWith('D#2026-11-23'))).toEqual([]);
   });
 });
