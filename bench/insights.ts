@@ -1,22 +1,29 @@
 /**
- * Nightly-insights benchmark on seeded days of 250,000 and 1,000,000 events
- * (one day each), side by side in one run:
+ * Nightly-insights scale benchmark: a series of seeded days at 12,500,
+ * 50,000 and 200,000 customers (~20 events each; one day each, 3,125
+ * customers per shard at every size), side by side in one run:
+ *  - the peak RSS of one task of each kind (a shard's map and profiles, a
+ *    segment's tally, a segment's score), each alone in a fresh process as
+ *    a Lambda invocation runs it: flat while customers per shard are;
+ *  - whole-job time and events/s vs a raw parallel Query of the same
+ *    partitions (the job as `npm start` runs it, 4 tasks at a time);
  *  - aggregation CPU (map, merge and reduce computations on events already
- *    in memory) as a share of the end-to-end job time;
- *  - end-to-end events/s (map stage alone, and the whole job) vs a raw
- *    parallel Query of the same 16 partitions;
- *  - the job's peak RSS at both sizes (bounded: it holds a page of events
- *    plus per-customer state, not the day's events).
- * The seeded data stays in `.data/bench-insights/` so later runs skip
- * seeding (about 25 minutes here). Each measurement runs in a child process.
+ *    in memory) as a share of the job.
+ * Each size has its own app table, so its base is its own customers. The
+ * seeded data stays in `.data/bench-insights/` so later runs skip seeding.
  */
+
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { documentClient } from '#lib/aws/clients.ts';
+import { CreateTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { documentClient, dynamoClient } from '#lib/aws/clients.ts';
+import { APP_TABLE } from '#lib/aws/resources.ts';
 import { config } from '#lib/config.ts';
+import { ENV } from '#lib/envNames.ts';
 import { toStoredEvent } from '#lib/events/keys.ts';
 import { checkEvent, type EngagementEvent } from '#lib/events/schema.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
+import { createTableInput } from '#local/provision.ts';
 import { startLocalStack } from '#local/stack.ts';
 import { progressBar } from '#tools/cli/progress.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
@@ -24,21 +31,25 @@ import { median, runChild, table } from './lib.ts';
 
 const DATA_DIR = '.data/bench-insights';
 /**
- * Event counts, active customers and the (distinct, past) day each is
- * seeded on: 4× the events for the same customers (memory should not
- * follow events), and 4× the customers (the job's state is per customer).
+ * The series: events, customers, shards and the (distinct, past) day each
+ * is seeded on. Customers per shard stay at 3,125 (what the per-task
+ * memory depends on) while the base grows 16×.
  */
 const SIZES = [
-  { events: 250_000, customers: 12_500, day: '2024-02-01' },
-  { events: 1_000_000, customers: 12_500, day: '2024-02-03' },
-  { events: 1_000_000, customers: 50_000, day: '2024-02-02' },
+  { events: 250_000, customers: 12_500, shards: 4, day: '2024-03-01' },
+  { events: 1_000_000, customers: 50_000, shards: 16, day: '2024-03-02' },
+  { events: 4_000_000, customers: 200_000, shards: 64, day: '2024-03-03' },
 ] as const;
+type Size = (typeof SIZES)[number];
+
+/** The app table of a size (its own base). */
+const appTableOf = (size: Size) => `muse-app-bench-${size.customers}`;
 const REPS = 3;
 const BATCH = 500;
 const CLIENT_CONCURRENCY = 4;
 
-async function seed(events: number, customers: number, day: string): Promise<void> {
-  const marker = join(DATA_DIR, `seeded-${day}-${events}.json`);
+async function seed({ events, customers, day, shards }: Size): Promise<void> {
+  const marker = join(DATA_DIR, `seeded-${day}-${events}-${shards}.json`);
   if (
     await access(marker).then(
       () => true,
@@ -70,6 +81,7 @@ async function seed(events: number, customers: number, day: string): Promise<voi
       toStoredEvent((c as { event: EngagementEvent }).event, {
         receivedAt: clock.now,
         retentionDays: clock.retentionDays,
+        shards,
       }),
     );
     const p = store.importNew(stored).then(() => {
@@ -92,14 +104,14 @@ async function seed(events: number, customers: number, day: string): Promise<voi
 }
 
 async function child(
-  mode: 'raw' | 'job' | 'cpu',
-  day: string,
+  mode: 'raw' | 'job' | 'cpu' | 'shard' | 'tally' | 'score',
+  size: Size,
   runId: string,
   env: NodeJS.ProcessEnv,
   root?: string,
 ) {
   const out = await runChild(
-    ['--import', 'tsx', 'bench/insightsChild.ts', mode, day, runId],
+    ['--import', 'tsx', 'bench/insightsChild.ts', mode, size.day, runId, String(size.shards)],
     env,
     root,
   );
@@ -117,7 +129,16 @@ export async function prepareInsightsBench(): Promise<void> {
   const stack = await startLocalStack({ dataDir: DATA_DIR });
   Object.assign(process.env, stack.env);
   try {
-    for (const size of SIZES) await seed(size.events, size.customers, size.day);
+    for (const size of SIZES) {
+      await seed(size);
+      try {
+        await dynamoClient().send(
+          new CreateTableCommand(createTableInput(APP_TABLE, appTableOf(size))),
+        );
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+    }
   } finally {
     await stack.emulators.stop();
   }
@@ -140,54 +161,74 @@ export async function runInsightsBench(
   const raw: Record<string, unknown> = {};
   try {
     for (const size of SIZES) {
-      const runs = {
-        raw: [] as Record<string, number>[],
-        job: [] as Record<string, number>[],
-        cpu: [] as Record<string, number>[],
-        before: [] as Record<string, number>[],
+      const sized = { ...env, [ENV.appTable]: appTableOf(size) };
+      const runs: Record<string, Record<string, number>[]> = {
+        raw: [],
+        job: [],
+        cpu: [],
+        shard: [],
+        tally: [],
+        score: [],
+        before: [],
       };
       for (let rep = 0; rep < reps; rep++) {
         // Interleaved, so drift (disk cache, GC) hits each side alike.
-        runs.raw.push(await child('raw', size.day, 'raw', env));
+        runs.raw?.push(await child('raw', size, 'raw', sized));
         if (compareRoot) {
-          runs.before.push(await child('job', size.day, `before-${Date.now()}`, env, compareRoot));
+          runs.before?.push(await child('job', size, `before-${Date.now()}`, sized, compareRoot));
         }
-        runs.job.push(await child('job', size.day, `bench-${Date.now()}-${rep}`, env));
-        runs.cpu.push(await child('cpu', size.day, 'cpu', env));
+        const jobRun = `bench-${Date.now()}-${rep}`;
+        runs.job?.push(await child('job', size, jobRun, sized));
+        for (const kind of ['shard', 'tally', 'score'] as const) {
+          runs[kind]?.push(await child(kind, size, jobRun, sized));
+        }
+        runs.cpu?.push(await child('cpu', size, 'cpu', sized));
       }
-      const m = (list: Record<string, number>[], key: string) =>
-        median(list.map((r) => r[key] ?? Number.NaN));
-      const rawRate = size.events / (m(runs.raw, 'ms') / 1000);
-      const mapRate = size.events / (m(runs.job, 'mapMs') / 1000);
-      const jobRate = size.events / (m(runs.job, 'ms') / 1000);
+      const m = (key: string, field: string) =>
+        median((runs[key] ?? []).map((r) => r[field] ?? Number.NaN));
+      const rawRate = size.events / (m('raw', 'ms') / 1000);
+      const jobRate = size.events / (m('job', 'ms') / 1000);
+      const taskPeak = Math.max(
+        m('shard', 'peakRssMb'),
+        m('tally', 'peakRssMb'),
+        m('score', 'peakRssMb'),
+      );
       rows.push({
         events: size.events,
-        customers: m(runs.job, 'customers'),
-        'raw Query ev/s': Math.round(rawRate),
-        'map stage ev/s': Math.round(mapRate),
-        'map/raw': mapRate / rawRate,
+        customers: m('job', 'baseCustomers'),
+        shards: size.shards,
+        'shard task MB': m('shard', 'peakRssMb'),
+        'tally task MB': m('tally', 'peakRssMb'),
+        'score task MB': m('score', 'peakRssMb'),
+        'task peak MB': taskPeak,
+        'shard task s': m('shard', 'ms') / 1000,
+        'score task s': m('score', 'ms') / 1000,
+        'raw Query s': m('raw', 'ms') / 1000,
+        'job s': m('job', 'ms') / 1000,
+        'map s': m('job', 'mapMs') / 1000,
+        'base s': m('job', 'baseMs') / 1000,
+        'final s': m('job', 'finishMs') / 1000,
         'job ev/s': Math.round(jobRate),
         'job/raw': jobRate / rawRate,
-        'job s': m(runs.job, 'ms') / 1000,
-        'aggregation CPU s': m(runs.cpu, 'ms') / 1000,
-        'CPU share': m(runs.cpu, 'ms') / m(runs.job, 'ms'),
-        'map peak MB': m(runs.job, 'mapPeakRssMb'),
-        'job peak MB': m(runs.job, 'peakRssMb'),
-        'all-in-memory peak MB': m(runs.cpu, 'peakRssMb'),
+        'job peak MB': m('job', 'peakRssMb'),
+        'CPU share': m('cpu', 'ms') / m('job', 'ms'),
         ...(compareRoot
           ? {
-              'before job s': m(runs.before, 'ms') / 1000,
-              'job s ×': m(runs.job, 'ms') / m(runs.before, 'ms'),
-              'before peak MB': m(runs.before, 'peakRssMb'),
+              'before job s': m('before', 'ms') / 1000,
+              'job s ×': m('job', 'ms') / m('before', 'ms'),
+              'before peak MB': m('before', 'peakRssMb'),
             }
           : {}),
       });
-      raw[`${size.events}/${size.customers}`] = runs;
+      raw[`${size.events}/${size.customers}/${size.shards}`] = runs;
     }
   } finally {
     await stack.emulators.stop();
   }
-  console.log(`\nNightly insights (medians of ${reps}; 16 shards, ${4} at a time)`);
+  console.log(`\nNightly insights (medians of ${reps}; 4 tasks at a time)`);
+  const first = rows[0]?.['task peak MB'] as number;
+  const last = rows.at(-1)?.['task peak MB'] as number;
+  console.log(`per-task peak memory, largest / smallest base: ${(last / first).toFixed(2)}×`);
   console.log(table(rows));
   return { rows, runs: raw };
 }

@@ -1,11 +1,16 @@
 /**
  * Child process of the insights benchmark, so each measurement has its own
- * peak RSS. Talks to the parent's emulators through the MUSE_* environment.
- * `tsx bench/insightsChild.ts <raw|job|cpu> <day> <runId>` prints one JSON line:
- * - raw: parallel paginated Query of the day's 16 shard partitions (the same
- *   concurrency as the job's map stage), items counted and dropped;
- * - job: the nightly job (map with saved partials, then profiles, campaigns,
- *   signals, report), timing the map stage and the rest;
+ * peak RSS. Talks to the parent's emulators through the MUSE_* environment
+ * (the parent gives each size its own app table, so its base is its own).
+ * `tsx bench/insightsChild.ts <mode> <day> <runId> <shards>` prints one JSON line:
+ * - raw: parallel paginated Query of the day's shard partitions (the same
+ *   concurrency as the job's shard tasks), items counted and dropped;
+ * - job: the whole nightly job in one process as `npm start` runs it (shard
+ *   tasks, the base's tally and score per segment, the final step), timed
+ *   per stage;
+ * - shard, tally, score: one task of the state machine alone, as one Lambda
+ *   invocation would run it (shard 0 or segment 0, under a new run id; score
+ *   uses the scales the job run `runId` fixed), for its peak memory;
  * - cpu: the aggregation alone: the day's events read into memory first
  *   (untimed), then the same map, merge and reduce computations with no I/O.
  */
@@ -22,10 +27,16 @@ import {
   type StoredEvent,
 } from '#lib/events/keys.ts';
 import { assessBase } from '#lib/insights/base.ts';
+import {
+  assessBaseBySegment,
+  BASE_FILES,
+  scoreSegment,
+  tallySegment,
+} from '#lib/insights/baseJob.ts';
 import { learnCampaigns } from '#lib/insights/campaigns.ts';
 import { customersCsv, winbackCsv } from '#lib/insights/customersCsv.ts';
 import { nightlyDeps } from '#lib/insights/deps.ts';
-import { finishDay, processDay } from '#lib/insights/nightly.ts';
+import { baseRunOf, finishDay, processDay, processShard } from '#lib/insights/nightly.ts';
 import { emptyPartial, mapEvents, mergePartials, summarizePartial } from '#lib/insights/partial.ts';
 import { applyDay } from '#lib/insights/profiles.ts';
 import { buildReport } from '#lib/insights/report.ts';
@@ -36,9 +47,9 @@ import { peakRssMb } from './lib.ts';
 /** Shards read at once: the job's map-stage default. */
 export const SHARD_CONCURRENCY = 4;
 
-const [mode, day = '', runId = 'bench'] = process.argv.slice(2);
-// The bench days are seeded with the default count (one layout).
-const layout = dayLayout([DEFAULT_EVENT_SHARDS]);
+const [mode, day = '', runId = 'bench', shardArg] = process.argv.slice(2);
+// Each bench day is seeded with one shard count (one layout).
+const layout = dayLayout([Number(shardArg ?? DEFAULT_EVENT_SHARDS)]);
 const shards = Array.from({ length: layout.shards }, (_, i) => i);
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -71,13 +82,20 @@ async function job() {
   const mapped = await processDay(deps, day, runId, { concurrency: SHARD_CONCURRENCY });
   const t1 = performance.now();
   const mapPeakRssMb = peakRssMb();
-  const result = await finishDay(deps, mapped, runId);
+  // The whole base: tally and score each scan segment.
+  const base = await assessBaseBySegment(deps, baseRunOf(mapped, runId), {
+    concurrency: SHARD_CONCURRENCY,
+  });
   const t2 = performance.now();
+  const result = await finishDay(deps, mapped, runId);
+  const t3 = performance.now();
   return {
-    ms: t2 - t0,
+    ms: t3 - t0,
     mapMs: t1 - t0,
-    restMs: t2 - t1,
+    baseMs: t2 - t1,
+    finishMs: t3 - t2,
     mapPeakRssMb,
+    baseCustomers: base.counts.customers,
     processCpuMs: cpuMs() - cpu0,
     events: result.events,
     customers: result.customers,
@@ -98,16 +116,13 @@ async function cpu() {
   const states = Object.entries(partial.customers).map(([id, c]) =>
     applyDay(undefined, id, day, c),
   );
-  const base = await assessBase(
-    (async function* () {
-      yield states;
-    })(),
-    day,
-  );
+  const base = await assessBase(async function* () {
+    yield states;
+  }, day);
   const report = buildReport(
     day,
     summarizePartial(partial),
-    base,
+    base.counts,
     learnCampaigns(partial.variants),
     {
       currency: 'USD',
@@ -123,10 +138,43 @@ async function cpu() {
   return { ms: t1 - t0, mapMs: tMap - t0, events: partial.events };
 }
 
-const modes: Record<string, () => Promise<Record<string, number>>> = { raw, job, cpu };
+/** One state-machine task alone, under a new run id (so nothing is reused). */
+async function task(kind: 'shard' | 'tally' | 'score') {
+  const deps = nightlyDeps();
+  const fresh = `${runId}-${kind}-${Date.now()}`;
+  const run = { day, runId: fresh, segments: layout.shards };
+  if (kind === 'score') {
+    // The scales the job run fixed, as this run's (the step before score).
+    const scales = await deps.shards.getBaseWork(day, BASE_FILES.scales);
+    if (!scales) throw new Error(`run the job first: ${day} has no fixed scales`);
+    await deps.shards.putBaseWork(day, BASE_FILES.scales, { ...scales, runId: fresh });
+  }
+  const t0 = performance.now();
+  const customers =
+    kind === 'shard'
+      ? (await processShard(deps, day, 0, fresh, layout)).summary.activeCustomers
+      : kind === 'tally'
+        ? (await tallySegment(deps, run, 0)).tally.customers
+        : Object.values((await scoreSegment(deps, run, 0)).score.segments).reduce(
+            (sum: number, n) => sum + (n ?? 0),
+            0,
+          );
+  return { ms: performance.now() - t0, customers };
+}
+
+const modes: Record<string, () => Promise<Record<string, number>>> = {
+  raw,
+  job,
+  cpu,
+  shard: () => task('shard'),
+  tally: () => task('tally'),
+  score: () => task('score'),
+};
 const run = modes[mode ?? ''];
 if (!run || !/^\d{4}-\d{2}-\d{2}$/.test(day)) {
-  console.error('usage: tsx bench/insightsChild.ts <raw|job|cpu> <yyyy-mm-dd> [runId]');
+  console.error(
+    'usage: tsx bench/insightsChild.ts <raw|job|cpu|shard|tally|score> <yyyy-mm-dd> [runId] [shards]',
+  );
   process.exit(2);
 }
 const result = await run();

@@ -2,17 +2,28 @@ import { documentClient, s3Client } from '#lib/aws/clients.ts';
 import { config } from '#lib/config.ts';
 import { CustomerId } from '#lib/events/schema.ts';
 import { defineApi } from '#lib/http/api.ts';
-import { json, text } from '#lib/http/response.ts';
+import { json, type RouteResult, text } from '#lib/http/response.ts';
 import { DynamoProfileStore, insightsOf } from '#lib/insights/profileStore.ts';
-import { reportRouteDoc, S3ReportStore, serveReport, serveWinback } from '#lib/insights/report.ts';
+import {
+  reportRouteDoc,
+  S3ReportStore,
+  type ServedBody,
+  serveReport,
+  serveWinback,
+} from '#lib/insights/report.ts';
 import { DynamoErasureStore } from '#lib/privacy/erasures.ts';
 
 const cfg = config();
 const profiles = new DynamoProfileStore(documentClient(), cfg.appTable);
 const reports = new S3ReportStore(s3Client(), cfg.reportsBucket);
 const erasures = new DynamoErasureStore(documentClient(), cfg.appTable);
-const served = ({ contentType, body }: { contentType: string; body: string }) =>
-  text(200, contentType, body);
+const served = (out: ServedBody): RouteResult =>
+  'stream' in out
+    ? { statusCode: 200, headers: { 'content-type': out.contentType }, stream: out.stream }
+    : text(200, out.contentType, out.body);
+
+/** The URL streams (`RESPONSE_STREAM`): customer lists are sent a part at a time. */
+export const invokeMode = 'RESPONSE_STREAM';
 
 /** `GET /insights/{customerId}`: a summary; `GET /reports/{date}[/winback]`: a report, a win-back list. */
 export const api = defineApi([
@@ -45,4 +56,4 @@ export const api = defineApi([
   },
 ]);
 
-export const handler = api.handler;
+export const handler = api.streamHandler;

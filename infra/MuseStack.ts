@@ -110,6 +110,7 @@ export class MuseStack extends Stack {
         insights: insights.fn,
         'insights-plan': this.nightly.planFn.fn,
         'insights-map': this.nightly.mapFn.fn,
+        'insights-base': this.nightly.baseFn.fn,
         'insights-reduce': this.nightly.reduceFn.fn,
       },
       stateMachine: this.nightly.stateMachine,

@@ -33,5 +33,6 @@ export const SCHEDULED_FUNCTIONS: Record<
 > = {
   'insights-plan': () => import('#functions/insights-plan.ts'),
   'insights-map': () => import('#functions/insights-map.ts'),
+  'insights-base': () => import('#functions/insights-base.ts'),
   'insights-reduce': () => import('#functions/insights-reduce.ts'),
 };

@@ -59,9 +59,10 @@ export async function localJobs(): Promise<LocalJob[]> {
       options: NightlyRunOptions,
       // The same handler modules as the state machine: map every shard, then reduce, day by day.
       run: async (options) => {
-        const [plan, map, reduce] = await Promise.all([
+        const [plan, map, base, reduce] = await Promise.all([
           import('#functions/insights-plan.ts'),
           import('#functions/insights-map.ts'),
+          import('#functions/insights-base.ts'),
           import('#functions/insights-reduce.ts'),
         ]);
         const chosen = (options ?? {}) as NightlyRunOptions;
@@ -73,13 +74,25 @@ export async function localJobs(): Promise<LocalJob[]> {
             : [{ scheduledTime: new Date().toISOString(), runId }];
         const results: unknown[] = [];
         for (const input of inputs) {
-          // The state machine's steps: plan, one map task per shard (4 at a time here), reduce.
+          // The state machine's steps: plan, one map task per shard (4 at a time here), one
+          // tally task per base segment, the scales, one score task per segment, reduce.
           const { items, ...run } = (await plan.handler(input, stepContext('insights-plan'))) as {
             items: number[];
+            day: string;
+            runId: string;
+            shards: number;
           } & Record<string, unknown>;
           await mapLimit(items, MAP_CONCURRENCY, async (shard) => {
             await map.handler({ run, shard }, stepContext('insights-map'));
           });
+          const baseRun = { day: run.day, runId: run.runId, segments: run.shards };
+          const segments = (step: 'tally' | 'score') =>
+            mapLimit(items, MAP_CONCURRENCY, async (segment) => {
+              await base.handler({ step, run: baseRun, segment }, stepContext('insights-base'));
+            });
+          await segments('tally');
+          await base.handler({ step: 'scales', run: baseRun }, stepContext('insights-base'));
+          await segments('score');
           results.push(await reduce.handler(run, stepContext('insights-reduce')));
         }
         return results.length === 1 ? results[0] : { days: results };

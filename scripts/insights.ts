@@ -10,8 +10,10 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseArgs } from 'node:util';
+import { parseCsv, unescapeCell } from '#lib/insights/csv.ts';
 import { nightlyDeps } from '#lib/insights/deps.ts';
 import { type NightlyResult, runNightly } from '#lib/insights/nightly.ts';
+
 import { callAdmin } from '#local/adminClient.ts';
 import { NightlyRunOptions, nightlyRunDays } from '#local/jobs.ts';
 import { localSettings } from '#local/settings.ts';
@@ -63,17 +65,19 @@ try {
   console.log(
     `Nightly insights for ${days.length === 1 ? date : `${days[0]} … ${date}`} (run ${runId}) …`,
   );
-  // Each day is mapped with the shard count its events were written with.
+  // Each day is mapped with the shard count its events were written with, and its base
+  // passed over in as many segments, twice (tally, then score).
   const layouts = await Promise.all(days.map((day) => deps.events.layoutOf(day)));
-  const total = layouts.reduce((sum, l) => sum + l.shards, 0);
-  const bar = progressBar({ label: 'shards', total, unit: 'count' });
+  const total = layouts.reduce((sum, l) => sum + 3 * l.shards, 0);
+  const bar = progressBar({ label: 'shard and segment tasks', total, unit: 'count' });
   let done = 0;
   const started = performance.now();
   let last: NightlyResult | undefined;
   let events = 0;
   for (const day of days) {
     current = day;
-    last = await runNightly(deps, day, runId, () => bar.update(++done));
+    const step = () => bar.update(++done);
+    last = await runNightly(deps, day, runId, step, step);
     events += last.events;
   }
   bar.done();
@@ -99,7 +103,15 @@ try {
       .map(([segment, n]) => `${segment} ${n}`)
       .join(', ')}.`,
   );
-  const sample = base.summaries.find((s) => s.rfm?.segment === 'at_risk') ?? base.summaries[0];
+  // One customer from the top of the win-back list, as the insights URL serves them.
+  const winback = await deps.reports.getCsv(date, 'winback');
+  let sampleId: string | undefined;
+  for await (const chunk of winback ?? []) {
+    sampleId = parseCsv(chunk)[1]?.[0];
+    if (sampleId !== undefined) break;
+  }
+  const sample =
+    sampleId === undefined ? undefined : await deps.profiles.getSummary(unescapeCell(sampleId));
   if (sample) console.log(`  e.g. ${sample.customerId}: ${sample.text}`);
 } catch (error) {
   console.error(

@@ -49,7 +49,8 @@ async function fetchHtml(): Promise<string> {
       asked,
       'html',
     );
-    return served.body as string;
+    if (served.format !== 'html') throw new Error(`readReport answered ${served.format}, not html`);
+    return served.body;
   } finally {
     await stack?.emulators.stop();
   }

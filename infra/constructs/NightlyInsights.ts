@@ -46,9 +46,11 @@ const STEP_RETRY: sfn.RetryProps = {
 /**
  * The nightly insights job in AWS: EventBridge Scheduler starts a Step
  * Functions state machine on the shared cron (in its time zone) with the
- * scheduled time and its execution id as the run id; a Map state runs the map
- * Lambda once per shard (16 in parallel), then the reduce Lambda finishes the
- * day. Steps retry with backoff (a retried step resumes: same run id); a start
+ * scheduled time and its execution id as the run id; the plan fixes the
+ * day's shards; Distributed Maps run the map Lambda once per shard, then the
+ * base Lambda once per scan segment of the customer base (tally), once to
+ * merge the scales and once more per segment (score); then the reduce Lambda
+ * finishes the day from the merged summaries. Steps retry with backoff (a retried step resumes: same run id); a start
  * that keeps failing lands in the dead-letter queue.
  */
 export class NightlyInsights extends Construct {
@@ -56,6 +58,7 @@ export class NightlyInsights extends Construct {
   readonly deadLetters: sqs.Queue;
   readonly planFn: UrlFunction;
   readonly mapFn: UrlFunction;
+  readonly baseFn: UrlFunction;
   readonly reduceFn: UrlFunction;
 
   constructor(scope: Construct, id: string, props: NightlyInsightsProps) {
@@ -78,11 +81,22 @@ export class NightlyInsights extends Construct {
       withUrl: false,
       tracing: props.tracing,
     });
-    // Reduce holds the day's active customers' profiles in batches of 500 and renders the report.
+    // One scan segment of the base (as many segments as the day's shards): pass 1 folds it into
+    // histograms; pass 2 holds the segment's scored summaries to write its CSV parts.
+    this.baseFn = new UrlFunction(this, 'Base', {
+      name: 'insights-base',
+      description: 'Muse: nightly insights, tally or score one segment of the customer base',
+      memorySize: 1024,
+      timeout: Duration.minutes(10),
+      withUrl: false,
+      tracing: props.tracing,
+    });
+    // The final step merges small summaries (shards' and segments') and renders the report.
     this.reduceFn = new UrlFunction(this, 'Reduce', {
       name: 'insights-reduce',
-      description: 'Muse: nightly insights, reduce into campaigns, the base and the report',
-      memorySize: 2048,
+      description:
+        'Muse: nightly insights, reduce into campaigns, signals and the report from merged summaries',
+      memorySize: 1024,
       timeout: Duration.minutes(15),
       withUrl: false,
       tracing: props.tracing,
@@ -97,38 +111,65 @@ export class NightlyInsights extends Construct {
       payloadResponseOnly: true,
       resultPath: '$.plan',
     }).addRetry(STEP_RETRY);
-    const mapShard = new tasks.LambdaInvoke(this, 'MapShard', {
-      lambdaFunction: this.mapFn.fn,
+    // A Distributed Map over the plan's items (one child execution each, up
+    // to 1,024), each item's small result written to S3 rather than into the state.
+    const distributed = (
+      name: string,
+      fn: UrlFunction,
+      itemSelector: Record<string, unknown>,
+    ): sfn.DistributedMap =>
+      new sfn.DistributedMap(this, `${name}s`, {
+        itemsPath: '$.plan.items',
+        maxConcurrency: props.mapConcurrency ?? DEFAULT_MAP_CONCURRENCY,
+        // 0 is also Step Functions' default (CDK renders nothing for it): one failed item fails the run.
+        toleratedFailurePercentage: 0,
+        itemSelector,
+        resultWriter: new sfn.ResultWriter({
+          bucket: props.storage.reportsBucket,
+          prefix: `${PREFIXES.insights}map-runs/`,
+        }),
+        resultPath: sfn.JsonPath.DISCARD,
+      }).itemProcessor(
+        new tasks.LambdaInvoke(this, name, {
+          lambdaFunction: fn.fn,
+          payloadResponseOnly: true,
+        }).addRetry(STEP_RETRY),
+      );
+    const mapAll = distributed('MapShard', this.mapFn, {
+      run: { 'day.$': '$.plan.day', 'runId.$': '$.plan.runId', 'shards.$': '$.plan.shards' },
+      'shard.$': '$$.Map.Item.Value',
+    });
+    // The whole base in as many scan segments as the day has shards: pass 1, the scales, pass 2.
+    const baseRun = {
+      'day.$': '$.plan.day',
+      'runId.$': '$.plan.runId',
+      'segments.$': '$.plan.shards',
+    };
+    const tallyAll = distributed('TallySegment', this.baseFn, {
+      step: 'tally',
+      run: baseRun,
+      'segment.$': '$$.Map.Item.Value',
+    });
+    const fixScales = new tasks.LambdaInvoke(this, 'FixScales', {
+      lambdaFunction: this.baseFn.fn,
+      payload: sfn.TaskInput.fromObject({ step: 'scales', run: baseRun }),
       payloadResponseOnly: true,
-    }).addRetry(STEP_RETRY);
-    // A Distributed Map: one child execution per shard (up to 1,024), each
-    // shard's small result written to S3 rather than into the state.
-    const mapAll = new sfn.DistributedMap(this, 'MapShards', {
-      itemsPath: '$.plan.items',
-      maxConcurrency: props.mapConcurrency ?? DEFAULT_MAP_CONCURRENCY,
-      // 0 is also Step Functions' default (CDK renders nothing for it): one failed shard fails the run.
-      toleratedFailurePercentage: 0,
-      itemSelector: {
-        run: {
-          'day.$': '$.plan.day',
-          'runId.$': '$.plan.runId',
-          'shards.$': '$.plan.shards',
-        },
-        'shard.$': '$$.Map.Item.Value',
-      },
-      resultWriter: new sfn.ResultWriter({
-        bucket: props.storage.reportsBucket,
-        prefix: `${PREFIXES.insights}map-runs/`,
-      }),
       resultPath: sfn.JsonPath.DISCARD,
-    }).itemProcessor(mapShard);
+    }).addRetry(STEP_RETRY);
+    const scoreAll = distributed('ScoreSegment', this.baseFn, {
+      step: 'score',
+      run: baseRun,
+      'segment.$': '$$.Map.Item.Value',
+    });
     const reduce = new tasks.LambdaInvoke(this, 'ReduceDay', {
       lambdaFunction: this.reduceFn.fn,
       payload: sfn.TaskInput.fromJsonPathAt('$.plan'),
       payloadResponseOnly: true,
     }).addRetry(STEP_RETRY);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(mapAll).next(reduce)),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        plan.next(mapAll).next(tallyAll).next(fixScales).next(scoreAll).next(reduce),
+      ),
       timeout: Duration.hours(2),
       // Every state transition of the nightly run is in its log (one run a day: cheap).
       logs: {
@@ -140,7 +181,7 @@ export class NightlyInsights extends Construct {
       },
       tracingEnabled: props.tracing,
     });
-    for (const step of [this.planFn.fn, this.mapFn.fn, this.reduceFn.fn]) {
+    for (const step of [this.planFn.fn, this.mapFn.fn, this.baseFn.fn, this.reduceFn.fn]) {
       const fnId = Stack.of(this).getLogicalId(step.node.defaultChild as CfnFunction);
       Validations.of(this.stateMachine.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${fnId}.Arn>:*]`,
@@ -251,6 +292,22 @@ export class NightlyInsights extends Construct {
       why: 'map saves each shard partial and summary of a run (and reuses them when the run resumes)',
       list: true,
     });
+    // Each segment scans its share of the profiles, names top categories and writes its CSV parts.
+    this.baseFn.useTable(
+      appTable,
+      ENV.appTable,
+      // The whole base: a parallel Scan of the profiles (a Scan has no partition key to confine).
+      { actions: ['dynamodb:Scan'] },
+      { actions: ['dynamodb:BatchGetItem'], partitions: [catalog] },
+      { actions: ['dynamodb:Query'], partitions: [erasures] },
+    );
+    this.baseFn.useBucket(reportsBucket, ENV.reportsBucket, {
+      actions: ['s3:GetObject', 's3:PutObject'],
+      prefixes: [PREFIXES.insights, PREFIXES.reports],
+      why: 'base saves each segment tally and score of a run (reused when it resumes) and writes its parts of the customer lists',
+      // A file not saved yet must read as missing (404), not as denied (403).
+      list: true,
+    });
     this.reduceFn.useTable(
       appTable,
       ENV.appTable,
@@ -263,15 +320,13 @@ export class NightlyInsights extends Construct {
       { actions: ['dynamodb:BatchGetItem'], partitions: [catalog, `${variantPrefix}*`] },
       // Each kind's exemplars (one item per kind) and the served day (INSIGHTS/AS_OF, a conditional put).
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: [exemplars, insights] },
-      // The whole base: a Scan of the profiles (a Scan has no partition key to confine).
-      { actions: ['dynamodb:Scan'] },
       // Pending erasures: read, then completed once every stored object is clean.
       { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], partitions: [erasures] },
     );
     this.reduceFn.useBucket(reportsBucket, ENV.reportsBucket, {
       actions: ['s3:GetObject', 's3:PutObject'],
       prefixes: [PREFIXES.insights, PREFIXES.reports, PREFIXES.signals],
-      why: 'reduce reads the shard partials and writes the report and the recommendation signals',
+      why: 'reduce reads the shard and segment summaries, writes the report and the recommendation signals, and rewrites customer lists on erasure',
       list: true,
     });
   }

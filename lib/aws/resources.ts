@@ -136,6 +136,7 @@ export const APP_PARTITIONS = {
 } as const;
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
+const pad4 = (n: number) => String(n).padStart(4, '0');
 
 /** Every S3 key Muse reads or writes, built from {@link PREFIXES}. */
 export const KEYS = {
@@ -147,6 +148,13 @@ export const KEYS = {
   reportCustomers: (day: string) => `${PREFIXES.reports}${day}/customers.csv`,
   /** A day's win-back list (at_risk, hibernating and lost customers, highest value first). */
   reportWinback: (day: string) => `${PREFIXES.reports}${day}/winback.csv`,
+  /**
+   * One part of a day's customer list (`customers` or `winback`): the rows
+   * of one scan segment of the base, written by that segment's task. The
+   * served list is the parts in order.
+   */
+  reportPart: (day: string, list: string, part: number) =>
+    `${PREFIXES.reports}${day}/${list}/part-${pad4(part)}.csv`,
   reportHtml: (day: string) => `${PREFIXES.reports}${day}/report.html`,
   /** Pointer to the latest report. */
   latestReport: `${PREFIXES.reports}latest.json`,
@@ -155,6 +163,8 @@ export const KEYS = {
   /** A shard's reduced day: its summary (no customer ids), once its profiles are written. */
   shardSummary: (day: string, shard: number) =>
     `${PREFIXES.insights}${day}/summaries/${pad2(shard)}.json`,
+  /** A file of the nightly job's pass over the whole base (tallies, scales, scores: no customer ids). */
+  baseWork: (day: string, file: string) => `${PREFIXES.insights}${day}/base/${file}.json`,
   /** A day's item activity (signals input). */
   signalsItemDay: (day: string) => `${PREFIXES.signals}days/${day}.json`,
   signals: (day: string) => `${PREFIXES.signals}${day}.json`,
@@ -163,7 +173,11 @@ export const KEYS = {
 
 /** Which stored objects hold customer ids, by what ends their key (erasure rewrites them). */
 export const CUSTOMER_OBJECTS = {
-  /** Per-customer CSVs of the reports (every row starts with the customer id). */
-  reportCsvs: { prefix: PREFIXES.reports, suffixes: ['/customers.csv', '/winback.csv'] },
+  /**
+   * Per-customer CSVs of the reports (every row starts with the customer
+   * id): every CSV under `reports/`, whole lists of older days and the
+   * per-segment parts alike.
+   */
+  reportCsvs: { prefix: PREFIXES.reports, suffixes: ['.csv'] },
   shard: { prefix: PREFIXES.insights, contains: '/shards/' },
 } as const;

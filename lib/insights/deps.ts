@@ -4,6 +4,7 @@ import { config } from '../config.ts';
 import { DynamoVariantStore } from '../copy/variants.ts';
 import { DynamoEventStore, type EventStore } from '../events/store.ts';
 import { DynamoErasureStore } from '../privacy/erasures.ts';
+import type { BaseDeps } from './baseJob.ts';
 import { DynamoCampaignStore } from './campaignStore.ts';
 import { S3ShardStore } from './mapDay.ts';
 import type { NightlyDeps, ReduceDeps, ShardDeps } from './nightly.ts';
@@ -28,6 +29,22 @@ export function mapDeps(): ShardDeps {
     events: new DynamoEventStore(documentClient(), cfg.eventsTable),
     shards: new S3ShardStore(s3Client(), cfg.reportsBucket),
     profiles: new DynamoProfileStore(documentClient(), cfg.appTable),
+    erasures: new DynamoErasureStore(documentClient(), cfg.appTable),
+  };
+}
+
+/**
+ * The base steps' stores: the profiles (scanned by segment), the job's base
+ * files, the report parts, the catalog (top categories) and the pending
+ * erasures, from the configuration.
+ */
+export function baseDeps(): BaseDeps {
+  const cfg = config();
+  return {
+    shards: new S3ShardStore(s3Client(), cfg.reportsBucket),
+    profiles: new DynamoProfileStore(documentClient(), cfg.appTable),
+    reports: new S3ReportStore(s3Client(), cfg.reportsBucket),
+    catalog: new DynamoCatalogStore(documentClient(), cfg.appTable),
     erasures: new DynamoErasureStore(documentClient(), cfg.appTable),
   };
 }

@@ -51,3 +51,25 @@ export function parseJobInput<S extends z.ZodType>(schema: S, event: unknown): z
 export function dayOfRun(input: z.output<typeof NightlyInput>): string {
   return input.day ?? yesterday(input.scheduledTime ? new Date(input.scheduledTime) : new Date());
 }
+
+/** A run's pass over the base: the day, the run and its scan segments (as many as the day's shards). */
+export const BaseRunInput = z.object({
+  day: PlannedRun.shape.day,
+  runId: NightlyInput.shape.runId,
+  segments: ShardCount,
+});
+
+const Segment = z
+  .int()
+  .min(0)
+  .max(MAX_EVENT_SHARDS - 1);
+
+/**
+ * Input of the base Lambda: pass 1 over one segment (`tally`), the merge of
+ * the tallies (`scales`), or pass 2 over one segment (`score`).
+ */
+export const BaseStepInput = z.discriminatedUnion('step', [
+  z.object({ step: z.literal('tally'), run: BaseRunInput, segment: Segment }),
+  z.object({ step: z.literal('scales'), run: BaseRunInput }),
+  z.object({ step: z.literal('score'), run: BaseRunInput, segment: Segment }),
+]);

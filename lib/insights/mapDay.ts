@@ -29,16 +29,27 @@ export interface SavedSummary {
   summary: DaySummary;
 }
 
+/** A file of the pass over the whole base (a segment's tally or score, the merged scales) and its run. */
+export interface SavedBaseWork<T> {
+  runId: string;
+  /** The scan segments the base was split into. */
+  segments: number;
+  value: T;
+}
+
 /**
  * Where the nightly job records its progress per day and shard: the mapped
- * partial, then the summary once the shard's profiles are written. One S3
- * implementation ({@link S3ShardStore}).
+ * partial, then the summary once the shard's profiles are written, and the
+ * files of the pass over the whole base (named by `file`, such as
+ * `tally-0003`). One S3 implementation ({@link S3ShardStore}).
  */
 export interface ShardStore {
   get(day: string, shard: number): Promise<SavedShard | undefined>;
   put(day: string, shard: number, saved: SavedShard): Promise<void>;
   getSummary(day: string, shard: number): Promise<SavedSummary | undefined>;
   putSummary(day: string, shard: number, saved: SavedSummary): Promise<void>;
+  getBaseWork<T>(day: string, file: string): Promise<SavedBaseWork<T> | undefined>;
+  putBaseWork<T>(day: string, file: string, saved: SavedBaseWork<T>): Promise<void>;
 }
 
 /** S3 key of a shard's saved partial (in the reports bucket). */
@@ -69,6 +80,14 @@ export class S3ShardStore implements ShardStore {
 
   putSummary(day: string, shard: number, saved: SavedSummary): Promise<void> {
     return putJson(this.s3, this.bucket, KEYS.shardSummary(day, shard), saved);
+  }
+
+  getBaseWork<T>(day: string, file: string): Promise<SavedBaseWork<T> | undefined> {
+    return getJson<SavedBaseWork<T>>(this.s3, this.bucket, KEYS.baseWork(day, file));
+  }
+
+  putBaseWork<T>(day: string, file: string, saved: SavedBaseWork<T>): Promise<void> {
+    return putJson(this.s3, this.bucket, KEYS.baseWork(day, file), saved);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { EventStore } from '../events/store.ts';
 import { MetricUnit, metrics } from '../metrics.ts';
-import { dayOfRun, MapShardInput, NightlyInput, parseJobInput } from './jobInput.ts';
+import { type BaseDeps, fixScales, scoreSegment, tallySegment } from './baseJob.ts';
+import { BaseStepInput, dayOfRun, MapShardInput, NightlyInput, parseJobInput } from './jobInput.ts';
 import { processShard, type ShardDeps } from './nightly.ts';
 
 /**
@@ -56,4 +57,39 @@ export async function mapStep(deps: ShardDeps, event: unknown) {
     customers: summary.activeCustomers,
     reused,
   };
+}
+
+/**
+ * The base steps of the nightly state machine: pass 1 over one scan segment
+ * of the profiles (`tally`, one invocation per segment), the merge of the
+ * tallies into the base's scales (`scales`, once), and pass 2 over one
+ * segment (`score`, writing its part of the customer lists). Each is
+ * reused when the run resumes. Results are counts only.
+ *
+ * @example
+ * ```ts
+ * await baseStep(baseDeps(), { step: 'tally', run: { day: '2026-11-30', runId: 'r1', segments: 16 }, segment: 3 });
+ * ```
+ */
+export async function baseStep(deps: BaseDeps, event: unknown) {
+  const input = parseJobInput(BaseStepInput, event);
+  const { run } = input;
+  if (input.step === 'scales') {
+    const tally = await fixScales(deps, run);
+    return { day: run.day, step: input.step, customers: tally.customers };
+  }
+  if (input.step === 'tally') {
+    const { tally, reused } = await tallySegment(deps, run, input.segment);
+    return {
+      day: run.day,
+      step: input.step,
+      segment: input.segment,
+      customers: tally.customers,
+      reused,
+    };
+  }
+  const { score, reused } = await scoreSegment(deps, run, input.segment);
+  const customers = Object.values(score.segments).reduce((sum, n) => sum + (n ?? 0), 0);
+  metrics().addMetric('JobBaseCustomers', MetricUnit.Count, customers);
+  return { day: run.day, step: input.step, segment: input.segment, customers, reused };
 }

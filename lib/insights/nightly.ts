@@ -7,10 +7,10 @@ import type { EventStore } from '../events/store.ts';
 import type { ErasureStore } from '../privacy/erasures.ts';
 import type { RecommendationSignals } from '../recommend/signals.ts';
 import { type AttributedCounts, attribute, byVariant, noAttributions } from './attribution.ts';
-import { assessBase, type BaseAssessment } from './base.ts';
+import type { BaseCounts } from './base.ts';
+import { assessBaseBySegment, type BaseRun, type BySegmentOptions, loadBase } from './baseJob.ts';
 import { applyCampaignDay, type CampaignStore, campaignTotals } from './campaignStore.ts';
 import { type CampaignLearning, learnCampaigns } from './campaigns.ts';
-import { customersCsv, winbackCsv } from './customersCsv.ts';
 import { checkShard, mapShard, type ReducedDay, type ShardStore } from './mapDay.ts';
 import {
   type CustomerDay,
@@ -22,7 +22,7 @@ import {
   type VariantCounts,
 } from './partial.ts';
 import type { ProfileStore } from './profileStore.ts';
-import { applyDay } from './profiles.ts';
+import { applyDay, type RfmScales } from './profiles.ts';
 import { buildReport, type ReportStore, topItemsOf, trendFor } from './report.ts';
 import { renderReportHtml, TREND_DAYS } from './reportHtml.ts';
 import type { StoredObjectCompactor } from './reportsEraser.ts';
@@ -65,8 +65,8 @@ export interface NightlyResult {
   /** Erasure requests completed by this run, and the stored rows and entries it removed. */
   erasures: { completed: number; rowsRemoved: number };
   campaigns: CampaignLearning[];
-  /** The whole base as of the day: every known customer's summary, and the counts. */
-  base: BaseAssessment;
+  /** The whole base as of the day: its counts and the RFM scales served summaries are scored against. */
+  base: { counts: BaseCounts; scales: RfmScales; segments: number };
   /** The recommendation signals as of the day. */
   signals: RecommendationSignals;
 }
@@ -227,15 +227,23 @@ export async function runNightly(
   day: string,
   runId: string,
   onShard?: ProcessDayOptions['onShard'],
+  onSegment?: BySegmentOptions['onSegment'],
 ): Promise<NightlyResult> {
   const reduced = await processDay(deps, day, runId, onShard ? { onShard } : {});
+  await assessBaseBySegment(deps, baseRunOf(reduced, runId), onSegment ? { onSegment } : {});
   return finishDay(deps, reduced, runId);
 }
 
+/** The pass over the base of a processed day: as many scan segments as the day has shards. */
+export function baseRunOf(reduced: Pick<ReducedDay, 'day' | 'shards'>, runId: string): BaseRun {
+  return { day: reduced.day, runId, segments: reduced.shards };
+}
+
 /**
- * The final step (the reduce Lambda in AWS), after every shard's reduce:
- * campaigns, signals, the whole base and the report of the day, from the
- * shards' merged summaries.
+ * The final step (the reduce Lambda in AWS), after every shard's reduce and
+ * the pass over the base: campaigns, signals and the report of the day,
+ * from the shards' merged summaries and the segments' merged counts. Holds
+ * no customer: the lists were written in parts by the segments.
  */
 export async function finishDay(
   deps: ReduceDeps,
@@ -246,8 +254,9 @@ export async function finishDay(
   // Erasures asked for before now: their customers are left out of what this run writes…
   const pending = await deps.erasures.pending();
   const erased = new Set(pending.map((p) => p.customerId));
-  // Every known customer as of the day, active or not.
-  const base = await assessBase(deps.profiles.scanStates(), day, erased);
+  // Every known customer as of the day, active or not, counted by the segments' tasks.
+  const run = baseRunOf(reduced, runId);
+  const base = await loadBase(deps, run);
   const campaigns = await accumulateCampaigns(deps.campaigns, day, summary);
   // Read once: the exemplars learn from them and the report quotes their copy.
   const variants = await deps.variants.getVariants(
@@ -255,23 +264,20 @@ export async function finishDay(
   );
   await updateExemplars(deps.variants, campaigns, variants);
   const signals = await updateSignals(deps.signals, deps.catalog, itemDayOf(day, summary));
-  const catalog = await deps.catalog.getItems([
-    ...base.summaries.flatMap((s) => s.topItems.map((i) => i.itemId)),
-    ...topItemsOf(summary).map(([id]) => id),
-  ]);
-  const report = buildReport(day, summary, base, campaigns, {
-    currency: deps.currency,
-    titles: new Map([...catalog].map(([id, item]) => [id, item.title])),
-    variantCopy: new Map([...variants].map(([id, v]) => [id, v.text])),
-  });
+  const catalog = await deps.catalog.getItems(topItemsOf(summary).map(([id]) => id));
+  const report = {
+    ...buildReport(day, summary, base.counts, campaigns, {
+      currency: deps.currency,
+      titles: new Map([...catalog].map(([id, item]) => [id, item.title])),
+      variantCopy: new Map([...variants].map(([id, v]) => [id, v.text])),
+    }),
+    csvParts: run.segments,
+  };
   const html = await renderReportHtml(report, await trendFor(deps.reports, report, TREND_DAYS));
-  await deps.reports.put(report, {
-    customers: customersCsv(base.summaries, catalog),
-    winback: winbackCsv(base.summaries, catalog),
-    html,
-  });
+  await deps.reports.put(report, { html });
   // Served summaries move to this day unless a later day is already served (a re-run of the past).
-  await deps.profiles.advanceAsOf({ day, scales: base.scales });
+  const scales = base.tally.scales.now;
+  await deps.profiles.advanceAsOf({ day, scales });
   // …then removed from every stored report and job file, and the requests completed.
   const compacted = await deps.compactor.compact(erased);
   await deps.erasures.complete([...erased]);
@@ -283,7 +289,7 @@ export async function finishDay(
     shards: { mapped: reduced.processed, reused: reduced.reused },
     erasures: { completed: erased.size, rowsRemoved: compacted },
     campaigns,
-    base,
+    base: { counts: base.counts, scales, segments: run.segments },
     signals,
   };
 }

@@ -9,11 +9,10 @@ import { EVENT_TYPES, type EventType } from '../events/schema.ts';
 import type { ErasureStore } from '../privacy/erasures.ts';
 import { validate } from '../validation.ts';
 import { ATTRIBUTION_WINDOW_DAYS } from './attribution.ts';
-import type { BaseAssessment, BaseCounts } from './base.ts';
+import type { BaseCounts } from './base.ts';
 import type { CampaignLearning } from './campaigns.ts';
 import { parseCsv } from './csv.ts';
 import { firstField, unescapeCell } from './csvLine.ts';
-import { winbackOf } from './customersCsv.ts';
 import type { DaySummary } from './partial.ts';
 import { type Rate, SEGMENTS, type Segment, wilson } from './stats.ts';
 
@@ -47,6 +46,12 @@ export interface DayReport {
   base: BaseCounts;
   /** Customers in the win-back list (`winback.csv`). */
   winback: number;
+  /**
+   * Parts `customers.csv` and `winback.csv` are stored in (one per scan
+   * segment of the base, `reports/<day>/<list>/part-NNNN.csv`); absent in
+   * reports written as one file each.
+   */
+  csvParts?: number;
   campaigns: CampaignLearning[];
   /** Copy of the variants in `campaigns`, where registered. */
   variantCopy: Record<string, string>;
@@ -128,12 +133,12 @@ export function topItemsOf(
 export function buildReport(
   day: string,
   summary: DaySummary,
-  base: Pick<BaseAssessment, 'counts' | 'summaries'>,
+  counts: BaseCounts,
   campaigns: CampaignLearning[],
   context: ReportContext,
 ): DayReport {
   const { funnel, revenueCents, activeCustomers: active } = summary;
-  const { messages } = base.counts;
+  const { messages } = counts;
   const variantCopy = dict<string>();
   for (const c of campaigns) {
     for (const v of c.variants) {
@@ -153,22 +158,22 @@ export function buildReport(
       conversionRate: wilson(messages.conversions, messages.delivered),
     },
     funnel: inOrder(EVENT_TYPES, funnel),
-    segments: inOrder(SEGMENTS, base.counts.segments),
+    segments: inOrder(SEGMENTS, counts.segments),
     base: {
-      ...base.counts,
-      segments: inOrder(SEGMENTS, base.counts.segments),
+      ...counts,
+      segments: inOrder(SEGMENTS, counts.segments),
       movement: {
         day: {
-          ...base.counts.movement.day,
-          segments: inOrder(SEGMENTS, base.counts.movement.day.segments),
+          ...counts.movement.day,
+          segments: inOrder(SEGMENTS, counts.movement.day.segments),
         },
         week: {
-          ...base.counts.movement.week,
-          segments: inOrder(SEGMENTS, base.counts.movement.week.segments),
+          ...counts.movement.week,
+          segments: inOrder(SEGMENTS, counts.movement.week.segments),
         },
       },
     },
-    winback: winbackOf(base.summaries).length,
+    winback: counts.winback,
     campaigns,
     variantCopy,
     topItems: topItemsOf(summary).map(([itemId, c]) => {
@@ -208,25 +213,33 @@ export const reportKeys = (day: string) => ({
   html: KEYS.reportHtml(day),
 });
 
-/** The files of a day's report besides `summary.json`. */
+/** The file of a day's report besides `summary.json` (the CSVs are written in parts, {@link ReportStore.putPart}). */
 export interface ReportFiles {
-  /** `customers.csv`: the whole base. */
-  customers: string;
-  /** `winback.csv`: at_risk, hibernating and lost customers, highest value first. */
-  winback: string;
   html: string;
 }
 
-/** A day's per-customer CSV: the whole base or the win-back list. */
+/**
+ * A day's per-customer CSV: `customers` (the whole base, by id within each
+ * part) or `winback` (at_risk, hibernating and lost customers, highest
+ * value first within each part).
+ */
 export type CustomerList = 'customers' | 'winback';
 /** S3 key of the pointer to the latest report. */
 export const LATEST_REPORT_KEY = KEYS.latestReport;
 
 /** Where reports live. One S3 implementation ({@link S3ReportStore}). */
 export interface ReportStore {
+  /** Writes the summary and page, then moves `latest` forward (after every part is written). */
   put(report: DayReport, files: ReportFiles): Promise<void>;
+  /** Writes one part of a list: a whole CSV (header included) of one scan segment's rows. */
+  putPart(day: string, list: CustomerList, part: number, csv: string): Promise<void>;
   getSummary(day: string): Promise<DayReport | undefined>;
-  getCsv(day: string, list: CustomerList): Promise<string | undefined>;
+  /**
+   * A day's list as text chunks whose concatenation is the CSV: the header
+   * once, then each part's rows, one part in memory at a time. Undefined
+   * when the day has no report.
+   */
+  getCsv(day: string, list: CustomerList): Promise<AsyncIterable<string> | undefined>;
   getHtml(day: string): Promise<string | undefined>;
   /** The day of the latest report written. */
   latestDay(): Promise<string | undefined>;
@@ -247,8 +260,6 @@ export class S3ReportStore implements ReportStore {
     const keys = reportKeys(report.day);
     await putJson(this.s3, this.bucket, keys.summary, report);
     await putText(this.s3, this.bucket, keys.html, files.html, REPORT_TYPES.html);
-    await putText(this.s3, this.bucket, keys.customers, files.customers, REPORT_TYPES.csv);
-    await putText(this.s3, this.bucket, keys.winback, files.winback, REPORT_TYPES.csv);
     const latest = await this.latestDay();
     if (!latest || report.day >= latest)
       await putJson(this.s3, this.bucket, LATEST_REPORT_KEY, { day: report.day });
@@ -258,8 +269,30 @@ export class S3ReportStore implements ReportStore {
     return getJson<DayReport>(this.s3, this.bucket, reportKeys(day).summary);
   }
 
-  getCsv(day: string, list: CustomerList): Promise<string | undefined> {
-    return getText(this.s3, this.bucket, reportKeys(day)[list]);
+  putPart(day: string, list: CustomerList, part: number, csv: string): Promise<void> {
+    return putText(this.s3, this.bucket, KEYS.reportPart(day, list, part), csv, REPORT_TYPES.csv);
+  }
+
+  async getCsv(day: string, list: CustomerList): Promise<AsyncIterable<string> | undefined> {
+    const parts = (await this.getSummary(day))?.csvParts;
+    if (parts === undefined) {
+      // A report written before lists came in parts: one whole file.
+      const whole = await getText(this.s3, this.bucket, reportKeys(day)[list]);
+      return whole === undefined
+        ? undefined
+        : (async function* () {
+            yield whole;
+          })();
+    }
+    const { s3, bucket } = this;
+    return (async function* () {
+      for (let part = 0; part < parts; part++) {
+        const text = await getText(s3, bucket, KEYS.reportPart(day, list, part));
+        if (text === undefined) throw new Error(`${day}'s ${list}.csv has no part ${part}.`);
+        // Every part starts with the header; the list has it once.
+        yield part === 0 ? text : text.slice(text.indexOf('\n') + 1);
+      }
+    })();
   }
 
   getHtml(day: string): Promise<string | undefined> {
@@ -271,10 +304,23 @@ export class S3ReportStore implements ReportStore {
   }
 }
 
-/** A report as served: JSON summary or per-customer CSV. */
+/** A report as read: JSON summary, page, or the per-customer CSV as chunks. */
 export type ServedReport =
   | { format: 'json'; body: DayReport }
-  | { format: 'csv' | 'html'; body: string };
+  | { format: 'html'; body: string }
+  | { format: 'csv'; chunks: AsyncIterable<string> };
+
+/** A served response: a whole body, or (a customer list) chunks streamed as they are read. */
+export type ServedBody =
+  | { contentType: string; body: string }
+  | { contentType: string; stream: AsyncIterable<string> };
+
+/** Concatenates a list's chunks (for callers that want the whole text, such as tests and tools). */
+export async function csvText(chunks: AsyncIterable<string> | Iterable<string>): Promise<string> {
+  let text = '';
+  for await (const chunk of chunks) text += chunk;
+  return text;
+}
 
 /**
  * The report for `day` (`latest` resolves through the pointer) in the asked
@@ -292,10 +338,11 @@ export async function readReport(
 ): Promise<ServedReport> {
   const day = asked === 'latest' ? await reports.latestDay() : asked;
   if (day) {
-    if (format !== 'json') {
-      const body = await (format === 'csv'
-        ? reports.getCsv(day, 'customers')
-        : reports.getHtml(day));
+    if (format === 'csv') {
+      const chunks = await reports.getCsv(day, 'customers');
+      if (chunks !== undefined) return { format, chunks };
+    } else if (format === 'html') {
+      const body = await reports.getHtml(day);
       if (body !== undefined) return { format, body };
     } else {
       const body = await reports.getSummary(day);
@@ -361,7 +408,7 @@ export async function serveReport(
   reports: ReportStore,
   erasures: Pick<ErasureStore, 'pending'>,
   request: ReportRequest,
-): Promise<{ contentType: string; body: string }> {
+): Promise<ServedBody> {
   const day = validate(ReportDay, request.params.date, 'date in the path');
   const format = reportFormat(request.query.get('format'), request.headers.accept);
   const served = await readReport(reports, day, format);
@@ -369,24 +416,32 @@ export async function serveReport(
     return { contentType: 'application/json; charset=utf-8', body: JSON.stringify(served.body) };
   }
   if (served.format === 'html') return { contentType: REPORT_TYPES.html, body: served.body };
-  return { contentType: REPORT_TYPES.csv, body: await withoutErased(served.body, erasures) };
+  return { contentType: REPORT_TYPES.csv, stream: withoutErased(served.chunks, erasures) };
 }
 
 /**
- * A customer CSV without the rows of customers whose erasure the nightly
- * job has not completed yet (they are never served). Each record is one
- * line (no field can hold a line break), so lines are filtered as they are.
+ * A customer CSV's chunks without the rows of customers whose erasure the
+ * nightly job has not completed yet (they are never served). Each record is
+ * one line (no field can hold a line break) and each chunk whole lines, so
+ * lines are filtered as they are; the header (the first line) always stays.
  */
-async function withoutErased(
-  csv: string,
+async function* withoutErased(
+  chunks: AsyncIterable<string>,
   erasures: Pick<ErasureStore, 'pending'>,
-): Promise<string> {
+): AsyncIterable<string> {
   const erased = new Set((await erasures.pending()).map((p) => p.customerId));
-  if (erased.size === 0) return csv;
-  return csv
-    .split('\n')
-    .filter((line, i) => i === 0 || !erased.has(unescapeCell(firstField(line))))
-    .join('\n');
+  let first = true;
+  for await (const chunk of chunks) {
+    if (erased.size === 0) {
+      yield chunk;
+      continue;
+    }
+    const lines = chunk.split('\n');
+    yield lines
+      .filter((line, i) => (first && i === 0) || !erased.has(unescapeCell(firstField(line))))
+      .join('\n');
+    first = false;
+  }
 }
 
 /**
@@ -398,7 +453,7 @@ export async function serveWinback(
   reports: ReportStore,
   erasures: Pick<ErasureStore, 'pending'>,
   request: ReportRequest,
-): Promise<{ contentType: string; body: string }> {
+): Promise<ServedBody> {
   const asked = validate(ReportDay, request.params.date, 'date in the path');
   const format = reportFormat(request.query.get('format'), request.headers.accept);
   if (format === 'html') {
@@ -413,16 +468,30 @@ export async function serveWinback(
       `No win-back list for ${asked}: the nightly job writes one with each report (locally: npm run job -- insights-nightly --date YYYY-MM-DD).`,
     );
   }
-  const csv = await withoutErased(stored, erasures);
-  if (format === 'csv') return { contentType: REPORT_TYPES.csv, body: csv };
-  const [header = [], ...rows] = parseCsv(csv);
-  const customers = rows.map((row) =>
-    Object.fromEntries(header.map((column, i) => [column, unescapeCell(row[i] ?? '')])),
-  );
-  return {
-    contentType: 'application/json; charset=utf-8',
-    body: JSON.stringify({ day, customers }),
-  };
+  const csv = withoutErased(stored, erasures);
+  if (format === 'csv') return { contentType: REPORT_TYPES.csv, stream: csv };
+  return { contentType: 'application/json; charset=utf-8', stream: winbackJson(day, csv) };
+}
+
+/** The win-back CSV's chunks as the JSON `{ day, customers: [...] }`, streamed a part at a time. */
+async function* winbackJson(day: string, csv: AsyncIterable<string>): AsyncIterable<string> {
+  yield `{"day":${JSON.stringify(day)},"customers":[`;
+  let header: string[] | undefined;
+  let first = true;
+  for await (const chunk of csv) {
+    const rows = parseCsv(chunk);
+    if (!header) header = rows.shift() ?? [];
+    const columns = header;
+    const objects = rows.map((row) =>
+      JSON.stringify(
+        Object.fromEntries(columns.map((column, i) => [column, unescapeCell(row[i] ?? '')])),
+      ),
+    );
+    if (objects.length === 0) continue;
+    yield `${first ? '' : ','}${objects.join(',')}`;
+    first = false;
+  }
+  yield ']}';
 }
 
 /** Content types of the non-JSON report formats. */

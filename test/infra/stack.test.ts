@@ -341,12 +341,14 @@ describe('MuseStack (synthesized)', () => {
     template.hasOutput('RecommendUrl', {});
   });
 
-  it('streams the generate URL (RESPONSE_STREAM) and keeps the others buffered', () => {
+  it('streams the generate and insights URLs (RESPONSE_STREAM) and keeps the others buffered', () => {
     const urls = Object.values(template.findResources('AWS::Lambda::Url'));
     const streaming = urls.filter((u) => u.Properties.InvokeMode === 'RESPONSE_STREAM');
 
-    expect(streaming).toHaveLength(1);
-    expect(JSON.stringify(streaming[0]?.Properties.TargetFunctionArn)).toContain('Generate');
+    expect(streaming.map((u) => JSON.stringify(u.Properties.TargetFunctionArn))).toEqual([
+      expect.stringContaining('Generate'),
+      expect.stringContaining('Insights'),
+    ]);
   });
 
   it('grants events conditional puts on its table, the customer index, customer partitions and erasure records of the app table, and no S3 at all', () => {
@@ -418,7 +420,7 @@ describe('MuseStack (synthesized)', () => {
     template.resourceCountIs('AWS::Lambda::Url', Object.keys(HTTP_FUNCTIONS).length);
   });
 
-  it('runs the nightly job as Scheduler → Step Functions plan → map per shard → reduce, with retries and a DLQ', () => {
+  it('runs the nightly job as Scheduler → Step Functions plan → map per shard → tally per segment → scales → score per segment → reduce, with retries and a DLQ', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 2 * * ? *)',
       ScheduleExpressionTimezone: 'UTC',
@@ -432,8 +434,41 @@ describe('MuseStack (synthesized)', () => {
     const { States } = definitionOf(template) as {
       States: Record<string, Record<string, unknown>>;
     };
-    expect(Object.keys(States)).toEqual(['PlanDay', 'MapShards', 'ReduceDay']);
+    expect(Object.keys(States)).toEqual([
+      'PlanDay',
+      'MapShards',
+      'TallySegments',
+      'FixScales',
+      'ScoreSegments',
+      'ReduceDay',
+    ]);
     expect(JSON.stringify(States)).toMatch(/States.ALL/);
+    // Both passes over the base are Distributed Maps over the plan's items, each a base step.
+    for (const [name, step] of [
+      ['TallySegments', 'tally'],
+      ['ScoreSegments', 'score'],
+    ] as const) {
+      expect(States[name]).toMatchObject({
+        Type: 'Map',
+        ItemsPath: '$.plan.items',
+        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },
+        ItemSelector: {
+          step,
+          run: { 'day.$': '$.plan.day', 'runId.$': '$.plan.runId', 'segments.$': '$.plan.shards' },
+          'segment.$': '$$.Map.Item.Value',
+        },
+        ResultWriter: { Parameters: { Prefix: 'insights/map-runs/' } },
+        ResultPath: null,
+      });
+    }
+    expect(States.FixScales).toMatchObject({
+      Type: 'Task',
+      Parameters: {
+        step: 'scales',
+        run: { 'day.$': '$.plan.day', 'runId.$': '$.plan.runId', 'segments.$': '$.plan.shards' },
+      },
+      ResultPath: null,
+    });
   });
 
   it('maps the shards in a DISTRIBUTED Map whose results go to S3, valid ASL, with concurrency and shard count from context', () => {
@@ -476,8 +511,9 @@ describe('MuseStack (synthesized)', () => {
     ).toThrow(/eventShards must be a power of two from 1 to 1024, got "48"/);
   });
 
-  it('grants the map step Query on events, its customers’ profiles, erasure reads and insights/ objects; reduce campaign items, the profile Scan, catalog reads and report/signal prefixes', () => {
+  it('grants the map step Query on events, its customers’ profiles, erasure reads and insights/ objects; base the profile Scan, catalog and erasure reads and insights/ and reports/ objects; reduce campaign items, catalog reads and report/signal prefixes', () => {
     const map = policyStatements('NightlyInsightsMap');
+    const base = policyStatements('NightlyInsightsBase');
     const reduce = policyStatements('NightlyInsightsReduce');
 
     expect(map.map((st) => [st.Action].flat().sort())).toEqual([
@@ -493,16 +529,31 @@ describe('MuseStack (synthesized)', () => {
     expect(map[2]).toMatchObject({
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ERASURES'] } },
     });
+    expect(base.map((st) => [st.Action].flat().sort())).toEqual([
+      ['dynamodb:Scan'],
+      ['dynamodb:BatchGetItem'],
+      ['dynamodb:Query'],
+      ['s3:GetObject', 's3:PutObject'],
+      ['s3:ListBucket'],
+    ]);
+    expect(base[0]?.Condition).toBeUndefined();
+    expect(base[1]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CATALOG'] } },
+    });
+    expect(base[2]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ERASURES'] } },
+    });
+    expect(JSON.stringify(base[3]?.Resource)).toContain('/reports/*');
+    expect(JSON.stringify(base[3]?.Resource)).not.toContain('/signals/*');
     expect(reduce.map((st) => [st.Action].flat().sort())).toEqual([
       ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
       ['dynamodb:BatchGetItem'],
       ['dynamodb:GetItem', 'dynamodb:PutItem'],
-      ['dynamodb:Scan'],
       ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
       ['s3:GetObject', 's3:PutObject'],
       ['s3:ListBucket'],
     ]);
-    expect(reduce[4]).toMatchObject({
+    expect(reduce[3]).toMatchObject({
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ERASURES'] } },
     });
     expect(reduce[0]).toMatchObject({
@@ -520,7 +571,6 @@ describe('MuseStack (synthesized)', () => {
         'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['EXEMPLARS', 'INSIGHTS'] },
       },
     });
-    expect(reduce[3]?.Condition).toBeUndefined();
-    expect(JSON.stringify(reduce[5]?.Resource)).toContain('/signals/*');
+    expect(JSON.stringify(reduce[4]?.Resource)).toContain('/signals/*');
   });
 });

@@ -1,14 +1,24 @@
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
+import { KEYS } from '#lib/aws/resources.ts';
+import { getText } from '#lib/aws/s3json.ts';
+import { DynamoCatalogStore } from '#lib/catalog/store.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
 import { DynamoEventStore, type EventStore } from '#lib/events/store.ts';
+import { assessBase } from '#lib/insights/base.ts';
+import { assessBaseBySegment } from '#lib/insights/baseJob.ts';
+import { parseCsv } from '#lib/insights/csv.ts';
+import { customersCsv, winbackCsv } from '#lib/insights/customersCsv.ts';
 import { mapDay, S3ShardStore, type ShardStore } from '#lib/insights/mapDay.ts';
 import { processDay } from '#lib/insights/nightly.ts';
 import { emptySummary, mapEvents, summarizePartial } from '#lib/insights/partial.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { applyDay, type ProfileState } from '#lib/insights/profiles.ts';
+import { S3ReportStore } from '#lib/insights/report.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
+import { ownAppTable } from '#test/support/ownAppTable.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 // A day no other test file writes to, so this file owns every shard of it.
@@ -30,6 +40,8 @@ let store: DynamoEventStore;
 let shards: ShardStore;
 
 beforeAll(async () => {
+  // Profiles of this file only: the base pass below compares whole-table scans.
+  await ownAppTable('map');
   store = new DynamoEventStore(documentClient(), testConfig().eventsTable);
   shards = new S3ShardStore(testClients().s3, testConfig().reportsBucket);
   for (let i = 0; i < events.length; i += 500)
@@ -167,5 +179,69 @@ describe('nightly map stage over dynalite and s3rver', () => {
     const stored = await profiles.getStates([...expected.keys()]);
     expect(stored.size).toBe(expected.size);
     for (const [id, state] of expected) expect(stored.get(id)).toEqual(state);
+  });
+
+  it('passes over the base by scan segments exactly as one pass over the whole base, for any split of the customers (counts, scales and both lists)', async () => {
+    // The profiles the backfill above wrote (this file's own app table).
+    const cfg = testConfig();
+    const profiles = new DynamoProfileStore(documentClient(), cfg.appTable);
+    const deps = {
+      shards,
+      profiles,
+      reports: new S3ReportStore(testClients().s3, cfg.reportsBucket),
+      catalog: new DynamoCatalogStore(documentClient(), cfg.appTable),
+      erasures: { pending: async () => [] },
+    };
+    const day = '2025-06-22';
+    const whole = await assessBase(() => profiles.scanStates(), day);
+    expect(whole.counts.customers).toBeGreaterThan(50);
+    const catalog = await deps.catalog.getItems(
+      whole.summaries.flatMap((s) => s.topItems.map((i) => i.itemId)),
+    );
+    const rowsOf = (csv: string) => parseCsv(csv).slice(1);
+    const byId = (rows: string[][]) =>
+      [...rows].sort((a, b) => (a[0] ?? '').localeCompare(b[0] ?? ''));
+    const expected = {
+      customers: rowsOf(customersCsv(whole.summaries, catalog)),
+      winback: rowsOf(winbackCsv(whole.summaries, catalog)),
+    };
+    let run = 0;
+
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (segments) => {
+        const baseRun = { day, runId: `segments-${segments}-${run++}`, segments };
+        const base = await assessBaseBySegment(deps, baseRun, { concurrency: 8 });
+
+        expect(base.counts).toEqual(whole.counts);
+        expect(base.tally.scales.now).toEqual(whole.scales);
+        for (const list of ['customers', 'winback'] as const) {
+          const parts: string[][][] = [];
+          for (let part = 0; part < segments; part++) {
+            const text = await getText(
+              testClients().s3,
+              cfg.reportsBucket,
+              KEYS.reportPart(day, list, part),
+            );
+            parts.push(rowsOf(text ?? ''));
+          }
+          // Every known customer in exactly one part, with the single pass's cells…
+          expect(byId(parts.flat())).toEqual(byId(expected[list]));
+          // …and each part in its list's order: by id, or highest lifetime value first.
+          for (const rows of parts) {
+            const order =
+              list === 'customers'
+                ? byId(rows)
+                : [...rows].sort(
+                    (a, b) =>
+                      Number(b[7]) - Number(a[7]) ||
+                      Number(b[6]) - Number(a[6]) ||
+                      (a[0] ?? '').localeCompare(b[0] ?? ''),
+                  );
+            expect(rows).toEqual(order);
+          }
+        }
+      }),
+      { numRuns: 6 },
+    );
   });
 });

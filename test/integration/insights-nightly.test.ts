@@ -4,11 +4,12 @@ import { DynamoCatalogStore, writeCatalog } from '#lib/catalog/store.ts';
 import { DynamoVariantStore } from '#lib/copy/variants.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
+import { assessBase } from '#lib/insights/base.ts';
 import { DynamoCampaignStore } from '#lib/insights/campaignStore.ts';
 import { S3ShardStore } from '#lib/insights/mapDay.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
-import { S3ReportStore } from '#lib/insights/report.ts';
+import { csvText, S3ReportStore } from '#lib/insights/report.ts';
 import { s3Compactor } from '#lib/insights/reportsEraser.ts';
 import { S3SignalStore } from '#lib/insights/signals.ts';
 import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCustomer.ts';
@@ -212,9 +213,11 @@ describe('nightly insights job on dynalite + s3rver', () => {
       customers: Array<Record<string, string>>;
     };
     expect(body.day).toBe(day);
-    const winback = result.base.summaries.filter((s) =>
+    const whole = await assessBase(() => profiles.scanStates(), day);
+    const winback = whole.summaries.filter((s) =>
       ['at_risk', 'hibernating', 'lost'].includes(s.rfm?.segment ?? ''),
     );
+    expect(result.base.counts.winback).toBe(winback.length);
     expect(body.customers).toHaveLength(winback.length);
     expect(
       body.customers.every((c) => ['at_risk', 'hibernating', 'lost'].includes(c.segment ?? '')),
@@ -260,7 +263,7 @@ describe('nightly insights job on dynalite + s3rver', () => {
     const day = DAYS[1] as string;
     await runNightly(deps, day, nextRun());
     const csvOf = async () => (await fetch(`${bridge.url}/reports/${day}?format=csv`)).text();
-    const stored = async () => (await deps.reports.getCsv(day, 'customers')) ?? '';
+    const stored = async () => csvText((await deps.reports.getCsv(day, 'customers')) ?? []);
     const id = (await csvOf()).split('\n')[1]?.split(',')[0] as string;
     expect(await profiles.getSummary(id)).toBeDefined();
     const erasures = deps.erasures as DynamoErasureStore;
@@ -280,7 +283,7 @@ describe('nightly insights job on dynalite + s3rver', () => {
 
     expect(run.erasures.completed).toBeGreaterThanOrEqual(1);
     expect(await stored()).not.toMatch(new RegExp(`^${id},`, 'm'));
-    expect((await deps.reports.getCsv(day, 'winback')) ?? '').not.toMatch(
+    expect(await csvText((await deps.reports.getCsv(day, 'winback')) ?? [])).not.toMatch(
       new RegExp(`^${id},`, 'm'),
     );
     expect(await erasures.isPending(id)).toBe(false);

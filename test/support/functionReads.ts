@@ -53,6 +53,10 @@ export const FUNCTION_READS: Record<string, { what: string; reads: string[] }> =
     what: 'map one shard',
     reads: ['MUSE_APP_TABLE', 'MUSE_EVENTS_TABLE', 'MUSE_REPORTS_BUCKET'],
   },
+  'insights-base': {
+    what: 'tally or score',
+    reads: ['MUSE_APP_TABLE', 'MUSE_REPORTS_BUCKET'],
+  },
   'insights-reduce': {
     what: 'reduce into campaigns',
     reads: ['MUSE_APP_TABLE', 'MUSE_CURRENCY', 'MUSE_REPORTS_BUCKET'],

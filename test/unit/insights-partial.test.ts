@@ -76,7 +76,7 @@ describe('map/merge of a day’s events', () => {
         .map((p) => summarizePartial(p))
         .reduce(mergeSummaryInto, emptySummary());
       const context = { currency: 'USD', titles: new Map(), variantCopy: new Map() };
-      const report = buildReport(day, summary, emptyBase(day), [], context);
+      const report = buildReport(day, summary, emptyBase(day).counts, [], context);
       return JSON.stringify([report, itemDayOf(day, summary)]);
     };
     const first = written(1);

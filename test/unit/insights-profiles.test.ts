@@ -231,7 +231,7 @@ describe('RFM over the whole base', () => {
       ['2026-11-18', [ev('c', 'purchase', '2026-11-18T10:00:00Z', { value: 20 })]],
     ]);
 
-    const base = await assessBase(pagesOf(a, b, c), day);
+    const base = await assessBase(() => pagesOf(a, b, c), day);
 
     expect(base.summaries.map((s) => [s.customerId, s.rfm?.segment, s.churnRisk])).toEqual([
       ['a', 'champions', 'low'],
@@ -257,7 +257,7 @@ describe('RFM over the whole base', () => {
       [day, [ev('once', 'purchase', `${day}T10:00:00Z`, { value: 500 })]],
     ]);
 
-    const base = await assessBase(pagesOf(...idle, once), day);
+    const base = await assessBase(() => pagesOf(...idle, once), day);
     const scored = base.summaries.find((s) => s.customerId === 'once');
 
     expect(scored?.rfm?.f).toBe(5);
@@ -281,7 +281,7 @@ describe('RFM over the whole base', () => {
     // Lost for weeks, back on the 20th.
     const back = days('back', ['2026-09-20', '2026-09-22', day]);
 
-    const base = await assessBase(pagesOf(slipping, back), day);
+    const base = await assessBase(() => pagesOf(slipping, back), day);
     const segment = (id: string) => base.summaries.find((s) => s.customerId === id)?.rfm?.segment;
 
     expect(segment('slip')).toBe('at_risk');
@@ -296,7 +296,7 @@ describe('RFM over the whole base', () => {
   it('leaves out excluded customers (pending erasures)', async () => {
     const c = build('c', [[day, [ev('c', 'view', `${day}T10:00:00Z`, { itemId: 'x' })]]]);
 
-    const base = await assessBase(pagesOf(c), day, new Set(['c']));
+    const base = await assessBase(() => pagesOf(c), day, new Set(['c']));
 
     expect(base.counts.customers).toBe(0);
   });
@@ -307,7 +307,7 @@ describe('RFM over the whole base', () => {
       ['2026-11-10', [ev('b', 'view', '2026-11-10T10:00:00Z', { itemId: 'x' })]],
     ]);
 
-    const base = await assessBase(pagesOf(a, b), day);
+    const base = await assessBase(() => pagesOf(a, b), day);
     const scales = JSON.parse(JSON.stringify(base.scales));
 
     expect(summarize(a, day, rfmScorer(scales))).toEqual(base.summaries[0]);

@@ -35,13 +35,14 @@ async function* pagesOf<T>(items: T[]) {
   yield items;
 }
 const base = await assessBase(
-  pagesOf(Object.entries(partial.customers).map(([id, c]) => applyDay(undefined, id, day, c))),
+  () =>
+    pagesOf(Object.entries(partial.customers).map(([id, c]) => applyDay(undefined, id, day, c))),
   day,
 );
 const report = buildReport(
   day,
   summarizePartial(partial),
-  base,
+  base.counts,
   learnCampaigns(partial.variants),
   context,
 );
@@ -74,7 +75,13 @@ describe('report.html', () => {
     expect(report.campaigns[0]?.variants[0]?.probabilityBest).toBeUndefined();
     expect(html).toMatch(/one variant, nothing to compare/);
     expect(html).toMatch(/<td>0 EUR|0\.00 EUR/);
-    const quiet = buildReport(day, summarizePartial(mapEvents([])), emptyBase(day), [], context);
+    const quiet = buildReport(
+      day,
+      summarizePartial(mapEvents([])),
+      emptyBase(day).counts,
+      [],
+      context,
+    );
     const page = await renderReportHtml(quiet, []);
     expect(quiet.kpis.openRate.rate).toBeNull();
     expect(page).toMatch(/Open rate<\/div><div class="value">—/);

@@ -149,12 +149,9 @@ describe('demo data generator', () => {
         }
       }
 
-      const base = await assessBase(
-        (async function* () {
-          yield [...states.values()];
-        })(),
-        '2026-11-30',
-      );
+      const base = await assessBase(async function* () {
+        yield [...states.values()];
+      }, '2026-11-30');
 
       const top = base.summaries.filter((s) => s.engagement === 100).length;
       expect(top / base.summaries.length).toBeLessThanOrEqual(0.1);

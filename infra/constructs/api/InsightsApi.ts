@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { APP_PARTITIONS, PREFIXES } from '#lib/aws/resources.ts';
 import { ENV } from '#lib/envNames.ts';
@@ -16,7 +17,10 @@ export class InsightsApi extends Construct {
       ...commonProps('insights', options),
       description: 'Muse: customer insight summaries and nightly reports',
       memorySize: 256,
-      timeout: Duration.seconds(10),
+      // Streamed: a customer list is sent a part at a time (one part in memory), past the
+      // 6 MB buffered response cap; 60 s covers ~200 parts.
+      timeout: Duration.seconds(60),
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });
     // Read-only, one item at a time, customer partitions only.
     this.fn.useTable(
