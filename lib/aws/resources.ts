@@ -158,7 +158,7 @@ export const KEYS = {
   reportHtml: (day: string) => `${PREFIXES.reports}${day}/report.html`,
   /** Pointer to the latest report. */
   latestReport: `${PREFIXES.reports}latest.json`,
-  /** A shard's saved partial of a day. */
+  /** A shard's saved partial of a day, as runs before the per-shard reduce wrote it (erasure still cleans them). */
   shard: (day: string, shard: number) => `${PREFIXES.insights}${day}/shards/${pad2(shard)}.json`,
   /** A shard's reduced day: its summary (no customer ids), once its profiles are written. */
   shardSummary: (day: string, shard: number) =>

@@ -1,5 +1,4 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { mapLimit } from '../async.ts';
 import { KEYS } from '../aws/resources.ts';
 import { getJson, putJson } from '../aws/s3json.ts';
 import type { DayLayout } from '../events/keys.ts';
@@ -8,13 +7,15 @@ import {
   DayMapper,
   type DayPartial,
   type DaySummary,
-  emptyPartial,
   emptySummary,
-  mergeInto,
   mergeSummaryInto,
 } from './partial.ts';
 
-/** A shard's saved partial and the run that produced it. */
+/**
+ * A shard's saved partial and the run that produced it: written by runs
+ * before a shard's task reduced its own customers (older days may still
+ * hold them until they expire; the erasure compactor still cleans them).
+ */
 export interface SavedShard {
   runId: string;
   /** The day's shard count the partial is one shard of. */
@@ -38,41 +39,28 @@ export interface SavedBaseWork<T> {
 }
 
 /**
- * Where the nightly job records its progress per day and shard: the mapped
- * partial, then the summary once the shard's profiles are written, and the
+ * Where the nightly job records its progress per day and shard: the
+ * summary once the shard's profiles are written, and the
  * files of the pass over the whole base (named by `file`, such as
  * `tally-0003`). One S3 implementation ({@link S3ShardStore}).
  */
 export interface ShardStore {
-  get(day: string, shard: number): Promise<SavedShard | undefined>;
-  put(day: string, shard: number, saved: SavedShard): Promise<void>;
   getSummary(day: string, shard: number): Promise<SavedSummary | undefined>;
   putSummary(day: string, shard: number, saved: SavedSummary): Promise<void>;
   getBaseWork<T>(day: string, file: string): Promise<SavedBaseWork<T> | undefined>;
   putBaseWork<T>(day: string, file: string, saved: SavedBaseWork<T>): Promise<void>;
 }
 
-/** S3 key of a shard's saved partial (in the reports bucket). */
-export const shardKey = KEYS.shard;
-
 /**
- * {@link ShardStore} on S3 under `insights/<day>/shards/NN.json`. The
- * partials name customers, so erasure must cover this prefix too (see the
- * nightly insights issue).
+ * {@link ShardStore} on S3: shard summaries under
+ * `insights/<day>/summaries/NN.json` and the base pass's files under
+ * `insights/<day>/base/`. None names a customer.
  */
 export class S3ShardStore implements ShardStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
   ) {}
-
-  get(day: string, shard: number): Promise<SavedShard | undefined> {
-    return getJson<SavedShard>(this.s3, this.bucket, shardKey(day, shard));
-  }
-
-  put(day: string, shard: number, saved: SavedShard): Promise<void> {
-    return putJson(this.s3, this.bucket, shardKey(day, shard), saved);
-  }
 
   getSummary(day: string, shard: number): Promise<SavedSummary | undefined> {
     return getJson<SavedSummary>(this.s3, this.bucket, KEYS.shardSummary(day, shard));
@@ -112,97 +100,6 @@ export async function mapShard(
   const mapper = new DayMapper();
   for await (const page of events.shardPages(day, shard, layout)) mapper.add(page);
   return mapper.finish();
-}
-
-/** Options of {@link mapDay}. */
-export interface MapDayOptions {
-  /**
-   * Identifies this run. Shards saved by the same run id are reused (a run
-   * killed part-way resumes where it stopped); a new id recomputes every
-   * shard, which is how late events for a past day are picked up.
-   */
-  runId: string;
-  /** Shards mapped at once (default 4). */
-  concurrency?: number;
-  onShard?: (shard: number, reused: boolean) => void;
-}
-
-/** What {@link mapDay} produced. */
-export interface MappedDay {
-  day: string;
-  /** The shard count the day was processed with. */
-  shards: number;
-  partial: DayPartial;
-  /** Shards mapped now and shards reused from this run's earlier attempt. */
-  mapped: number[];
-  reused: number[];
-}
-
-/**
- * The map stage alone for one UTC day, in one process: maps every shard
- * (saving each partial as soon as it is done) and merges the partials,
- * customers included. The job itself goes further per shard (`processShard`
- * in `nightly.ts` writes each shard's profiles and keeps only a summary);
- * this whole-day partial is what checks the map against a single pass over
- * the day's events.
- *
- * @example
- * ```ts
- * const { partial } = await mapDay({ events, shards }, '2026-11-22', { runId: 'nightly-2026-11-23' });
- * ```
- */
-export async function mapDay(
-  deps: { events: EventStore; shards: ShardStore },
-  day: string,
-  options: MapDayOptions,
-): Promise<MappedDay> {
-  // Each shard's partial is folded in as it completes, so at most
-  // `concurrency` shard partials are alive next to the accumulator.
-  const merged = emptyPartial();
-  const mapped: number[] = [];
-  const reused: number[] = [];
-  const layout = await deps.events.layoutOf(day);
-  const shards = Array.from({ length: layout.shards }, (_, i) => i);
-  await mapLimit(shards, options.concurrency ?? 4, async (shard) => {
-    const { partial, reused: wasReused } = await mapOneShard(
-      deps,
-      day,
-      shard,
-      options.runId,
-      layout,
-    );
-    mergeInto(merged, partial);
-    (wasReused ? reused : mapped).push(shard);
-    options.onShard?.(shard, wasReused);
-  });
-  return {
-    day,
-    shards: layout.shards,
-    partial: merged,
-    mapped: mapped.sort((a, b) => a - b),
-    reused: reused.sort((a, b) => a - b),
-  };
-}
-
-/**
- * Maps one shard for a run and saves its partial, unless this run already
- * saved it (a retried or resumed run). The map Lambda in AWS is this call.
- */
-export async function mapOneShard(
-  deps: { events: EventStore; shards: ShardStore },
-  day: string,
-  shard: number,
-  runId: string,
-  layout: DayLayout,
-): Promise<{ partial: DayPartial; reused: boolean }> {
-  checkShard(day, shard, layout);
-  const saved = await deps.shards.get(day, shard);
-  if (saved?.runId === runId && (saved.shards ?? layout.shards) === layout.shards) {
-    return { partial: saved.partial, reused: true };
-  }
-  const partial = await mapShard(deps.events, day, shard, layout);
-  await deps.shards.put(day, shard, { runId, shards: layout.shards, partial });
-  return { partial, reused: false };
 }
 
 /** A day after every shard's reduce: the merged summaries (what the final step needs). */

@@ -11,9 +11,14 @@ import { assessBase } from '#lib/insights/base.ts';
 import { assessBaseBySegment } from '#lib/insights/baseJob.ts';
 import { parseCsv } from '#lib/insights/csv.ts';
 import { customersCsv, winbackCsv } from '#lib/insights/customersCsv.ts';
-import { mapDay, S3ShardStore, type ShardStore } from '#lib/insights/mapDay.ts';
+import { S3ShardStore, type ShardStore } from '#lib/insights/mapDay.ts';
 import { processDay } from '#lib/insights/nightly.ts';
-import { emptySummary, mapEvents, summarizePartial } from '#lib/insights/partial.ts';
+import {
+  type DaySummary,
+  emptySummary,
+  mapEvents,
+  summarizePartial,
+} from '#lib/insights/partial.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { applyDay, type ProfileState } from '#lib/insights/profiles.ts';
 import { S3ReportStore } from '#lib/insights/report.ts';
@@ -69,43 +74,64 @@ function failingOnce(inner: EventStore, shard: number): EventStore & { reads: nu
   };
 }
 
-describe('nightly map stage over dynalite and s3rver', () => {
-  it('maps the day’s shards to exactly the partial of all its events', async () => {
-    const { partial, mapped } = await mapDay({ events: store, shards }, DAY, { runId: 'run-a' });
+/** The day's sums but attribution (checked by the nightly tests, which keep deliveries). */
+const sumsOf = ({ attributed: _a, ...sums }: DaySummary) => sums;
+const iso = (list: EngagementEvent[]) =>
+  list.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }));
+const noErasures = { pending: async () => [], complete: async () => {} };
 
-    expect(mapped).toHaveLength(16);
-    expect(partial).toEqual(
-      mapEvents(events.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }))),
+describe('nightly shard tasks over dynalite and s3rver', () => {
+  const profiles = () => new DynamoProfileStore(documentClient(), testConfig().appTable);
+  const processed = (events: EventStore, runId: string, concurrency?: number) =>
+    processDay(
+      { events, shards, profiles: profiles(), erasures: noErasures },
+      DAY,
+      runId,
+      concurrency ? { concurrency } : {},
     );
+  /** What one pass over all the day's events gives: its sums and each customer's profile. */
+  const single = (list: EngagementEvent[]) => {
+    const whole = mapEvents(iso(list));
+    const states = new Map(
+      Object.entries(whole.customers).map(([id, c]) => [id, applyDay(undefined, id, DAY, c)]),
+    );
+    return { sums: sumsOf(summarizePartial(whole)), states };
+  };
+  const storedStates = async (ids: Iterable<string>) => profiles().getStates([...ids]);
+
+  it('processes the day’s shards to exactly the sums and profiles of one pass over all its events', async () => {
+    const day = await processed(store, 'run-a');
+    const expected = single(events);
+
+    expect(day.processed).toHaveLength(16);
+    expect(sumsOf(day.summary)).toEqual(expected.sums);
+    expect(await storedStates(expected.states.keys())).toEqual(expected.states);
   });
 
   it('gives identical output when run twice (no doubled counts)', async () => {
-    const first = await mapDay({ events: store, shards }, DAY, { runId: 'run-b' });
-    const second = await mapDay({ events: store, shards }, DAY, { runId: 'run-c' });
+    const first = await processed(store, 'run-b');
+    const second = await processed(store, 'run-c');
 
-    expect(second.partial).toEqual(first.partial);
-    expect(second.partial.events).toBe(events.length);
+    expect(second.summary).toEqual(first.summary);
+    expect(second.summary.events).toBe(events.length);
+    const expected = single(events);
+    expect(await storedStates(expected.states.keys())).toEqual(expected.states);
   });
 
   it('resumes a killed run from its saved shards and ends equal to an uninterrupted run', async () => {
-    const uninterrupted = await mapDay({ events: store, shards }, DAY, { runId: 'run-d' });
+    const uninterrupted = await processed(store, 'run-d');
     const flaky = failingOnce(store, 9);
 
-    await expect(
-      mapDay({ events: flaky, shards }, DAY, { runId: 'run-e', concurrency: 1 }),
-    ).rejects.toThrow('killed');
-    const resumed = await mapDay({ events: flaky, shards }, DAY, {
-      runId: 'run-e',
-      concurrency: 1,
-    });
+    await expect(processed(flaky, 'run-e', 1)).rejects.toThrow('killed');
+    const resumed = await processed(flaky, 'run-e', 1);
 
-    expect(resumed.partial).toEqual(uninterrupted.partial);
+    expect(resumed.summary).toEqual(uninterrupted.summary);
     expect(resumed.reused).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(flaky.reads.filter((s) => s < 9)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]); // never read twice
   });
 
   it('picks up a late event for the day when the day is run again', async () => {
-    const before = await mapDay({ events: store, shards }, DAY, { runId: 'run-f' });
+    const before = await processed(store, 'run-f');
     const late: EngagementEvent = {
       eventId: 'late-1',
       customerId: 'map-late',
@@ -115,10 +141,11 @@ describe('nightly map stage over dynalite and s3rver', () => {
     };
     await ingestEntries(store, [late], clock);
 
-    const after = await mapDay({ events: store, shards }, DAY, { runId: 'run-g' });
+    const after = await processed(store, 'run-g');
 
-    expect(after.partial.events).toBe(before.partial.events + 1);
-    expect(after.partial.customers['map-late']?.counts.view).toBe(1);
+    expect(after.summary.events).toBe(before.summary.events + 1);
+    expect(after.summary.activeCustomers).toBe(before.summary.activeCustomers + 1);
+    expect((await storedStates(['map-late'])).get('map-late')?.days[DAY]?.counts.view).toBe(1);
   });
 
   it('reads days written with 16, with 32 and with both shard counts, and a per-shard backfill of them equals one pass over each whole day (summaries and profiles)', async () => {
@@ -147,17 +174,7 @@ describe('nightly map stage over dynalite and s3rver', () => {
     await write(both.slice(0, both.length / 2), 16);
     await write(both.slice(both.length / 2), 32);
 
-    const results = [];
-    for (const day of days)
-      results.push(await mapDay({ events: store, shards }, day, { runId: `layout-${day}` }));
-
-    expect(results.map((r) => r.shards)).toEqual([16, 32, 32]);
     expect(await store.layoutOf(days[2] as string)).toEqual({ counts: [16, 32], shards: 32 });
-    for (const [i, list] of [sixteen, thirtyTwo, both].entries()) {
-      expect(results[i]?.partial).toEqual(
-        mapEvents(list.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }))),
-      );
-    }
 
     // The backfill as the job runs it (per shard: map, then that shard's profiles) equals one pass over each whole day.
     const profiles = new DynamoProfileStore(documentClient(), testConfig().appTable);
@@ -165,6 +182,7 @@ describe('nightly map stage over dynalite and s3rver', () => {
     const deps = { events: store, shards, profiles, erasures };
     const summaries = [];
     for (const day of days) summaries.push(await processDay(deps, day, `backfill-${day}`));
+    expect(summaries.map((r) => r.shards)).toEqual([16, 32, 32]);
     const expected = new Map<string, ProfileState>();
     for (const [i, list] of [sixteen, thirtyTwo, both].entries()) {
       const whole = mapEvents(list.map((e) => ({ ...e, ts: new Date(e.ts).toISOString() })));
