@@ -4,6 +4,7 @@
  * instructions, so each kind's prompt (see `prompt.ts`) is the beginning of
  * a real document of that kind, ending where the copy starts.
  */
+import { type SmsEncoding, smsCapacity } from './sms.ts';
 
 /** Kinds of copy. */
 export const COPY_KINDS = [
@@ -59,3 +60,27 @@ export const KINDS: Record<CopyKind, KindSpec> = {
     label: 'Description',
   },
 };
+
+/** How an SMS is encoded, and how many segments it may take. */
+export interface SmsChannel {
+  encoding: SmsEncoding;
+  maxSegments: number;
+}
+
+/**
+ * A kind's limits for one request: an SMS holds what its segments of its
+ * encoding carry (160 GSM-7 septets or 70 UCS-2 characters in one, 153 or
+ * 67 a segment when concatenated), with its target length and default
+ * token count scaled alike.
+ */
+export function kindSpec(kind: CopyKind, sms?: SmsChannel): KindSpec {
+  const spec = KINDS[kind];
+  if (!sms) return spec;
+  const maxChars = smsCapacity(sms.encoding, sms.maxSegments);
+  return {
+    ...spec,
+    maxChars,
+    targetChars: Math.round((spec.targetChars * maxChars) / spec.maxChars),
+    maxNewTokens: Math.ceil((spec.maxNewTokens * maxChars) / spec.maxChars),
+  };
+}

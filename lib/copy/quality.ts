@@ -32,6 +32,19 @@ export const DEFAULT_BLOCKLIST: readonly string[] = [
 
 const SENTENCE_END = /[.!?…](?=["'”’)\]]*(\s|$))/g;
 
+/**
+ * Decoded text with only complete characters: byte-level BPE can end a
+ * sequence inside a multi-byte character, or the model can emit bytes that
+ * form none; their U+FFFD replacement characters and any lone surrogate are
+ * dropped, so no returned or streamed text contains them.
+ */
+export function completeCharacters(text: string): string {
+  return text.replace(
+    /\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '',
+  );
+}
+
 /** The text up to and including its last complete sentence, or undefined if it has none. */
 export function lastCompleteSentence(text: string): string | undefined {
   let end = -1;
@@ -59,7 +72,7 @@ export function fitTo(text: string, max: number): string {
  * Subject lines and headlines lose wrapping quotes and a trailing period.
  */
 export function postProcess(raw: string, kind: CopyKind, spec: KindSpec): string {
-  let text = raw.replace(/\r/g, '');
+  let text = completeCharacters(raw).replace(/\r/g, '');
   // The model continuing the document's structure ends the copy.
   const field = text.search(/\n\s*[A-Z][\w ]{0,20}:/);
   if (field >= 0) text = text.slice(0, field);

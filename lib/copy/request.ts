@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CustomerId } from '../events/schema.ts';
 import { samplingFields } from '../model/sampler.ts';
-import { COPY_KINDS, KINDS } from './kinds.ts';
+import { COPY_KINDS, kindSpec, type SmsChannel } from './kinds.ts';
+import { MAX_SMS_SEGMENTS, SMS_ENCODINGS } from './sms.ts';
 
 /** Limits of a copy request. */
 export const COPY_LIMITS = {
@@ -57,6 +58,10 @@ export const CopyRequest = z
     n: z.int().min(1).max(COPY_LIMITS.n).default(3),
     candidates: z.int().min(1).max(COPY_LIMITS.candidates).default(8),
     maxNewTokens: z.int().min(1).max(COPY_LIMITS.maxNewTokens).optional(),
+    /** SMS only: `gsm7` (default: 160 septets a segment, text mapped to the GSM alphabet) or `ucs2` (70 characters). */
+    encoding: z.enum(SMS_ENCODINGS, { error: 'must be gsm7 or ucs2' }).optional(),
+    /** SMS only: segments a variant may take (default 1). */
+    maxSegments: z.int().min(1).max(MAX_SMS_SEGMENTS).optional(),
     ...samplingFields(0.9),
     stream: z.boolean().default(false),
   })
@@ -65,7 +70,16 @@ export const CopyRequest = z
     error: 'must be at least n (the best n of the candidates are returned)',
   })
   .superRefine((r, ctx) => {
-    const maxNewTokens = r.maxNewTokens ?? KINDS[r.kind].maxNewTokens;
+    for (const field of ['encoding', 'maxSegments'] as const) {
+      if (r[field] !== undefined && r.kind !== 'sms') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `only for kind sms (this request is ${r.kind})`,
+        });
+      }
+    }
+    const maxNewTokens = r.maxNewTokens ?? kindSpec(r.kind, smsChannelOf(r)).maxNewTokens;
     if (r.candidates * maxNewTokens > COPY_LIMITS.tokenBudget) {
       ctx.addIssue({
         code: 'custom',
@@ -81,3 +95,12 @@ export const CopyRequest = z
 
 /** A validated copy request (defaults applied). */
 export type CopyRequest = z.output<typeof CopyRequest>;
+
+/** An SMS request's channel (GSM-7 and one segment unless asked otherwise); undefined for other kinds. */
+export function smsChannelOf(
+  request: Pick<CopyRequest, 'kind' | 'encoding' | 'maxSegments'>,
+): SmsChannel | undefined {
+  return request.kind === 'sms'
+    ? { encoding: request.encoding ?? 'gsm7', maxSegments: request.maxSegments ?? 1 }
+    : undefined;
+}

@@ -16,11 +16,12 @@ import {
   audienceFacts,
   audienceLine,
 } from './audience.ts';
-import { type CopyKind, KINDS } from './kinds.ts';
+import { type CopyKind, type KindSpec, kindSpec, type SmsChannel } from './kinds.ts';
 import { buildPrompt, EXEMPLARS_PER_PROMPT } from './prompt.ts';
 import {
   blockedPhrases,
   type CopyScores,
+  completeCharacters,
   coverage,
   DEFAULT_BLOCKLIST,
   lengthFit,
@@ -30,7 +31,8 @@ import {
   repetition,
   similarity,
 } from './quality.ts';
-import type { CopyRequest } from './request.ts';
+import { type CopyRequest, smsChannelOf } from './request.ts';
+import { fitSms, type SmsEncoding, smsSegments, toGsm7 } from './sms.ts';
 import { type VariantStore, variantIdOf } from './variants.ts';
 
 /** What {@link writeCopy} needs. */
@@ -57,6 +59,9 @@ export interface CopyVariant {
   candidate: number;
   /** `mustInclude`, product name and keywords not in the text. */
   missing: string[];
+  /** SMS only: the encoding the text is in and the segments it is sent in. */
+  encoding?: SmsEncoding;
+  segments?: number;
 }
 
 /** Why candidates were not returned, by reason. */
@@ -148,11 +153,11 @@ class LeaderStream {
       (r !== this.leader && this.mean(r) > this.mean(this.leader) + LEAD_MARGIN)
     ) {
       this.leader = r;
-      const text = this.model.decode(this.tokens[r] as number[]);
+      const text = completeCharacters(this.model.decode(this.tokens[r] as number[]));
       this.sent[r] = text;
       this.emit({ event: 'leader', candidate: r, text });
     } else if (r === this.leader) {
-      const text = this.model.decode(this.tokens[r] as number[]);
+      const text = completeCharacters(this.model.decode(this.tokens[r] as number[]));
       const delta = text.slice((this.sent[r] as string).length);
       if (delta && text.startsWith(this.sent[r] as string)) {
         this.sent[r] = text;
@@ -200,6 +205,13 @@ function explainRejections(r: Rejections, spec: { maxChars: number }, sampled: n
   return `None of the ${sampled} candidates met the hard constraints: ${reasons.join('; ')}. Try more candidates, a different seed, fewer avoid terms, or a larger maxNewTokens.`;
 }
 
+/** A candidate's returned text: post-processed, and for SMS in its encoding's alphabet and segments. */
+function finalText(raw: string, request: CopyRequest, spec: KindSpec, sms?: SmsChannel): string {
+  const text = postProcess(raw, request.kind, spec);
+  if (!sms) return text;
+  return fitSms(sms.encoding === 'gsm7' ? toGsm7(text) : text, sms.encoding, sms.maxSegments);
+}
+
 /**
  * Writes copy for a validated request.
  *
@@ -215,7 +227,8 @@ export async function writeCopy(
 ): Promise<CopyResponse> {
   const started = performance.now();
   const { model } = deps;
-  const spec = KINDS[request.kind];
+  const sms = smsChannelOf(request);
+  const spec = kindSpec(request.kind, sms);
   // The token budget (candidates × maxNewTokens) is checked by CopyRequest.
   const maxNewTokens = request.maxNewTokens ?? spec.maxNewTokens;
   const warnings: string[] = [];
@@ -269,7 +282,7 @@ export async function writeCopy(
   };
   const passing: Array<{ candidate: number; text: string }> = [];
   generated.sequences.forEach((sequence, candidate) => {
-    const text = postProcess(model.decode(sequence.tokens), request.kind, spec);
+    const text = finalText(model.decode(sequence.tokens), request, spec, sms);
     if (!/[\p{L}\p{N}]/u.test(text)) rejected.empty++;
     else if (text.length > spec.maxChars) rejected.tooLong++;
     else {
@@ -329,6 +342,7 @@ export async function writeCopy(
     scores: b.scores,
     candidate: b.candidate,
     missing: b.missing,
+    ...(sms ? { encoding: sms.encoding, segments: smsSegments(b.text, sms.encoding) } : {}),
   }));
   try {
     await deps.variants.register(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
 import { DynamoCatalogStore } from '#lib/catalog/store.ts';
 import { COPY_KINDS, KINDS } from '#lib/copy/kinds.ts';
+import { gsmSeptets, isGsm7, smsSegments } from '#lib/copy/sms.ts';
 import { DynamoVariantStore, variantIdOf } from '#lib/copy/variants.ts';
 import type { CopyResponse } from '#lib/copy/writeCopy.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
@@ -255,10 +256,74 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     [{ kind: 'sms', product: { ...product, sku: 1 } }, 'product.sku'],
     [{ kind: 'email', product, candidates: 32, maxNewTokens: 256 }, 'candidates'],
     [{ kind: 'sms', product, language: 'fr' }, 'language'],
+    [{ kind: 'email', product, encoding: 'gsm7' }, 'encoding'],
+    [{ kind: 'ad', product, maxSegments: 2 }, 'maxSegments'],
+    [{ kind: 'sms', product, encoding: 'utf8' }, 'encoding'],
+    [{ kind: 'sms', product, maxSegments: 11 }, 'maxSegments'],
   ])('rejects %j with a 400 naming %s', async (request, path) => {
     const { status, body } = await post(request);
 
     expect(status).toBe(400);
     expect(body.error?.issues?.map((i) => i.path)).toContain(path);
+  });
+
+  it('returns only GSM-7 SMS within 160 septets (1 segment), and no U+FFFD or lone surrogate in any kind, over 200 seeds', async () => {
+    const lone = /\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    const others = COPY_KINDS.filter((k) => k !== 'sms');
+    let smsVariants = 0;
+    // Even seeds: an SMS request; odd seeds: the other kinds in turn.
+    for (let seed = 0; seed < 200; seed++) {
+      const kind = seed % 2 === 0 ? 'sms' : (others[(seed >> 1) % others.length] as string);
+      const { status, body } = await post(
+        kind === 'sms'
+          ? { kind, product, n: 3, candidates: 3, seed }
+          : { kind, product, n: 1, candidates: 2, seed, maxNewTokens: 24 },
+      );
+      if (status !== 200) continue; // a 422 (no candidate passed) returns no text to check
+      for (const v of body.variants) {
+        expect(lone.test(v.text), JSON.stringify(v.text)).toBe(false);
+        if (kind !== 'sms') continue;
+        smsVariants++;
+        expect(isGsm7(v.text), v.text).toBe(true);
+        expect(gsmSeptets(v.text)).toBeLessThanOrEqual(160);
+        expect(v).toMatchObject({ encoding: 'gsm7', segments: 1 });
+      }
+    }
+    expect(smsVariants).toBeGreaterThan(150);
+  }, 180_000);
+
+  it('writes UCS-2 SMS within 70 characters, and several segments when maxSegments allows them', async () => {
+    const ucs2 = await post({
+      kind: 'sms',
+      product,
+      encoding: 'ucs2',
+      n: 3,
+      candidates: 4,
+      seed: 3,
+    });
+    const long = await post({
+      kind: 'sms',
+      product,
+      maxSegments: 3,
+      n: 3,
+      candidates: 4,
+      seed: 3,
+      maxNewTokens: 160,
+    });
+
+    expect(ucs2.status).toBe(200);
+    expect(ucs2.body.limits.maxChars).toBe(70);
+    for (const v of ucs2.body.variants) {
+      expect(v.text.length).toBeLessThanOrEqual(70);
+      expect(v).toMatchObject({ encoding: 'ucs2', segments: 1 });
+    }
+    expect(long.status).toBe(200);
+    expect(long.body.limits.maxChars).toBe(459);
+    for (const v of long.body.variants) {
+      expect(gsmSeptets(v.text)).toBeLessThanOrEqual(459);
+      expect(v.segments).toBe(smsSegments(v.text, 'gsm7'));
+      expect(v.segments).toBeLessThanOrEqual(3);
+    }
+    expect(Math.max(...long.body.variants.map((v) => v.segments ?? 0))).toBeGreaterThan(1);
   });
 });
