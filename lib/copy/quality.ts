@@ -54,6 +54,11 @@ export function lastCompleteSentence(text: string): string | undefined {
   return text.slice(0, end + cut.length).trim();
 }
 
+/** True when `text` ends at the end of a sentence (closing quotes and brackets allowed). */
+export function endsAtSentence(text: string): boolean {
+  return lastCompleteSentence(text) === text.trim();
+}
+
 /** Cuts `text` to at most `max` characters at a sentence end, else at a word boundary. */
 export function fitTo(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -24,6 +24,7 @@ import {
   completeCharacters,
   coverage,
   DEFAULT_BLOCKLIST,
+  endsAtSentence,
   lengthFit,
   NEAR_DUPLICATE,
   postProcess,
@@ -68,6 +69,8 @@ export interface CopyVariant {
 export interface Rejections {
   empty: number;
   tooLong: number;
+  /** Multi-sentence kinds (email, social, product description) with no complete sentence. */
+  unfinished: number;
   blocked: number;
   nearDuplicate: number;
   /** Blocked phrases that were hit, with counts. */
@@ -196,6 +199,9 @@ function explainRejections(r: Rejections, spec: { maxChars: number }, sampled: n
   const reasons = [
     r.empty ? `${r.empty} had no words left after trimming to complete text` : '',
     r.tooLong ? `${r.tooLong} were longer than ${spec.maxChars} characters` : '',
+    r.unfinished
+      ? `${r.unfinished} had no complete sentence (this kind must end at a sentence's end)`
+      : '',
     r.blocked
       ? `${r.blocked} contained blocked phrases (${Object.keys(r.blockedPhrases)
           .map((p) => `"${p}"`)
@@ -276,6 +282,7 @@ export async function writeCopy(
   const rejected: Rejections = {
     empty: 0,
     tooLong: 0,
+    unfinished: 0,
     blocked: 0,
     nearDuplicate: 0,
     blockedPhrases: dict(),
@@ -285,6 +292,7 @@ export async function writeCopy(
     const text = finalText(model.decode(sequence.tokens), request, spec, sms);
     if (!/[\p{L}\p{N}]/u.test(text)) rejected.empty++;
     else if (text.length > spec.maxChars) rejected.tooLong++;
+    else if (!spec.singleLine && !endsAtSentence(text)) rejected.unfinished++;
     else {
       const hits = blockedPhrases(text, blocklist);
       if (hits.length > 0) {

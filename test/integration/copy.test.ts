@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
 import { DynamoCatalogStore } from '#lib/catalog/store.ts';
 import { COPY_KINDS, KINDS } from '#lib/copy/kinds.ts';
+import { endsAtSentence } from '#lib/copy/quality.ts';
 import { gsmSeptets, isGsm7, smsSegments } from '#lib/copy/sms.ts';
 import { DynamoVariantStore, variantIdOf } from '#lib/copy/variants.ts';
 import type { CopyResponse } from '#lib/copy/writeCopy.ts';
@@ -54,7 +55,13 @@ describe('POST /generate copy (tiny random-weight model)', () => {
   it.each(COPY_KINDS)(
     '%s: seed 11 gives a 200 with variants within the kind’s hard limits',
     async (kind) => {
-      const { status, body } = await post({ kind, product, n: 2, candidates: 6, seed: 11 });
+      // Multi-sentence kinds veto candidates with no complete sentence, and random weights often
+      // write none: such a kind gets 16 candidates and up to 4 seeds to return something.
+      const candidates = KINDS[kind].singleLine ? 6 : 16;
+      let { status, body } = await post({ kind, product, n: 2, candidates, seed: 11 });
+      for (let seed = 12; status === 422 && !KINDS[kind].singleLine && seed < 15; seed++) {
+        ({ status, body } = await post({ kind, product, n: 2, candidates, seed }));
+      }
 
       expect(status).toBe(200);
       expect(body.variants.length).toBeGreaterThan(0);
@@ -68,7 +75,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
       expect(body.model.randomWeights).toBe(true);
       expect(body.notice).toMatch(/RANDOM weights/);
       expect(body.cost.usd).toBeGreaterThan(0);
-      expect(body.parameters).toMatchObject({ n: 2, candidates: 6 });
+      expect(body.parameters).toMatchObject({ n: 2, candidates });
     },
   );
 
@@ -106,7 +113,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
   });
 
   it('vetoes a candidate holding an avoided word; with nothing left, a 422 names the phrase', async () => {
-    const base = { kind: 'social', product, n: 1, candidates: 1, seed: 3 };
+    const base = { kind: 'ad', product, n: 1, candidates: 1, seed: 3 };
     const first = await post(base);
     expect(first.status).toBe(200);
     const word = first.body.variants[0]?.text.match(/\p{L}{3,}/u)?.[0] as string;
@@ -119,7 +126,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
 
   it('scores coverage of the product name, mustInclude and keywords', async () => {
     const { body } = await post({
-      kind: 'product_description',
+      kind: 'ad',
       product,
       mustInclude: ['zzzqqq'],
       keywords: ['trail'],
@@ -203,7 +210,8 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     await new DynamoProfileStore(doc, cfg.appTable).putStates([
       applyDay(undefined, 'copy-c1', day, activity),
     ]);
-    const request = { kind: 'email', product, n: 1, candidates: 2, seed: 4, maxNewTokens: 40 };
+    // A single-line kind: a random-weight email often has no complete sentence (a 422, no prompt).
+    const request = { kind: 'email_subject', product, n: 1, candidates: 2, seed: 4 };
 
     const plain = await post(request);
     const personal = await post({ ...request, customerId: 'copy-c1' });
@@ -325,5 +333,31 @@ describe('POST /generate copy (tiny random-weight model)', () => {
       expect(v.segments).toBeLessThanOrEqual(3);
     }
     expect(Math.max(...long.body.variants.map((v) => v.segments ?? 0))).toBeGreaterThan(1);
+  });
+
+  it('returns email, social and product descriptions only when they end at a complete sentence, else a 422 saying so', async () => {
+    let checked = 0;
+    for (const kind of ['email', 'social', 'product_description'] as const) {
+      for (let seed = 0; seed < 8; seed++) {
+        const { status, body } = await post({ kind, product, n: 2, candidates: 3, seed });
+        if (status !== 200) continue;
+        for (const v of body.variants) {
+          checked++;
+          expect(endsAtSentence(v.text), v.text).toBe(true);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    // Three tokens rarely hold a sentence: nothing passes, and the 422 names why.
+    const short = await post({
+      kind: 'email',
+      product,
+      n: 1,
+      candidates: 2,
+      seed: 4,
+      maxNewTokens: 3,
+    });
+    expect(short.status).toBe(422);
+    expect(short.body.error?.message).toMatch(/had no complete sentence/);
   });
 });
