@@ -24,7 +24,7 @@ export async function runCopyBench(): Promise<Record<string, unknown>> {
       variants: { register: async () => {} },
       exemplars: async () => [],
       blocklist: [],
-      cost: { gbSecondUsd: 0.0000133334, memoryMb: 3008 },
+      pricing: { gbSecondUsd: 0.0000133334, memoryMb: 3008 },
     };
     const bestOf = [];
     const sequential = [];

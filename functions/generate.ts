@@ -24,7 +24,7 @@ const deps = {
     variants,
     exemplars: cachedExemplars(variants, cfg.copy.exemplarCacheMs),
     blocklist: cfg.copy.blocklist,
-    cost: { gbSecondUsd: cfg.copy.gbSecondUsd, memoryMb: cfg.copy.memoryMb },
+    pricing: cfg.pricing,
   },
 };
 

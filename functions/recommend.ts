@@ -17,6 +17,7 @@ const service = new RecommendService({
   catalog: new DynamoCatalogStore(documentClient(), cfg.appTable),
   signals: new S3SignalStore(s3Client(), cfg.reportsBucket),
   weights: cfg.recommend.weights,
+  pricing: cfg.pricing,
 });
 
 /** `POST /recommend`: items for a customer or a free-text need, re-ranked by GPT-2, with reasons. */
@@ -27,7 +28,9 @@ export const api = defineApi([
     doc: {
       summary: 'Items for a customer or a free-text need, re-ranked by GPT-2, with reasons',
       body: RecommendRequest,
-      responses: { 200: 'Up to k items with score components and a reason each.' },
+      responses: {
+        200: 'Up to k items with score components and a reason each, timings and cost.',
+      },
     },
     handle: async (request) => {
       const body = readJson(request, RecommendRequest, {

@@ -125,11 +125,11 @@ export interface Config {
   events: { retentionDays: number; shards: number };
   /** Nightly insights: the currency revenue is reported in (`MUSE_CURRENCY`, default USD). */
   insights: { currency: string };
-  /** Copywriting: extra blocked phrases (lower case) and what a call costs. */
+  /** What a model-backed call costs (every model-backed response reports it). */
+  pricing: { gbSecondUsd: number; memoryMb: number };
+  /** Copywriting: extra blocked phrases (lower case) and how long exemplars are cached. */
   copy: {
     blocklist: string[];
-    gbSecondUsd: number;
-    memoryMb: number;
     /** How long a container reuses a kind's exemplars (they change nightly). */
     exemplarCacheMs: number;
   };
@@ -218,17 +218,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     return { retentionDays: e[ENV.eventRetentionDays], shards: e[ENV.eventShards] };
   });
   lazy(cfg, 'insights', () => ({ currency: parseSection(env, [ENV.currency])[ENV.currency] }));
+  lazy(cfg, 'pricing', () => {
+    const e = parseSection(env, [ENV.lambdaGbSecondUsd, ENV.lambdaMemoryMb]);
+    return { gbSecondUsd: e[ENV.lambdaGbSecondUsd], memoryMb: e[ENV.lambdaMemoryMb] };
+  });
   lazy(cfg, 'copy', () => {
-    const e = parseSection(env, [
-      ENV.copyBlocklist,
-      ENV.lambdaGbSecondUsd,
-      ENV.lambdaMemoryMb,
-      ENV.exemplarCacheSeconds,
-    ]);
+    const e = parseSection(env, [ENV.copyBlocklist, ENV.exemplarCacheSeconds]);
     return {
       blocklist: e[ENV.copyBlocklist],
-      gbSecondUsd: e[ENV.lambdaGbSecondUsd],
-      memoryMb: e[ENV.lambdaMemoryMb],
       exemplarCacheMs: e[ENV.exemplarCacheSeconds] * 1000,
     };
   });

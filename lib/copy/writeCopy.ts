@@ -9,6 +9,7 @@ import type { CatalogStore } from '../catalog/store.ts';
 import { dict } from '../dict.ts';
 import { UnprocessableError, ValidationError } from '../errors.ts';
 import { logger } from '../log.ts';
+import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 import {
   type AudienceFacts,
@@ -46,7 +47,8 @@ export interface CopyDeps {
   exemplars: (kind: CopyKind) => Promise<string[]>;
   /** Blocked phrases beyond the built-in list (lower case). */
   blocklist: readonly string[];
-  cost: { gbSecondUsd: number; memoryMb: number };
+  /** What the function's compute costs (for the response's `cost`). */
+  pricing: Pricing;
 }
 
 /** One returned variant. */
@@ -104,7 +106,7 @@ export interface CopyResponse extends ModelIdentity {
     totalMs: number;
   };
   /** Estimated Lambda cost of this call: memory × wall time × price (requests and data transfer not included). */
-  cost: { usd: number; gbSeconds: number; memoryMb: number; usdPerGbSecond: number };
+  cost: RequestCost;
   warnings: string[];
 }
 
@@ -365,7 +367,6 @@ export async function writeCopy(
   }
 
   const totalMs = performance.now() - started;
-  const gbSeconds = (deps.cost.memoryMb / 1024) * ((totalMs + options.loadMs) / 1000);
   const completion = generated.sequences.reduce((s, q) => s + q.tokens.length, 0);
   return {
     kind: request.kind,
@@ -396,12 +397,7 @@ export async function writeCopy(
       scoreMs: Math.round(scoreMs),
       totalMs: Math.round(totalMs),
     },
-    cost: {
-      usd: Number((gbSeconds * deps.cost.gbSecondUsd).toPrecision(3)),
-      gbSeconds: Number(gbSeconds.toFixed(4)),
-      memoryMb: deps.cost.memoryMb,
-      usdPerGbSecond: deps.cost.gbSecondUsd,
-    },
+    cost: requestCost(deps.pricing, totalMs + options.loadMs),
     warnings,
     ...modelIdentity(model.info),
   };

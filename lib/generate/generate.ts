@@ -65,7 +65,7 @@ export async function generate(
   if ('prompt' in body) {
     const raw = validate(RawGenerateRequest, body, 'generate request');
     const { model, loadMs } = await deps.model();
-    return json(200, recordGeneration(await rawGenerate(model, raw, loadMs)));
+    return json(200, recordGeneration(await rawGenerate(model, raw, loadMs, deps.stores.pricing)));
   }
   const request = validate(CopyRequest, body, 'generate request');
   const { model, loadMs } = await deps.model();

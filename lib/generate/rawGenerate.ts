@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
+import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
 import { samplingFields } from '../model/sampler.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 
@@ -34,6 +35,8 @@ export interface RawGenerateResponse extends ModelIdentity {
   parameters: Omit<RawGenerateRequest, 'prompt' | 'seed'>;
   usage: { promptTokens: number; completionTokens: number };
   timings: { loadMs: number; generateMs: number; tokensPerSecond: number };
+  /** Estimated compute cost of the call (generation plus the model load it waited for). */
+  cost: RequestCost;
 }
 
 /**
@@ -42,14 +45,16 @@ export interface RawGenerateResponse extends ModelIdentity {
  *
  * @example
  * ```ts
- * const out = await rawGenerate(model, RawGenerateRequest.parse({ prompt: 'Hello', seed: 1 }), 0);
+ * const out = await rawGenerate(model, RawGenerateRequest.parse({ prompt: 'Hello', seed: 1 }), 0, cfg.pricing);
  * ```
  */
 export async function rawGenerate(
   model: TextModel,
   request: RawGenerateRequest,
   loadMs: number,
+  pricing: Pricing,
 ): Promise<RawGenerateResponse> {
+  const started = performance.now();
   const promptTokens = model.encode(request.prompt);
   if (promptTokens.length + request.maxNewTokens > model.maxContext) {
     throw new ValidationError(
@@ -65,7 +70,7 @@ export async function rawGenerate(
     );
   }
   const seed = request.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const started = performance.now();
+  const genStarted = performance.now();
   const result = await model.generate(promptTokens, {
     n: request.n,
     maxNewTokens: request.maxNewTokens,
@@ -74,7 +79,7 @@ export async function rawGenerate(
     topP: request.topP,
     seed,
   });
-  const generateMs = performance.now() - started;
+  const generateMs = performance.now() - genStarted;
   const completion = result.sequences.reduce((sum, s) => sum + s.tokens.length, 0);
   const { prompt: _prompt, seed: _seed, ...parameters } = request;
   return {
@@ -91,6 +96,7 @@ export async function rawGenerate(
       generateMs: Math.round(generateMs),
       tokensPerSecond: generateMs > 0 ? Math.round((completion / generateMs) * 1000 * 10) / 10 : 0,
     },
+    cost: requestCost(pricing, performance.now() - started + loadMs),
     ...modelIdentity(model.info),
   };
 }

@@ -1,6 +1,7 @@
 import { cachedValue } from '../cache.ts';
 import { allItems, type CatalogStore } from '../catalog/store.ts';
 import type { EventStore } from '../events/store.ts';
+import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
 import type { ModelForRequest } from '../model/runtime.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 import { CatalogIndex } from './catalogIndex.ts';
@@ -18,6 +19,8 @@ export const HISTORY_EVENTS = 200;
 export interface RecommendResponse extends RecommendOutput, ModelIdentity {
   signalsDay?: string;
   timings: { loadMs: number; contextMs: number; rankMs: number; totalMs: number };
+  /** Estimated compute cost of the call (the request plus the model load it waited for). */
+  cost: RequestCost;
 }
 
 /**
@@ -36,6 +39,8 @@ export class RecommendService {
       catalog: Pick<CatalogStore, 'pages'>;
       signals: SignalReader;
       weights: BlendWeights;
+      /** What the function's compute costs (for the response's `cost`). */
+      pricing: Pricing;
       cacheMs?: number;
     },
   ) {
@@ -90,6 +95,7 @@ export class RecommendService {
         rankMs: Math.round(totalMs - contextMs),
         totalMs: Math.round(totalMs),
       },
+      cost: requestCost(this.deps.pricing, totalMs + loadMs),
       ...modelIdentity(model.info),
     };
   }

@@ -54,6 +54,12 @@ describe('POST /generate (raw prompt, tiny random-weight model)', () => {
     expect(body.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(body.notice).toMatch(/RANDOM weights/);
     expect(body.usage.completionTokens).toBe(body.variants.reduce((s, v) => s + v.tokens, 0));
+    // Memory × wall time × the GB-second price, as copy requests report it.
+    expect(body.cost.usd).toBeGreaterThan(0);
+    expect(body.cost.usd).toBeCloseTo(body.cost.gbSeconds * body.cost.usdPerGbSecond, 6);
+    expect(body.cost.gbSeconds).toBeGreaterThanOrEqual(
+      (body.cost.memoryMb / 1024) * ((body.timings.generateMs - 1) / 1000),
+    );
   });
 
   it('gives identical text for the same seed and inputs', async () => {

@@ -169,6 +169,11 @@ describe('POST /recommend (dynalite + s3rver, tiny model)', () => {
     expect(body.lmContext).toContain('Ridge Tent');
     expect(body.signalsDay).toBe('2099-01-01');
     expect(body.model.randomWeights).toBe(true);
+    expect(body.cost.usd).toBeGreaterThan(0);
+    expect(body.cost.gbSeconds).toBeCloseTo(
+      (body.cost.memoryMb / 1024) * ((body.timings.totalMs + body.timings.loadMs) / 1000),
+      2,
+    );
     // The blend is normalised by the weights used: a score is on 0–1.
     for (const item of body.items) {
       expect(item.score).toBeGreaterThanOrEqual(0);

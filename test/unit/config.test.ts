@@ -44,9 +44,16 @@ describe('parseConfig', () => {
   });
 
   it('names every bad variable of a section in one error', () => {
-    const cfg = parseConfig({ MUSE_LAMBDA_GB_SECOND_USD: 'x', MUSE_EXEMPLAR_CACHE_SECONDS: '-1' });
+    const cfg = parseConfig({
+      MUSE_LAMBDA_GB_SECOND_USD: 'x',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '0',
+      MUSE_EXEMPLAR_CACHE_SECONDS: '-1',
+    });
 
-    expect(() => cfg.copy).toThrow(/MUSE_LAMBDA_GB_SECOND_USD[\s\S]*MUSE_EXEMPLAR_CACHE_SECONDS/);
+    expect(() => cfg.pricing).toThrow(
+      /MUSE_LAMBDA_GB_SECOND_USD[\s\S]*AWS_LAMBDA_FUNCTION_MEMORY_SIZE/,
+    );
+    expect(() => cfg.copy).toThrow(/MUSE_EXEMPLAR_CACHE_SECONDS/);
   });
 
   it('rejects a malformed endpoint with the variable name', () => {
