@@ -7,11 +7,11 @@
 import type { CopyKind, KindSpec } from './kinds.ts';
 
 /**
- * Built-in blocked phrases: claims and spam triggers that get marketing
- * email filtered or a brand in trouble, plus basic profanity. Extend with
- * `MUSE_COPY_BLOCKLIST`; add per request with `avoid`.
+ * Built-in claims and spam triggers that get marketing email filtered or a
+ * brand in trouble. The product's name and `mustInclude` phrases are exempt
+ * in their exact form (a product called "Miracle Mop" can be named).
  */
-export const DEFAULT_BLOCKLIST: readonly string[] = [
+export const CLAIM_BLOCKLIST: readonly string[] = [
   'guaranteed',
   'risk-free',
   'risk free',
@@ -22,13 +22,17 @@ export const DEFAULT_BLOCKLIST: readonly string[] = [
   'winner',
   'click here',
   'no strings attached',
-  'fuck',
-  'shit',
-  'bitch',
-  'cunt',
-  'nigger',
-  'faggot',
 ];
+
+/** Built-in profanity and slurs: never exempt, never allowed in `mustInclude`. */
+export const PROFANITY: readonly string[] = ['fuck', 'shit', 'bitch', 'cunt', 'nigger', 'faggot'];
+
+/**
+ * Every built-in blocked phrase: {@link CLAIM_BLOCKLIST} and
+ * {@link PROFANITY}. Extend with `MUSE_COPY_BLOCKLIST`; add per request with
+ * `avoid`.
+ */
+export const DEFAULT_BLOCKLIST: readonly string[] = [...CLAIM_BLOCKLIST, ...PROFANITY];
 
 const SENTENCE_END = /[.!?…](?=["'”’)\]]*(\s|$))/g;
 
@@ -138,9 +142,27 @@ export function repetition(text: string): number {
   return 1 - new Set(grams).size / grams.length;
 }
 
-/** Blocked phrases found in `text`. */
-export function blockedPhrases(text: string, blocklist: readonly string[]): string[] {
-  return blocklist.filter((phrase) => containsPhrase(text, phrase));
+const phrasePattern = (phrase: string, flags: string) =>
+  new RegExp(
+    `(^|[^\\p{L}\\p{N}])${phrase.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[^\\p{L}\\p{N}])`,
+    flags,
+  );
+
+/**
+ * Blocked phrases found in `text`. Occurrences of `exempt` phrases (the
+ * product's name, `mustInclude`) are taken out first, so a blocked word
+ * inside them does not count; anywhere else it does.
+ */
+export function blockedPhrases(
+  text: string,
+  blocklist: readonly string[],
+  exempt: readonly string[] = [],
+): string[] {
+  let checked = text;
+  for (const phrase of exempt) {
+    if (phrase.trim()) checked = checked.replace(phrasePattern(phrase, 'giu'), '$1 \u0000 ');
+  }
+  return blocklist.filter((phrase) => containsPhrase(checked, phrase));
 }
 
 /** Jaccard similarity of two texts' word sets. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CustomerId } from '../events/schema.ts';
 import { samplingFields } from '../model/sampler.ts';
 import { COPY_KINDS, kindSpec, type SmsChannel } from './kinds.ts';
+import { phraseConflicts } from './phrases.ts';
 import { MAX_SMS_SEGMENTS, SMS_ENCODINGS } from './sms.ts';
 
 /** Limits of a copy request. */
@@ -79,7 +80,10 @@ export const CopyRequest = z
         });
       }
     }
-    const maxNewTokens = r.maxNewTokens ?? kindSpec(r.kind, smsChannelOf(r)).maxNewTokens;
+    const spec = kindSpec(r.kind, smsChannelOf(r));
+    // mustInclude is met by construction, so a request it cannot meet is refused before generating.
+    for (const issue of phraseConflicts(r, spec)) ctx.addIssue({ code: 'custom', ...issue });
+    const maxNewTokens = r.maxNewTokens ?? spec.maxNewTokens;
     if (r.candidates * maxNewTokens > COPY_LIMITS.tokenBudget) {
       ctx.addIssue({
         code: 'custom',

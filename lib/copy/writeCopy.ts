@@ -18,16 +18,19 @@ import {
   audienceLine,
 } from './audience.ts';
 import { type CopyKind, type KindSpec, kindSpec, type SmsChannel } from './kinds.ts';
+import { PhrasePlacer } from './phrases.ts';
 import { buildPrompt, EXEMPLARS_PER_PROMPT } from './prompt.ts';
 import {
   blockedPhrases,
+  CLAIM_BLOCKLIST,
   type CopyScores,
   completeCharacters,
+  containsPhrase,
   coverage,
-  DEFAULT_BLOCKLIST,
   endsAtSentence,
   lengthFit,
   NEAR_DUPLICATE,
+  PROFANITY,
   postProcess,
   rankScore,
   repetition,
@@ -73,6 +76,8 @@ export interface Rejections {
   tooLong: number;
   /** Multi-sentence kinds (email, social, product description) with no complete sentence. */
   unfinished: number;
+  /** A `mustInclude` phrase placed but then cut by post-processing (trimmed to a line, a sentence or the limit). */
+  missingPhrase: number;
   blocked: number;
   nearDuplicate: number;
   /** Blocked phrases that were hit, with counts. */
@@ -204,6 +209,9 @@ function explainRejections(r: Rejections, spec: { maxChars: number }, sampled: n
     r.unfinished
       ? `${r.unfinished} had no complete sentence (this kind must end at a sentence's end)`
       : '',
+    r.missingPhrase
+      ? `${r.missingPhrase} lost a mustInclude phrase when trimmed to the kind's form`
+      : '',
     r.blocked
       ? `${r.blocked} contained blocked phrases (${Object.keys(r.blockedPhrases)
           .map((p) => `"${p}"`)
@@ -263,6 +271,15 @@ export async function writeCopy(
   const leader = options.onEvent
     ? new LeaderStream(model, request.candidates, options.onEvent)
     : undefined;
+  // mustInclude by construction: missing phrases are forced into each candidate as it is sampled.
+  const placer = new PhrasePlacer(model, {
+    phrases: request.mustInclude,
+    maxNewTokens,
+    maxChars: spec.maxChars,
+    singleLine: spec.singleLine,
+    promptEndsInSpace: /\s$/.test(prompt),
+    eosTokenId: model.eosTokenId,
+  });
   const genStarted = performance.now();
   const generated = await model.generate(promptTokens, {
     n: request.candidates,
@@ -272,19 +289,23 @@ export async function writeCopy(
     topP: request.topP,
     seed,
     ...(leader ? { onToken: (r, t, lp) => leader.onToken(r, t, lp) } : {}),
+    ...(placer.idle ? {} : { adjust: (r, tokens, sampled) => placer.adjust(r, tokens, sampled) }),
   });
   const generateMs = performance.now() - genStarted;
 
-  // Post-process and apply the hard constraints.
+  // Post-process and apply the hard constraints. The product's name and mustInclude phrases
+  // are exempt from the claim list, the configured list and avoid in their exact form.
   const blocklist = [
-    ...DEFAULT_BLOCKLIST,
+    ...CLAIM_BLOCKLIST,
     ...deps.blocklist,
     ...request.avoid.map((a) => a.toLowerCase()),
   ];
+  const exempt = [request.product.name, ...request.mustInclude];
   const rejected: Rejections = {
     empty: 0,
     tooLong: 0,
     unfinished: 0,
+    missingPhrase: 0,
     blocked: 0,
     nearDuplicate: 0,
     blockedPhrases: dict(),
@@ -295,8 +316,9 @@ export async function writeCopy(
     if (!/[\p{L}\p{N}]/u.test(text)) rejected.empty++;
     else if (text.length > spec.maxChars) rejected.tooLong++;
     else if (!spec.singleLine && !endsAtSentence(text)) rejected.unfinished++;
+    else if (request.mustInclude.some((p) => !containsPhrase(text, p))) rejected.missingPhrase++;
     else {
-      const hits = blockedPhrases(text, blocklist);
+      const hits = [...blockedPhrases(text, blocklist, exempt), ...blockedPhrases(text, PROFANITY)];
       if (hits.length > 0) {
         rejected.blocked++;
         for (const h of hits) rejected.blockedPhrases[h] = (rejected.blockedPhrases[h] ?? 0) + 1;

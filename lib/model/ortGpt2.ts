@@ -59,6 +59,7 @@ const int64 = (values: number[] | BigInt64Array, dims: number[]) =>
  */
 export class OrtGpt2Model implements TextModel {
   readonly maxContext: number;
+  readonly eosTokenId: number;
 
   /** Real exports differ slightly: some lack `position_ids`, merged decoders add `use_cache_branch`. */
   private readonly feedsPositions: boolean;
@@ -71,6 +72,7 @@ export class OrtGpt2Model implements TextModel {
     readonly info: ModelInfo,
   ) {
     this.maxContext = dims.maxContext;
+    this.eosTokenId = dims.eosTokenId;
     this.feedsPositions = session.inputNames.includes('position_ids');
     this.feedsCacheBranch = session.inputNames.includes('use_cache_branch');
   }
@@ -265,7 +267,10 @@ export class OrtGpt2Model implements TextModel {
       const next = new Array<number>(n).fill(this.dims.eosTokenId);
       for (let r = 0; r < n; r++) {
         if (finished[r]) continue;
-        const token = sampleToken(rowLogits(r), options, rngs[r] as SeededRandom);
+        const sampled = sampleToken(rowLogits(r), options, rngs[r] as SeededRandom);
+        const token = options.adjust
+          ? options.adjust(r, (sequences[r] as GeneratedSequence).tokens, sampled)
+          : sampled;
         if (token === this.dims.eosTokenId) {
           finished[r] = true;
           (sequences[r] as GeneratedSequence).finishReason = 'eos';

@@ -53,6 +53,12 @@ export interface SamplingOptions {
   seed: number;
   /** Called for each new token of each sequence as it is produced, with its log-probability. */
   onToken?: (sequence: number, tokenId: number, logprob: number) => void;
+  /**
+   * Constrained decoding: given a sequence's tokens so far and the token the
+   * sampler drew, returns the token it gets instead (the same one to leave
+   * it free). A forced token's log-probability is still the model's.
+   */
+  adjust?: (sequence: number, tokens: readonly number[], sampled: number) => number;
 }
 
 /** One sampled continuation. */
@@ -82,6 +88,8 @@ export interface TextModel {
   readonly info: ModelInfo;
   /** Longest context (prompt + new tokens) the model accepts. */
   readonly maxContext: number;
+  /** The end-of-text token (a sequence that samples it stops). */
+  readonly eosTokenId: number;
   encode(text: string): number[];
   decode(tokens: number[]): string;
   generate(promptTokens: number[], options: SamplingOptions): Promise<GenerationResult>;

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#lib/aws/clients.ts';
 import { DynamoCatalogStore } from '#lib/catalog/store.ts';
 import { COPY_KINDS, KINDS } from '#lib/copy/kinds.ts';
-import { endsAtSentence } from '#lib/copy/quality.ts';
+import { containsPhrase, endsAtSentence } from '#lib/copy/quality.ts';
 import { gsmSeptets, isGsm7, smsSegments } from '#lib/copy/sms.ts';
 import { DynamoVariantStore, variantIdOf } from '#lib/copy/variants.ts';
 import type { CopyResponse } from '#lib/copy/writeCopy.ts';
@@ -124,12 +125,12 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     expect(vetoed.body.error?.message).toContain(`"${word.toLowerCase()}"`);
   });
 
-  it('scores coverage of the product name, mustInclude and keywords', async () => {
+  it('scores coverage of the product name and keywords', async () => {
     const { body } = await post({
       kind: 'ad',
       product,
-      mustInclude: ['zzzqqq'],
-      keywords: ['trail'],
+      // Keywords are scored, not forced (mustInclude is met by construction).
+      keywords: ['trail', 'zzzqqq'],
       n: 1,
       candidates: 3,
       seed: 8,
@@ -137,7 +138,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
 
     const v = body.variants[0];
     expect(v?.missing).toContain('zzzqqq');
-    const terms = ['Trail Runner 2', 'zzzqqq', 'trail'];
+    const terms = ['Trail Runner 2', 'trail', 'zzzqqq'];
     expect(v?.scores.coverage).toBeCloseTo(
       (terms.length - (v?.missing.length ?? 0)) / terms.length,
       10,
@@ -359,5 +360,89 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     });
     expect(short.status).toBe(422);
     expect(short.body.error?.message).toMatch(/had no complete sentence/);
+  });
+
+  it('returns only variants holding every mustInclude phrase (whole words, any case), for random phrases, kinds and seeds', async () => {
+    const words = [
+      'trail',
+      'grip',
+      'spring sale',
+      'free returns',
+      'Runner',
+      'light',
+      'mesh',
+      'today',
+    ];
+    let answered = 0;
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.constantFrom(...words), { minLength: 1, maxLength: 2 }),
+        fc.constantFrom('ad', 'email_subject', 'sms', 'social'),
+        fc.integer({ min: 0, max: 10_000 }),
+        async (mustInclude, kind, seed) => {
+          // Random weights rarely end a sentence: a social post's 422 says little about placement.
+          const oneLine = kind !== 'social';
+          if (oneLine) runs++;
+          const { status, body } = await post({
+            kind,
+            product,
+            mustInclude,
+            n: 3,
+            candidates: 6,
+            seed,
+          });
+          expect([200, 422]).toContain(status);
+          if (status !== 200) return;
+          if (oneLine) answered++;
+          for (const v of body.variants) {
+            for (const phrase of mustInclude) {
+              expect(containsPhrase(v.text, phrase), `${phrase} in ${v.text}`).toBe(true);
+            }
+            expect(v.missing.filter((m) => mustInclude.includes(m))).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 24 },
+    );
+    // By construction, not by luck: nearly every one-line request has a variant to return.
+    expect(answered / runs).toBeGreaterThan(0.8);
+  }, 120_000);
+
+  it.each([
+    [{ kind: 'email_subject', product, mustInclude: ['x'.repeat(61)] }, 'mustInclude.0'],
+    [{ kind: 'ad', product, mustInclude: ['cheap trail shoes'], avoid: ['cheap'] }, 'avoid.0'],
+    [{ kind: 'ad', product, mustInclude: ['holy shit'] }, 'mustInclude.0'],
+    [{ kind: 'sms', product, mustInclude: ['Sale 🎉'] }, 'mustInclude.0'],
+    [
+      { kind: 'sms', product, encoding: 'ucs2', mustInclude: ['a'.repeat(40), 'b'.repeat(40)] },
+      'mustInclude',
+    ],
+  ])(
+    'refuses a mustInclude it cannot meet, %j, with a 400 naming %s before generating',
+    async (request, path) => {
+      const { status, body } = await post(request);
+
+      expect(status).toBe(400);
+      expect(body.error?.issues?.map((i) => i.path)).toContain(path);
+    },
+  );
+
+  it('names a product whose name holds a blocked claim word ("Miracle Mop") and keeps the word blocked elsewhere', async () => {
+    const mop = { name: 'Miracle Mop', description: 'A mop for every floor.' };
+    const { status, body } = await post({
+      kind: 'ad',
+      product: mop,
+      mustInclude: ['Miracle Mop'],
+      n: 3,
+      candidates: 6,
+      seed: 2,
+    });
+
+    expect(status).toBe(200);
+    for (const v of body.variants) {
+      expect(v.text).toMatch(/miracle mop/i);
+      expect(v.text.replace(/miracle mop/gi, '')).not.toMatch(/\bmiracle\b/i);
+    }
   });
 });
