@@ -58,7 +58,7 @@ describe('mustInclude by construction', () => {
             maxChars: budget,
             singleLine: false,
           });
-          const clean = sampled.replace(/\u0000/g, '');
+          const clean = sampled.replaceAll(String.fromCharCode(0), '');
           const text = run(placer, row, clean, budget);
           for (const p of phrases) expect(containsPhrase(text, p), `${p} in ${text}`).toBe(true);
         },
