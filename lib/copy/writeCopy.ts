@@ -113,6 +113,8 @@ export interface CopyResponse extends ModelIdentity {
   /** Estimated Lambda cost of this call: memory × wall time × price (requests and data transfer not included). */
   cost: RequestCost;
   warnings: string[];
+  /** Streamed requests only: what the stream showed last, reconciled with the variants. */
+  streamed?: StreamedLeader;
 }
 
 /** Streaming events, one JSON object per line. */
@@ -120,8 +122,15 @@ export type CopyStreamEvent =
   | { event: 'start'; candidates: number; promptTokens: number; seed: number }
   /** New text of the leading candidate. */
   | { event: 'token'; candidate: number; text: string }
-  /** The lead changed: the new leader's text so far. */
+  /** The lead changed: the new leader's full text so far. */
   | { event: 'leader'; candidate: number; text: string };
+
+/** In a streamed result: the candidate the stream showed last, and the variant it became, if returned. */
+export interface StreamedLeader {
+  candidate: number;
+  /** The returned variant from that candidate; null when it was vetoed or ranked out. */
+  variantId: string | null;
+}
 
 /** Options of {@link writeCopy}. */
 export interface WriteCopyOptions {
@@ -133,7 +142,23 @@ export interface WriteCopyOptions {
 /** Mean log-prob margin a candidate needs to take the lead in a stream (avoids flip-flopping). */
 const LEAD_MARGIN = 0.05;
 
-/** Tracks the best-so-far candidate by mean token log-prob and emits its text. */
+/**
+ * What a stream may show of a candidate's raw text: complete characters,
+ * its first line for one-line kinds, and never more than the kind's limit.
+ * Each view is a prefix of the next view of the same candidate, so a stream
+ * of deltas stays consistent.
+ */
+function streamView(raw: string, spec: KindSpec): string {
+  let text = completeCharacters(raw).replace(/^\s+/, '');
+  if (spec.singleLine) text = text.split('\n')[0] ?? '';
+  return [...text].slice(0, spec.maxChars).join('');
+}
+
+/**
+ * Tracks the best-so-far candidate by mean token log-prob and emits its
+ * text within the kind's limits: `token` deltas while it leads, a `leader`
+ * event with the full text so far when another candidate takes the lead.
+ */
 class LeaderStream {
   private readonly tokens: number[][];
   private readonly sums: number[];
@@ -143,6 +168,7 @@ class LeaderStream {
   constructor(
     private readonly model: TextModel,
     n: number,
+    private readonly spec: KindSpec,
     private readonly emit: (event: CopyStreamEvent) => void,
   ) {
     this.tokens = Array.from({ length: n }, () => []);
@@ -150,9 +176,18 @@ class LeaderStream {
     this.sent = new Array(n).fill('');
   }
 
+  /** The candidate the stream showed last (-1 before any token). */
+  get shown(): number {
+    return this.leader;
+  }
+
   private mean(r: number): number {
     const n = this.tokens[r]?.length ?? 0;
     return n === 0 ? Number.NEGATIVE_INFINITY : (this.sums[r] as number) / n;
+  }
+
+  private view(r: number): string {
+    return streamView(this.model.decode(this.tokens[r] as number[]), this.spec);
   }
 
   onToken(r: number, token: number, logprob: number): void {
@@ -163,11 +198,11 @@ class LeaderStream {
       (r !== this.leader && this.mean(r) > this.mean(this.leader) + LEAD_MARGIN)
     ) {
       this.leader = r;
-      const text = completeCharacters(this.model.decode(this.tokens[r] as number[]));
+      const text = this.view(r);
       this.sent[r] = text;
       this.emit({ event: 'leader', candidate: r, text });
     } else if (r === this.leader) {
-      const text = completeCharacters(this.model.decode(this.tokens[r] as number[]));
+      const text = this.view(r);
       const delta = text.slice((this.sent[r] as string).length);
       if (delta && text.startsWith(this.sent[r] as string)) {
         this.sent[r] = text;
@@ -269,7 +304,7 @@ export async function writeCopy(
     seed,
   });
   const leader = options.onEvent
-    ? new LeaderStream(model, request.candidates, options.onEvent)
+    ? new LeaderStream(model, request.candidates, spec, options.onEvent)
     : undefined;
   // mustInclude by construction: missing phrases are forced into each candidate as it is sampled.
   const placer = new PhrasePlacer(model, {
@@ -421,6 +456,14 @@ export async function writeCopy(
     },
     cost: requestCost(deps.pricing, totalMs + options.loadMs),
     warnings,
+    ...(leader
+      ? {
+          streamed: {
+            candidate: leader.shown,
+            variantId: variants.find((v) => v.candidate === leader.shown)?.variantId ?? null,
+          },
+        }
+      : {}),
     ...modelIdentity(model.info),
   };
 }

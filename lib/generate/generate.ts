@@ -6,7 +6,7 @@ import { json, type RouteResult } from '../http/response.ts';
 import { MetricUnit, metrics } from '../metrics.ts';
 import type { ModelForRequest } from '../model/runtime.ts';
 import { validate } from '../validation.ts';
-import { RawGenerateRequest, rawGenerate } from './rawGenerate.ts';
+import { RawGenerateRequest, type RawStreamEvent, rawGenerate } from './rawGenerate.ts';
 
 /** Largest accepted generate body. */
 export const GENERATE_MAX_BYTES = 64 * 1024;
@@ -65,7 +65,14 @@ export async function generate(
   if ('prompt' in body) {
     const raw = validate(RawGenerateRequest, body, 'generate request');
     const { model, loadMs } = await deps.model();
-    return json(200, recordGeneration(await rawGenerate(model, raw, loadMs, deps.stores.pricing)));
+    const { pricing } = deps.stores;
+    if (!raw.stream) {
+      return json(200, recordGeneration(await rawGenerate(model, raw, loadMs, pricing)));
+    }
+    return streamNdjson<RawStreamEvent, Awaited<ReturnType<typeof rawGenerate>>>(
+      (emit) => rawGenerate(model, raw, loadMs, pricing, emit),
+      { requestId, isStart: (event) => event.event === 'start', onResult: publishStreamed },
+    );
   }
   const request = validate(CopyRequest, body, 'generate request');
   const { model, loadMs } = await deps.model();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { completeCharacters } from '../copy/quality.ts';
 import { ValidationError } from '../errors.ts';
 import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
 import { samplingFields } from '../model/sampler.ts';
@@ -16,7 +17,15 @@ export const RawGenerateRequest = z.strictObject({
   maxNewTokens: z.int().min(1).max(RAW_LIMITS.maxNewTokens).default(64),
   ...samplingFields(0.8),
   n: z.int().min(1).max(RAW_LIMITS.n).default(1),
+  /** Stream each sequence's text as it is generated (NDJSON), then the result. */
+  stream: z.boolean().default(false),
 });
+
+/** Streaming events of a raw generation, one JSON object per line. */
+export type RawStreamEvent =
+  | { event: 'start'; n: number; promptTokens: number; seed: number }
+  /** New text of one sequence (complete characters only). */
+  | { event: 'token'; sequence: number; text: string };
 
 /** A validated raw request (defaults applied). */
 export type RawGenerateRequest = z.output<typeof RawGenerateRequest>;
@@ -32,7 +41,7 @@ export interface RawVariant {
 export interface RawGenerateResponse extends ModelIdentity {
   variants: RawVariant[];
   seed: number;
-  parameters: Omit<RawGenerateRequest, 'prompt' | 'seed'>;
+  parameters: Omit<RawGenerateRequest, 'prompt' | 'seed' | 'stream'>;
   usage: { promptTokens: number; completionTokens: number };
   timings: { loadMs: number; generateMs: number; tokensPerSecond: number };
   /** Estimated compute cost of the call (generation plus the model load it waited for). */
@@ -53,6 +62,7 @@ export async function rawGenerate(
   request: RawGenerateRequest,
   loadMs: number,
   pricing: Pricing,
+  onEvent?: (event: RawStreamEvent) => void,
 ): Promise<RawGenerateResponse> {
   const started = performance.now();
   const promptTokens = model.encode(request.prompt);
@@ -70,6 +80,18 @@ export async function rawGenerate(
     );
   }
   const seed = request.seed ?? Math.floor(Math.random() * 2 ** 31);
+  onEvent?.({ event: 'start', n: request.n, promptTokens: promptTokens.length, seed });
+  // Streamed: each sequence's decoded text so far, sent as deltas of complete characters.
+  const tokens: number[][] = Array.from({ length: request.n }, () => []);
+  const sent = new Array<string>(request.n).fill('');
+  const onToken = (r: number, token: number) => {
+    (tokens[r] as number[]).push(token);
+    const text = completeCharacters(model.decode(tokens[r] as number[]));
+    if (text.length > (sent[r] as string).length && text.startsWith(sent[r] as string)) {
+      onEvent?.({ event: 'token', sequence: r, text: text.slice((sent[r] as string).length) });
+      sent[r] = text;
+    }
+  };
   const genStarted = performance.now();
   const result = await model.generate(promptTokens, {
     n: request.n,
@@ -78,13 +100,14 @@ export async function rawGenerate(
     topK: request.topK,
     topP: request.topP,
     seed,
+    ...(onEvent ? { onToken } : {}),
   });
   const generateMs = performance.now() - genStarted;
   const completion = result.sequences.reduce((sum, s) => sum + s.tokens.length, 0);
-  const { prompt: _prompt, seed: _seed, ...parameters } = request;
+  const { prompt: _prompt, seed: _seed, stream: _stream, ...parameters } = request;
   return {
     variants: result.sequences.map((s) => ({
-      text: model.decode(s.tokens),
+      text: completeCharacters(model.decode(s.tokens)),
       tokens: s.tokens.length,
       finishReason: s.finishReason,
     })),

@@ -445,4 +445,48 @@ describe('POST /generate copy (tiny random-weight model)', () => {
       expect(v.text.replace(/miracle mop/gi, '')).not.toMatch(/\bmiracle\b/i);
     }
   });
+
+  it('streams within the kind’s limits, announces each new leader with its full text, and names what it showed in the result', async () => {
+    type Line = { event: string; candidate?: number; text?: string } & Body;
+    let leaderChanges = 0;
+    for (const [kind, seed] of [
+      ['email_subject', 1],
+      ['email_subject', 2],
+      ['ad', 3],
+      ['sms', 4],
+      ['ad', 5],
+    ] as const) {
+      const res = await fetch(`${bridge.url}/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind, product, n: 2, candidates: 6, seed, stream: true }),
+      });
+      const lines = (await res.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Line);
+      // What a client shows: a leader line replaces the text, a token line appends to it.
+      let shown = '';
+      let showing = -1;
+      for (const line of lines) {
+        if (line.event === 'leader') {
+          shown = line.text ?? '';
+          showing = line.candidate ?? -1;
+          leaderChanges++;
+        } else if (line.event === 'token') {
+          expect(line.candidate).toBe(showing);
+          shown += line.text ?? '';
+        } else continue;
+        expect([...shown].length).toBeLessThanOrEqual(KINDS[kind].maxChars);
+        expect(shown).not.toContain('\n');
+      }
+      const result = lines.at(-1) as Line;
+      expect(result.event).toBe('result');
+      if (!result.variants) continue; // a 422 as the stream's last line
+      expect(result.streamed?.candidate).toBe(showing);
+      const returned = result.variants.find((v) => v.candidate === showing);
+      expect(result.streamed?.variantId).toBe(returned?.variantId ?? null);
+    }
+    expect(leaderChanges).toBeGreaterThan(5);
+  });
 });

@@ -101,4 +101,27 @@ describe('POST /generate (raw prompt, tiny random-weight model)', () => {
     expect(status).toBe(400);
     expect(body.error?.issues?.map((i) => i.path)).toContain(path);
   });
+
+  it('streams a raw prompt: each sequence’s text as deltas, then exactly the plain result', async () => {
+    const request = { prompt: 'Spring sale on trail shoes:', n: 2, maxNewTokens: 10, seed: 9 };
+    const plain = await generate(request);
+    const res = await fetch(`${bridge.url}/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...request, stream: true }),
+    });
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; sequence?: number; text?: string });
+
+    expect(res.headers.get('content-type')).toMatch(/ndjson/);
+    expect(lines[0]).toMatchObject({ event: 'start', n: 2, seed: 9 });
+    const texts = ['', ''];
+    for (const l of lines) if (l.event === 'token') texts[l.sequence ?? 0] += l.text ?? '';
+    const result = lines.at(-1) as unknown as typeof plain.body & { event: string };
+    expect(result.event).toBe('result');
+    expect(result.variants.map((v) => v.text)).toEqual(plain.body.variants.map((v) => v.text));
+    expect(texts).toEqual(plain.body.variants.map((v) => v.text));
+  });
 });
