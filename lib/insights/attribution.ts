@@ -1,9 +1,10 @@
 /**
  * Attribution of message responses to their delivery. An open, a click or a
- * purchase that carries a `campaignId` and `variantId` counts for a message
- * only when the same customer had a delivery of that campaign variant at or
- * before it and at most {@link ATTRIBUTION_WINDOW_DAYS} days earlier; it goes
- * to the latest such delivery. Each delivery counts at most one open, one
+ * purchase that carries a `variantId` counts for a message only when the
+ * same customer had a delivery of that variant (of the same campaign, when
+ * the response names one) at or before it and at most
+ * {@link ATTRIBUTION_WINDOW_DAYS} days earlier; it goes to the latest such
+ * delivery, and to that delivery's campaign. Each delivery counts at most one open, one
  * click and one conversion (unique responses), so every rate built from
  * these counts is a true fraction of deliveries. Responses with no delivery
  * in the window (and repeats) stay in the day's event funnel but count for
@@ -37,7 +38,7 @@ const RESPONSE_TYPES: ReadonlySet<EventType> = new Set<EventType>(['open', 'clic
 
 /** A campaign event of a customer, as a profile keeps it. */
 export interface MessageEvent {
-  /** `<campaignId>|<variantId>`. */
+  /** `<campaignId>|<variantId>`; the campaign part is empty when the event named none. */
   key: string;
   type: MessageType;
   ts: string;
@@ -92,19 +93,26 @@ export function attribute(
   }
   // Deliveries before the responses at the same instant: an open stamped with its delivery's time counts.
   messages.sort((a, b) => a.at - b.at || order[a.type] - order[b.type]);
-  const latest = new Map<string, Delivery>();
+  const latest = new Map<string, Delivery & { key: string }>();
+  // A response naming no campaign belongs to the latest delivery of its variant.
+  const latestOfVariant = new Map<string, Delivery & { key: string }>();
+  const variantOf = (key: string) => key.slice(key.indexOf('|') + 1);
   const out: Attribution[] = [];
   for (const m of messages) {
     if (m.type === 'delivered') {
-      latest.set(m.key, { at: m.at, day: m.day, credited: new Set() });
+      const delivery = { key: m.key, at: m.at, day: m.day, credited: new Set<ResponseType>() };
+      latest.set(m.key, delivery);
+      latestOfVariant.set(variantOf(m.key), delivery);
       continue;
     }
-    const delivery = latest.get(m.key);
+    const delivery = m.key.startsWith('|')
+      ? latestOfVariant.get(variantOf(m.key))
+      : latest.get(m.key);
     if (!delivery || m.at - delivery.at > WINDOW_MS || delivery.credited.has(m.type)) continue;
     delivery.credited.add(m.type);
     if (m.day < from) continue;
     out.push({
-      key: m.key,
+      key: delivery.key,
       type: m.type,
       deliveryDay: delivery.day,
       responseDay: m.day,

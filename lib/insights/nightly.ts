@@ -190,6 +190,9 @@ export async function accumulateCampaigns(
   const byCampaign = new Map<string, Record<string, VariantCounts>>();
   const keys = new Set([...Object.keys(summary.variants), ...Object.keys(summary.attributed)]);
   for (const key of keys) {
+    // Responses that named no campaign are credited under their delivery's key, so a key of
+    // theirs with no delivery that day holds nothing to learn from.
+    if (!summary.variants[key]?.delivered && !summary.attributed[key]) continue;
     const [campaignId = '', variantId = ''] = key.split('|');
     const variants = byCampaign.get(campaignId) ?? dict<VariantCounts>();
     variants[variantId] = {

@@ -184,8 +184,12 @@ export class DayMapper {
       const cents = Math.round((e.value ?? 0) * 100);
       if (e.type === 'purchase') c.revenueCents += cents;
       if (e.itemId) this.addItem(c, e, e.itemId, at.getTime());
-      if (e.campaignId && e.variantId) {
-        const v = entry(into.variants, `${e.campaignId}|${e.variantId}`, () => ({
+      // A variant id is enough: a response without a campaign id is credited to the latest
+      // delivery of that variant (whatever its campaign); a delivery without one counts under
+      // the campaign "" (variants sent outside a named campaign).
+      if (e.variantId) {
+        const key = `${e.campaignId ?? ''}|${e.variantId}`;
+        const v = entry(into.variants, key, () => ({
           delivered: 0,
           opens: 0,
           clicks: 0,
@@ -193,7 +197,7 @@ export class DayMapper {
           revenueCents: 0,
         }));
         if (isMessageType(e.type)) {
-          const m: MessageEvent = { key: `${e.campaignId}|${e.variantId}`, type: e.type, ts: e.ts };
+          const m: MessageEvent = { key, type: e.type, ts: e.ts };
           if (e.type === 'purchase') m.cents = cents;
           if (c.messages) c.messages.push(m);
           else c.messages = [m];

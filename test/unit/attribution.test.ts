@@ -153,3 +153,49 @@ describe('attribution', () => {
     expect(state.days[start]?.counts.delivered).toBe(1);
   });
 });
+
+describe('attribution by variant id alone', () => {
+  it('credits a response naming only the variant to the latest delivery of that variant and its campaign', () => {
+    const sent = event('delivered', start, '09:00:00');
+    const opened = event('open', addDays(start, 1), '08:00:00', 'camp-a', {
+      campaignId: undefined,
+    });
+    const other = event('click', addDays(start, 1), '09:00:00', 'camp-b', {
+      campaignId: undefined,
+    });
+    const state = stateOf([sent, opened, other]);
+
+    const credited = attribute(state.days, start, addDays(start, 1));
+
+    expect(credited).toEqual([
+      expect.objectContaining({ key: 'camp|camp-a', type: 'open', deliveryDay: start }),
+    ]);
+  });
+
+  it('counts one open per delivery whether the opens name the campaign or not', () => {
+    const day = addDays(start, 3);
+    const state = stateOf([
+      event('delivered', day, '09:00:00'),
+      event('open', day, '09:05:00'),
+      event('open', day, '09:06:00', 'camp-a', { campaignId: undefined }),
+    ]);
+
+    expect(byVariant(attribute(state.days, day, day))['camp|camp-a']).toMatchObject({ opens: 1 });
+  });
+
+  it('keeps deliveries without a campaign id under the campaign "" and credits their responses', () => {
+    const day = addDays(start, 5);
+    const none = { campaignId: undefined };
+    const partial = mapEvents([
+      event('delivered', day, '09:00:00', 'v-solo', none),
+      event('click', day, '10:00:00', 'v-solo', none),
+    ]);
+    const state = stateOf([
+      event('delivered', day, '09:00:00', 'v-solo', none),
+      event('click', day, '10:00:00', 'v-solo', none),
+    ]);
+
+    expect(partial.variants['|v-solo']).toMatchObject({ delivered: 1, clicks: 1 });
+    expect(byVariant(attribute(state.days, day, day))['|v-solo']).toMatchObject({ clicks: 1 });
+  });
+});
