@@ -15,7 +15,7 @@ import type { DemoWorld, SeedOptions } from '#tools/demo/seed.ts';
 import { callAdmin } from './adminClient.ts';
 
 /** The small data set `npm start` loads on first start, so the stack is never empty. */
-export const FIRST_START_SEED = { customers: 300, days: 30, events: 12_000, seed: 1 } as const;
+export const FIRST_START_SEED = { customers: 300, days: 30, events: 16_000, seed: 1 } as const;
 
 /** A sink that ingests in this process, through the same code as `POST /events`. */
 export function inProcessSink(): EventSink {
@@ -97,6 +97,7 @@ export async function storeDemoWorld(writer: WorldWriter, world: DemoWorld): Pro
         variantId: v.variantId,
         kind: c.channel === 'sms' ? ('sms' as const) : ('email_subject' as const),
         text: v.copy,
+        category: c.category,
       })),
     ),
   );

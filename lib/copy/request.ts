@@ -33,6 +33,8 @@ const list = (max: number) =>
 /** The product the copy is about. */
 export const Product = z.strictObject({
   name: text(COPY_LIMITS.shortText),
+  /** The catalog category (the scope of the exemplars quoted, and of the variants' learning). */
+  category: text(COPY_LIMITS.shortText).optional(),
   description: text(COPY_LIMITS.longText).optional(),
   features: list(COPY_LIMITS.shortText).default([]),
   price: z.number().min(0, { error: 'must be ≥ 0' }).optional(),

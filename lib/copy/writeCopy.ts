@@ -38,7 +38,13 @@ import {
 } from './quality.ts';
 import { type CopyRequest, smsChannelOf } from './request.ts';
 import { fitSms, type SmsEncoding, smsSegments, toGsm7 } from './sms.ts';
-import { type VariantStore, variantIdOf } from './variants.ts';
+import {
+  type ExemplarEvidence,
+  exemplarsFor,
+  type VariantRecord,
+  type VariantStore,
+  variantIdOf,
+} from './variants.ts';
 
 /** What {@link writeCopy} needs. */
 export interface CopyDeps {
@@ -46,8 +52,8 @@ export interface CopyDeps {
   profiles: AudienceProfiles;
   catalog: Pick<CatalogStore, 'getItems'>;
   variants: Pick<VariantStore, 'register'>;
-  /** Past winners of a kind, best first (cached by the caller). */
-  exemplars: (kind: CopyKind) => Promise<string[]>;
+  /** The qualified exemplars of a kind, best first (cached by the caller). */
+  exemplars: (kind: CopyKind) => Promise<VariantRecord[]>;
   /** Blocked phrases beyond the built-in list (lower case). */
   blocklist: readonly string[];
   /** What the function's compute costs (for the response's `cost`). */
@@ -70,6 +76,32 @@ export interface CopyVariant {
   segments?: number;
 }
 
+/** An exemplar as a response shows it: the variant, its campaign and the evidence it qualified on. */
+export interface QuotedExemplar {
+  variantId: string;
+  campaignId: string;
+  text: string;
+  /** The product category it was written for, when known. */
+  category?: string;
+  deliveries: number;
+  /** Clicks per delivery with its 95 % Wilson interval. */
+  clickRate: { rate: number; low: number; high: number };
+  /** `won` its campaign's test, or `beat-baseline`: its interval lies above `baselineClickRate`. */
+  evidence: ExemplarEvidence;
+  baselineClickRate?: number;
+}
+
+const quoted = (r: VariantRecord): QuotedExemplar => ({
+  variantId: r.variantId,
+  campaignId: r.campaignId,
+  text: r.text,
+  ...(r.category ? { category: r.category } : {}),
+  deliveries: r.delivered,
+  clickRate: { rate: r.clickRate, low: r.clickInterval[0], high: r.clickInterval[1] },
+  evidence: r.evidence as ExemplarEvidence,
+  ...(r.baselineClickRate === undefined ? {} : { baselineClickRate: r.baselineClickRate }),
+});
+
 /** Why candidates were not returned, by reason. */
 export interface Rejections {
   empty: number;
@@ -91,7 +123,8 @@ export interface CopyResponse extends ModelIdentity {
   candidates: { sampled: number; passed: number; rejected: Rejections };
   prompt: string;
   personalization?: { customerId: string; found: boolean; facts?: AudienceFacts };
-  exemplars: string[];
+  /** The past variants quoted in the prompt, with the evidence they were chosen on. */
+  exemplars: QuotedExemplar[];
   limits: { maxChars: number; targetChars: number };
   seed: number;
   parameters: {
@@ -285,9 +318,15 @@ export async function writeCopy(
   const warnings: string[] = [];
   const [{ audience, personalization }, exemplars] = await Promise.all([
     personalise(deps, request, warnings),
-    deps.exemplars(request.kind).then((all) => all.slice(0, EXEMPLARS_PER_PROMPT)),
+    // The product's category first, else the kind's best.
+    deps
+      .exemplars(request.kind)
+      .then((all) => exemplarsFor(all, request.product.category, EXEMPLARS_PER_PROMPT).map(quoted)),
   ]);
-  const prompt = buildPrompt(request, { ...(audience ? { audience } : {}), exemplars });
+  const prompt = buildPrompt(request, {
+    ...(audience ? { audience } : {}),
+    exemplars: exemplars.map((e) => e.text),
+  });
   const promptTokens = model.encode(prompt);
   if (promptTokens.length + maxNewTokens > model.maxContext) {
     throw new ValidationError(
@@ -413,7 +452,12 @@ export async function writeCopy(
   }));
   try {
     await deps.variants.register(
-      variants.map((v) => ({ variantId: v.variantId, kind: request.kind, text: v.text })),
+      variants.map((v) => ({
+        variantId: v.variantId,
+        kind: request.kind,
+        text: v.text,
+        ...(request.product.category ? { category: request.product.category } : {}),
+      })),
     );
   } catch (error) {
     // The copy is still good; only its credit in later exemplars is at stake.

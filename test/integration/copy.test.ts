@@ -227,33 +227,54 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     expect(unknown.body.warnings[0]).toMatch(/No profile for customer copy-nobody/);
   });
 
-  it('quotes up to 2 stored exemplars of the same kind in the prompt', async () => {
+  it('quotes up to 2 qualified exemplars of the kind, of the product’s category first, with their evidence', async () => {
     const store = new DynamoVariantStore(documentClient(), testConfig().appTable);
-    const record = (variantId: string, text: string, clickRate: number) => ({
+    const record = (variantId: string, text: string, clickRate: number, category?: string) => ({
       variantId,
       kind: 'email_subject' as const,
       text,
+      ...(category ? { category } : {}),
       campaignId: 'c',
       delivered: 500,
       clickRate,
+      clickInterval: [clickRate - 0.02, clickRate + 0.02] as [number, number],
       conversionRate: 0,
+      evidence: 'won' as const,
     });
     await store.putExemplars('email_subject', [
       record('v-1', 'Your trail season starts now', 0.09),
       record('v-2', 'New: lighter, grippier, faster', 0.07),
       record('v-3', 'Third best', 0.05),
+      record('v-4', 'Boots for every trail', 0.04, 'Footwear'),
+      { ...record('v-5', 'Stored before evidence', 0.5), evidence: undefined },
     ]);
 
     const { body } = await post({ kind: 'email_subject', product, n: 1, candidates: 2, seed: 1 });
+    const scoped = await post({
+      kind: 'email_subject',
+      product: { ...product, category: 'footwear' },
+      n: 1,
+      candidates: 2,
+      seed: 1,
+    });
 
-    expect(body.exemplars).toEqual([
+    expect(body.exemplars.map((e) => e.text)).toEqual([
       'Your trail season starts now',
       'New: lighter, grippier, faster',
     ]);
+    expect(body.exemplars[0]).toEqual({
+      variantId: 'v-1',
+      campaignId: 'c',
+      text: 'Your trail season starts now',
+      deliveries: 500,
+      clickRate: { rate: 0.09, low: 0.07, high: 0.11 },
+      evidence: 'won',
+    });
     expect(body.prompt).toContain(
       'Best-performing subject lines so far:\nSubject: Your trail season starts now\nSubject: New: lighter, grippier, faster\nSubject:',
     );
     expect(body.prompt).not.toContain('Third best');
+    expect(scoped.body.exemplars.map((e) => e.variantId)).toEqual(['v-4']);
   });
 
   it.each([

@@ -14,7 +14,12 @@ import {
   similarity,
 } from '#lib/copy/quality.ts';
 import { CopyRequest } from '#lib/copy/request.ts';
-import { pickExemplars, type VariantRecord, variantIdOf } from '#lib/copy/variants.ts';
+import {
+  exemplarsFor,
+  pickExemplars,
+  type VariantRecord,
+  variantIdOf,
+} from '#lib/copy/variants.ts';
 import type { CustomerSummary } from '#lib/insights/profiles.ts';
 
 describe('post-processing', () => {
@@ -79,6 +84,7 @@ describe('exemplars', () => {
     delivered: number,
     clickRate: number,
     conversionRate = 0,
+    extra: Partial<VariantRecord> = {},
   ): VariantRecord => ({
     variantId,
     kind: 'email_subject',
@@ -86,15 +92,18 @@ describe('exemplars', () => {
     campaignId: 'c',
     delivered,
     clickRate,
+    clickInterval: [clickRate * 0.8, clickRate * 1.2],
     conversionRate,
+    evidence: 'won',
+    ...extra,
   });
 
-  it('keeps variants with ≥ 200 deliveries, best click rate first, then conversion rate', () => {
+  it('keeps only variants with evidence, best click rate first, then conversion rate', () => {
     const picked = pickExemplars(
       [
-        rec('low-volume', 199, 0.5),
+        rec('lost', 5000, 0.5, 0, { evidence: undefined }),
         rec('b', 300, 0.05, 0.01),
-        rec('a', 300, 0.05, 0.02),
+        rec('a', 300, 0.05, 0.02, { evidence: 'beat-baseline' }),
         rec('c', 1000, 0.08),
         { ...rec('sms', 900, 0.9), kind: 'sms' },
       ],
@@ -102,6 +111,24 @@ describe('exemplars', () => {
     );
 
     expect(picked.map((r) => r.variantId)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('keeps the best of each category as well as of the kind, and quotes the product category first', () => {
+    const kindWide = Array.from({ length: 6 }, (_, i) => rec(`top-${i}`, 500, 0.5 - i * 0.01));
+    const boots = [rec('boots-1', 400, 0.1, 0, { category: 'Footwear' })];
+    const picked = pickExemplars([...kindWide, ...boots], 'email_subject');
+
+    expect(picked.map((r) => r.variantId)).toEqual([
+      'top-0',
+      'top-1',
+      'top-2',
+      'top-3',
+      'top-4',
+      'boots-1',
+    ]);
+    expect(exemplarsFor(picked, 'footwear', 2).map((r) => r.variantId)).toEqual(['boots-1']);
+    expect(exemplarsFor(picked, 'Kitchen', 2).map((r) => r.variantId)).toEqual(['top-0', 'top-1']);
+    expect(exemplarsFor(picked, undefined, 2).map((r) => r.variantId)).toEqual(['top-0', 'top-1']);
   });
 
   it('gives a variant a stable id from its text and the model weights', () => {

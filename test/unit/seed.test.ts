@@ -129,12 +129,15 @@ describe('demo data generator', () => {
       }
     });
 
-    it('sends one campaign to ≥ 300 customers per variant with a real gap, so the first start declares a winner, and others have none', () => {
+    it('sends the two triggered campaigns (email, SMS) to ≥ 300 customers per variant with a real gap, so the first start declares their winners, and others have none', () => {
       const learned = learnCampaigns(mapEvents(events).variants);
 
       const winners = learned.filter((c) => c.winner);
-      expect(winners.map((c) => c.campaignId)).toEqual(['camp-001']);
-      expect(winners[0]?.variants.every((v) => v.delivered >= 300)).toBe(true);
+      expect(winners.map((c) => [c.campaignId, c.winner])).toEqual([
+        ['camp-001', 'camp-001-b'],
+        ['camp-101', 'camp-101-b'],
+      ]);
+      for (const w of winners) expect(w.variants.every((v) => v.delivered >= 300)).toBe(true);
       expect(learned.filter((c) => !c.winner).length).toBeGreaterThan(0);
     });
 

@@ -135,7 +135,7 @@ const CAMPAIGN_COPY = [
 ];
 
 /** Share of the event budget spent on campaign funnels (the rest is organic browsing). */
-const CAMPAIGN_SHARE = 0.3;
+const CAMPAIGN_SHARE = 0.475;
 
 function pick<T>(rng: SeededRandom, items: readonly T[]): T {
   return items[Math.floor(rng.next() * items.length)] as T;
@@ -235,7 +235,7 @@ function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
       channel: i % 4 === 3 ? 'sms' : 'email',
       day: Math.min(days - 1, Math.floor(((i + 0.5) * days) / count)),
       sendDays: 1,
-      budgetShare: 0.6 / count,
+      budgetShare: 0.35 / count,
       variants: templates.map((template, v) => ({
         variantId: `${id}-${String.fromCharCode(97 + v)}`,
         copy: template.replace('{c}', category.toLowerCase()),
@@ -244,8 +244,9 @@ function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
       })),
     };
   });
-  // A triggered campaign sent every day with two very different variants: enough deliveries
-  // (≥ 300 per variant on the first-start data) and a real gap, so a winner can be declared.
+  // Triggered campaigns sent every day, an email and an SMS, each with two very different
+  // variants: enough deliveries on the first-start data (~250 and ~150 per variant) and a real
+  // gap, so the learning loop has exemplars of both kinds on day one.
   const category = pick(rng, categories);
   const triggered: DemoCampaign = {
     id: 'camp-001',
@@ -270,7 +271,30 @@ function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
       },
     ],
   };
-  return [triggered, ...newsletters];
+  const sms: DemoCampaign = {
+    id: 'camp-101',
+    name: `${category} SMS reminder (triggered)`,
+    category,
+    channel: 'sms',
+    day: 0,
+    sendDays: days,
+    budgetShare: 0.25,
+    variants: [
+      {
+        variantId: 'camp-101-a',
+        copy: `Your ${category.toLowerCase()} pick is still in your cart. Reply STOP to opt out`,
+        openRate: 0.5,
+        clickRate: 0.06,
+      },
+      {
+        variantId: 'camp-101-b',
+        copy: `15 % off the ${category.toLowerCase()} piece you viewed, today only. Reply STOP to opt out`,
+        openRate: 0.5,
+        clickRate: 0.35,
+      },
+    ],
+  };
+  return [triggered, sms, ...newsletters];
 }
 
 /**
