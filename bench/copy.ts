@@ -21,7 +21,7 @@ export async function runCopyBench(): Promise<Record<string, unknown>> {
       model,
       profiles: { getSummary: async () => undefined },
       catalog: { getItems: async () => new Map() },
-      variants: { register: async () => {} },
+      variants: { register: async () => {}, getVariants: async () => new Map() },
       exemplars: async () => [],
       blocklist: [],
       pricing: { gbSecondUsd: 0.0000133334, memoryMb: 3008 },

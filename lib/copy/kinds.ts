@@ -61,6 +61,9 @@ export const KINDS: Record<CopyKind, KindSpec> = {
   },
 };
 
+/** Exemplars quoted in a prompt. */
+export const EXEMPLARS_PER_PROMPT = 2;
+
 /** How an SMS is encoded, and how many segments it may take. */
 export interface SmsChannel {
   encoding: SmsEncoding;

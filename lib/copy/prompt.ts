@@ -6,7 +6,7 @@
  * where the copy begins.
  */
 import type { CopyKind } from './kinds.ts';
-import { KINDS } from './kinds.ts';
+import { EXEMPLARS_PER_PROMPT, KINDS } from './kinds.ts';
 import type { CopyRequest } from './request.ts';
 
 /** What a prompt is built from besides the request. */
@@ -16,9 +16,6 @@ export interface PromptContext {
   /** Past top performers of the same kind (at most 2 are quoted). */
   exemplars: readonly string[];
 }
-
-/** Exemplars quoted in a prompt. */
-export const EXEMPLARS_PER_PROMPT = 2;
 
 const money = (price: number) => `$${price.toFixed(2).replace(/\.00$/, '')}`;
 

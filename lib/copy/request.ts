@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CustomerId } from '../events/schema.ts';
 import { samplingFields } from '../model/sampler.ts';
-import { COPY_KINDS, kindSpec, type SmsChannel } from './kinds.ts';
+import { COPY_KINDS, EXEMPLARS_PER_PROMPT, kindSpec, type SmsChannel } from './kinds.ts';
 import { phraseConflicts } from './phrases.ts';
 import { MAX_SMS_SEGMENTS, SMS_ENCODINGS } from './sms.ts';
 
@@ -67,12 +67,30 @@ export const CopyRequest = z
     maxSegments: z.int().min(1).max(MAX_SMS_SEGMENTS).optional(),
     ...samplingFields(0.9),
     stream: z.boolean().default(false),
+    /** false: quote no exemplars (the prompt then depends on the request and profile only). */
+    exemplars: z.boolean().default(true),
+    /** Pin the exemplars: quote exactly these registered variants of the kind, in this order. */
+    exemplarIds: z
+      .array(
+        z.string().regex(/^v-[0-9a-f]{20}$|^[\w.:-]{1,128}$/, { error: 'must be a variant id' }),
+      )
+      .max(EXEMPLARS_PER_PROMPT, {
+        error: `at most ${EXEMPLARS_PER_PROMPT} (a prompt quotes that many)`,
+      })
+      .optional(),
   })
   .refine((r) => r.candidates >= r.n, {
     path: ['candidates'],
     error: 'must be at least n (the best n of the candidates are returned)',
   })
   .superRefine((r, ctx) => {
+    if (r.exemplarIds && !r.exemplars) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exemplarIds'],
+        message: 'pins exemplars, but exemplars is false; drop one of them',
+      });
+    }
     for (const field of ['encoding', 'maxSegments'] as const) {
       if (r[field] !== undefined && r.kind !== 'sms') {
         ctx.addIssue({

@@ -5,6 +5,7 @@
  * vetoes any that break a hard constraint, drops near-duplicates and
  * returns the best `n` with their scores, ids and the call's cost.
  */
+import { createHash } from 'node:crypto';
 import type { CatalogStore } from '../catalog/store.ts';
 import { dict } from '../dict.ts';
 import { UnprocessableError, ValidationError } from '../errors.ts';
@@ -17,9 +18,15 @@ import {
   audienceFacts,
   audienceLine,
 } from './audience.ts';
-import { type CopyKind, type KindSpec, kindSpec, type SmsChannel } from './kinds.ts';
+import {
+  type CopyKind,
+  EXEMPLARS_PER_PROMPT,
+  type KindSpec,
+  kindSpec,
+  type SmsChannel,
+} from './kinds.ts';
 import { PhrasePlacer } from './phrases.ts';
-import { buildPrompt, EXEMPLARS_PER_PROMPT } from './prompt.ts';
+import { buildPrompt } from './prompt.ts';
 import {
   blockedPhrases,
   CLAIM_BLOCKLIST,
@@ -41,6 +48,7 @@ import { fitSms, type SmsEncoding, smsSegments, toGsm7 } from './sms.ts';
 import {
   type ExemplarEvidence,
   exemplarsFor,
+  type RegisteredVariant,
   type VariantRecord,
   type VariantStore,
   variantIdOf,
@@ -51,7 +59,7 @@ export interface CopyDeps {
   model: TextModel;
   profiles: AudienceProfiles;
   catalog: Pick<CatalogStore, 'getItems'>;
-  variants: Pick<VariantStore, 'register'>;
+  variants: Pick<VariantStore, 'register' | 'getVariants'>;
   /** The qualified exemplars of a kind, best first (cached by the caller). */
   exemplars: (kind: CopyKind) => Promise<VariantRecord[]>;
   /** Blocked phrases beyond the built-in list (lower case). */
@@ -79,15 +87,20 @@ export interface CopyVariant {
 /** An exemplar as a response shows it: the variant, its campaign and the evidence it qualified on. */
 export interface QuotedExemplar {
   variantId: string;
-  campaignId: string;
+  /** Absent for a pinned variant that is not a current exemplar. */
+  campaignId?: string;
   text: string;
   /** The product category it was written for, when known. */
   category?: string;
-  deliveries: number;
+  deliveries?: number;
   /** Clicks per delivery with its 95 % Wilson interval. */
-  clickRate: { rate: number; low: number; high: number };
-  /** `won` its campaign's test, or `beat-baseline`: its interval lies above `baselineClickRate`. */
-  evidence: ExemplarEvidence;
+  clickRate?: { rate: number; low: number; high: number };
+  /**
+   * `won` its campaign's test, `beat-baseline` (its interval lies above
+   * `baselineClickRate`), or `pinned`: named by `exemplarIds` and not a
+   * current exemplar (no evidence is claimed).
+   */
+  evidence: ExemplarEvidence | 'pinned';
   baselineClickRate?: number;
 }
 
@@ -101,6 +114,62 @@ const quoted = (r: VariantRecord): QuotedExemplar => ({
   evidence: r.evidence as ExemplarEvidence,
   ...(r.baselineClickRate === undefined ? {} : { baselineClickRate: r.baselineClickRate }),
 });
+
+/**
+ * The exemplars a request quotes: none with `exemplars: false`; exactly the
+ * pinned `exemplarIds` (registered variants of the kind; a 400 names any
+ * other); else the best of the product's category, else of the kind.
+ */
+async function chooseExemplars(deps: CopyDeps, request: CopyRequest): Promise<QuotedExemplar[]> {
+  if (!request.exemplars) return [];
+  const qualified = await deps.exemplars(request.kind);
+  const ids = request.exemplarIds;
+  if (!ids)
+    return exemplarsFor(qualified, request.product.category, EXEMPLARS_PER_PROMPT).map(quoted);
+  const registered = await deps.variants.getVariants(ids);
+  const unknown = ids.filter((id) => registered.get(id)?.kind !== request.kind);
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      `exemplarIds ${unknown.join(', ')} are not registered ${request.kind} variants.`,
+      {
+        issues: [
+          {
+            path: 'exemplarIds',
+            message: `unknown for kind ${request.kind}: ${unknown.join(', ')}`,
+          },
+        ],
+      },
+    );
+  }
+  const current = new Map(qualified.map((r) => [r.variantId, r]));
+  return ids.map((id) => {
+    const record = current.get(id);
+    if (record) return quoted(record);
+    const v = registered.get(id) as RegisteredVariant;
+    return {
+      variantId: id,
+      text: v.text,
+      ...(v.category ? { category: v.category } : {}),
+      evidence: 'pinned',
+    };
+  });
+}
+
+/**
+ * The version of the state a copy request was answered from: a hash of what
+ * the prompt took from stored state (the quoted exemplars and the profile's
+ * audience line). Same request + seed + stateVersion → same variants.
+ */
+function stateVersionOf(
+  exemplars: readonly QuotedExemplar[],
+  audience: string | undefined,
+): string {
+  const state = JSON.stringify({
+    exemplars: exemplars.map((e) => [e.variantId, e.text]),
+    audience: audience ?? null,
+  });
+  return `s-${createHash('sha256').update(state).digest('hex').slice(0, 16)}`;
+}
 
 /** Why candidates were not returned, by reason. */
 export interface Rejections {
@@ -125,6 +194,8 @@ export interface CopyResponse extends ModelIdentity {
   personalization?: { customerId: string; found: boolean; facts?: AudienceFacts };
   /** The past variants quoted in the prompt, with the evidence they were chosen on. */
   exemplars: QuotedExemplar[];
+  /** Hash of the stored state the prompt used (exemplars, profile audience): pin it with `exemplarIds`. */
+  stateVersion: string;
   limits: { maxChars: number; targetChars: number };
   seed: number;
   parameters: {
@@ -318,11 +389,9 @@ export async function writeCopy(
   const warnings: string[] = [];
   const [{ audience, personalization }, exemplars] = await Promise.all([
     personalise(deps, request, warnings),
-    // The product's category first, else the kind's best.
-    deps
-      .exemplars(request.kind)
-      .then((all) => exemplarsFor(all, request.product.category, EXEMPLARS_PER_PROMPT).map(quoted)),
+    chooseExemplars(deps, request),
   ]);
+  const stateVersion = stateVersionOf(exemplars, audience);
   const prompt = buildPrompt(request, {
     ...(audience ? { audience } : {}),
     exemplars: exemplars.map((e) => e.text),
@@ -476,6 +545,7 @@ export async function writeCopy(
     prompt,
     ...(personalization ? { personalization } : {}),
     exemplars,
+    stateVersion,
     limits: { maxChars: spec.maxChars, targetChars: spec.targetChars },
     seed,
     parameters: {

@@ -301,13 +301,13 @@ describe('MuseStack (synthesized)', () => {
     expect(JSON.stringify(reads.map((st) => st.Resource))).toMatch(/modelsBucket.*\/models\/\*"/);
   });
 
-  it('grants generate GetObject under models/, reads of profiles, catalog and exemplars, and writes of variants only', () => {
+  it('grants generate GetObject under models/, reads of profiles, catalog and exemplars, and reads and writes of variants only', () => {
     const statements = policyStatements('Generate');
 
     expect(statements.map((st) => [st.Action].flat().sort())).toEqual([
       ['s3:GetObject'],
       ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
-      ['dynamodb:BatchWriteItem'],
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
     ]);
     expect(JSON.stringify(statements[0]?.Resource)).toMatch(/\/models\/\*"/);
     expect(statements[1]).toMatchObject({

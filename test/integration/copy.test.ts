@@ -237,7 +237,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
       campaignId: 'c',
       delivered: 500,
       clickRate,
-      clickInterval: [clickRate - 0.02, clickRate + 0.02] as [number, number],
+      clickInterval: [clickRate / 2, clickRate * 2] as [number, number],
       conversionRate: 0,
       evidence: 'won' as const,
     });
@@ -267,7 +267,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
       campaignId: 'c',
       text: 'Your trail season starts now',
       deliveries: 500,
-      clickRate: { rate: 0.09, low: 0.07, high: 0.11 },
+      clickRate: { rate: 0.09, low: 0.045, high: 0.18 },
       evidence: 'won',
     });
     expect(body.prompt).toContain(
@@ -509,5 +509,54 @@ describe('POST /generate copy (tiny random-weight model)', () => {
       expect(result.streamed?.variantId).toBe(returned?.variantId ?? null);
     }
     expect(leaderChanges).toBeGreaterThan(5);
+  });
+
+  it('answers the same variants for the same request, seed and stateVersion, and pins exemplars across a nightly change', async () => {
+    const store = new DynamoVariantStore(documentClient(), testConfig().appTable);
+    const kind = 'ad' as const;
+    const record = (variantId: string, text: string, clickRate: number) => ({
+      variantId,
+      kind,
+      text,
+      campaignId: 'pin',
+      delivered: 800,
+      clickRate,
+      clickInterval: [clickRate - 0.02, clickRate + 0.02] as [number, number],
+      conversionRate: 0,
+      evidence: 'won' as const,
+    });
+    await store.register([
+      { variantId: 'v-pin-1', kind, text: 'Trail days start here' },
+      { variantId: 'v-pin-2', kind, text: 'Lighter on every climb' },
+    ]);
+    await store.putExemplars(kind, [record('v-pin-1', 'Trail days start here', 0.12)]);
+    const request = { kind, product, n: 2, candidates: 4, seed: 17 };
+
+    const before = await post(request);
+    const again = await post(request);
+    // The nightly job learns a better exemplar: the state, and so the prompt, changes…
+    await store.putExemplars(kind, [
+      record('v-pin-2', 'Lighter on every climb', 0.2),
+      record('v-pin-1', 'Trail days start here', 0.12),
+    ]);
+    const after = await post(request);
+    // …unless the request pins what it used.
+    const pinned = await post({ ...request, exemplarIds: ['v-pin-1'] });
+    const none = await post({ ...request, exemplars: false });
+    const unknown = await post({ ...request, exemplarIds: ['v-nope'] });
+
+    expect(again.body.stateVersion).toBe(before.body.stateVersion);
+    expect(again.body.variants).toEqual(before.body.variants);
+    expect(after.body.stateVersion).not.toBe(before.body.stateVersion);
+    expect(after.body.exemplars.map((e) => e.variantId)).toEqual(['v-pin-2', 'v-pin-1']);
+    expect(pinned.body.stateVersion).toBe(before.body.stateVersion);
+    expect(pinned.body.variants).toEqual(before.body.variants);
+    expect(pinned.body.exemplars.map((e) => [e.variantId, e.evidence])).toEqual([
+      ['v-pin-1', 'won'],
+    ]);
+    expect(none.body.exemplars).toEqual([]);
+    expect(none.body.prompt).not.toContain('Trail days start here');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error?.issues?.map((i) => i.path)).toContain('exemplarIds');
   });
 });

@@ -38,7 +38,11 @@ export class GenerateApi extends Construct {
         actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
         partitions: [`${customerPrefix}*`, catalog, exemplars, APP_PARTITIONS.insights],
       },
-      { actions: ['dynamodb:BatchWriteItem'], partitions: [`${variantPrefix}*`] },
+      // Variants: registered as they are returned; read when a request pins exemplars by id.
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+        partitions: [`${variantPrefix}*`],
+      },
     );
   }
 }
