@@ -15,15 +15,14 @@
 
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { documentClient, dynamoClient } from '#lib/aws/clients.ts';
+import { documentClient, dynamoClient, s3Client } from '#lib/aws/clients.ts';
 import { APP_TABLE } from '#lib/aws/resources.ts';
 import { config } from '#lib/config.ts';
 import { ENV } from '#lib/envNames.ts';
 import { toStoredEvent } from '#lib/events/keys.ts';
 import { checkEvent, type EngagementEvent } from '#lib/events/schema.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
-import { createTableInput } from '#local/provision.ts';
+import { ensureResources } from '#local/provision.ts';
 import { startLocalStack } from '#local/stack.ts';
 import { progressBar } from '#tools/cli/progress.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
@@ -131,13 +130,12 @@ export async function prepareInsightsBench(): Promise<void> {
   try {
     for (const size of SIZES) {
       await seed(size);
-      try {
-        await dynamoClient().send(
-          new CreateTableCommand(createTableInput(APP_TABLE, appTableOf(size))),
-        );
-      } catch (error) {
-        if (!(error instanceof ResourceInUseException)) throw error;
-      }
+      await ensureResources({
+        dynamo: dynamoClient(),
+        s3: s3Client(),
+        tables: [[APP_TABLE, appTableOf(size)]],
+        buckets: [],
+      });
     }
   } finally {
     await stack.emulators.stop();

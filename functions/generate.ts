@@ -51,7 +51,7 @@ export const api = defineApi([
       generate(
         deps,
         readJson(request, GenerateBody, { maxBytes: GENERATE_MAX_BYTES, what: 'generate request' }),
-        request.requestId,
+        request,
       ),
   },
 ]);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { FUNCTION_TIMEOUT_SECONDS } from '#lib/aws/resources.ts';
 import { AppError, NotFoundError, PayloadTooLargeError } from '#lib/errors.ts';
 import type { RouteSpec } from '#lib/http/api.ts';
 import { errorResponse, type HttpResult } from '#lib/http/response.ts';
@@ -256,7 +257,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         modules.set(owner.functionName, mod);
       }
       const event = toFunctionUrlEvent(req, body, requestId);
-      const context = lambdaContext(owner.functionName, requestId, 30_000);
+      // The deployed function's timeout, so a deadline-aware handler stops as it would in AWS.
+      const timeoutS =
+        FUNCTION_TIMEOUT_SECONDS[owner.functionName as keyof typeof FUNCTION_TIMEOUT_SECONDS] ?? 30;
+      const context = lambdaContext(owner.functionName, requestId, timeoutS * 1000);
       if (mod.invokeMode === 'RESPONSE_STREAM') {
         // As a RESPONSE_STREAM function URL: chunks reach the client as they are written.
         await mod.api.router.resolveStream(event, context, {

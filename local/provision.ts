@@ -4,6 +4,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { BucketDefinition, TableDefinition } from '#lib/aws/resources.ts';
@@ -54,14 +55,37 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
   };
 }
 
+/** Seconds {@link ensureResources} waits for a table to become ACTIVE. */
+const TABLE_ACTIVE_WAIT_SECONDS = 30;
+
+/**
+ * Waits until a table is ACTIVE. An emulator stopped in the instant after
+ * CreateTable can persist a table as CREATING for good (dynalite flips the
+ * status on a timer); that is named, with the way out, rather than left to
+ * fail later as "Requested resource not found".
+ */
+async function waitActive(dynamo: DynamoDBClient, name: string): Promise<void> {
+  try {
+    await waitUntilTableExists(
+      { client: dynamo, maxWaitTime: TABLE_ACTIVE_WAIT_SECONDS, minDelay: 1, maxDelay: 2 },
+      { TableName: name },
+    );
+  } catch {
+    throw new Error(
+      `Table ${name} did not become ACTIVE within ${TABLE_ACTIVE_WAIT_SECONDS} s. If the local data directory was left by a run stopped while creating it, delete that directory (or the table's data) and start again.`,
+    );
+  }
+}
+
 async function tableExists(dynamo: DynamoDBClient, name: string): Promise<boolean> {
   try {
     await dynamo.send(new DescribeTableCommand({ TableName: name }));
-    return true;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return false;
     throw error;
   }
+  await waitActive(dynamo, name);
+  return true;
 }
 
 async function bucketExists(s3: S3Client, name: string): Promise<boolean> {
@@ -78,7 +102,7 @@ async function bucketExists(s3: S3Client, name: string): Promise<boolean> {
 
 /**
  * Creates the tables and buckets that are missing, from the same definitions
- * the CDK stack uses. Idempotent: `npm start` and the test setup both call it.
+ * the CDK stack uses, and returns once every table is ACTIVE. Idempotent: `npm start` and the test setup both call it.
  *
  * @example
  * ```ts
@@ -98,6 +122,7 @@ export async function ensureResources(input: {
       continue;
     }
     await input.dynamo.send(new CreateTableCommand(createTableInput(def, name)));
+    await waitActive(input.dynamo, name);
     result.created.push(`table ${name}`);
   }
   for (const [, name] of input.buckets) {

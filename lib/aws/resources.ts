@@ -181,3 +181,16 @@ export const CUSTOMER_OBJECTS = {
   reportCsvs: { prefix: PREFIXES.reports, suffixes: ['.csv'] },
   shard: { prefix: PREFIXES.insights, contains: '/shards/' },
 } as const;
+
+/**
+ * Each HTTP function's timeout in seconds: CDK sets it, and the local bridge
+ * gives each call the same deadline, so a function that watches its deadline
+ * (generate stops decoding in time) behaves alike in both.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = {
+  health: 10,
+  generate: 60,
+  events: 30,
+  insights: 60,
+  recommend: 30,
+} as const;

@@ -54,14 +54,16 @@ function publishStreamed(result: GenerationTelemetry): void {
  *
  * @example
  * ```ts
- * const result = await generate(deps, { kind: 'sms', product: { name: 'Trail Runner 2' } }, requestId);
+ * const result = await generate(deps, { kind: 'sms', product: { name: 'Trail Runner 2' } }, { requestId });
  * ```
  */
 export async function generate(
   deps: GenerateDeps,
   body: Record<string, unknown>,
-  requestId: string,
+  call: { requestId: string; deadline?: number },
 ): Promise<RouteResult> {
+  const { requestId } = call;
+  const timing = call.deadline === undefined ? {} : { deadline: call.deadline };
   if ('prompt' in body) {
     const raw = validate(RawGenerateRequest, body, 'generate request');
     const { model, loadMs } = await deps.model();
@@ -78,10 +80,10 @@ export async function generate(
   const { model, loadMs } = await deps.model();
   const copyDeps = { ...deps.stores, model };
   if (!request.stream) {
-    return json(200, recordGeneration(await writeCopy(copyDeps, request, { loadMs })));
+    return json(200, recordGeneration(await writeCopy(copyDeps, request, { loadMs, ...timing })));
   }
   return streamNdjson<CopyStreamEvent, Awaited<ReturnType<typeof writeCopy>>>(
-    (emit) => writeCopy(copyDeps, request, { loadMs, onEvent: emit }),
+    (emit) => writeCopy(copyDeps, request, { loadMs, onEvent: emit, ...timing }),
     { requestId, isStart: (event) => event.event === 'start', onResult: publishStreamed },
   );
 }

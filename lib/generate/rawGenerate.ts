@@ -34,7 +34,7 @@ export type RawGenerateRequest = z.output<typeof RawGenerateRequest>;
 export interface RawVariant {
   text: string;
   tokens: number;
-  finishReason: 'eos' | 'length';
+  finishReason: 'eos' | 'length' | 'deadline';
 }
 
 /** The raw generate response. */

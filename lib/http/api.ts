@@ -36,6 +36,8 @@ export interface HttpRequest {
   body: Buffer;
   /** The Lambda request id, for logs and error bodies. */
   requestId: string;
+  /** When the function times out (epoch ms, from the Lambda context); absent without a context. */
+  deadline?: number;
   /** The original function-URL event. */
   event: LambdaFunctionURLEvent;
 }
@@ -132,6 +134,9 @@ function toHttpRequest(reqCtx: RequestContext): HttpRequest {
       ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
       : Buffer.alloc(0),
     requestId: requestIdOf(reqCtx.context, event),
+    ...(reqCtx.context?.getRemainingTimeInMillis
+      ? { deadline: Date.now() + reqCtx.context.getRemainingTimeInMillis() }
+      : {}),
     event,
   };
 }

@@ -60,6 +60,7 @@ const int64 = (values: number[] | BigInt64Array, dims: number[]) =>
 export class OrtGpt2Model implements TextModel {
   readonly maxContext: number;
   readonly eosTokenId: number;
+  lastDecode: { stepMs: number; batch: number } | undefined;
 
   /** Real exports differ slightly: some lack `position_ids`, merged decoders add `use_cache_branch`. */
   private readonly feedsPositions: boolean;
@@ -263,7 +264,16 @@ export class OrtGpt2Model implements TextModel {
     this.tilePast(outputs, n, feeds);
 
     let steps = 0;
+    let truncated = false;
+    const clock = options.clock ?? Date.now;
     for (let step = 0; step < maxNewTokens; step++) {
+      if (options.stopAt !== undefined && clock() >= options.stopAt) {
+        truncated = true;
+        for (let r = 0; r < n; r++) {
+          if (!finished[r]) (sequences[r] as GeneratedSequence).finishReason = 'deadline';
+        }
+        break;
+      }
       const next = new Array<number>(n).fill(this.dims.eosTokenId);
       for (let r = 0; r < n; r++) {
         if (finished[r]) continue;
@@ -311,12 +321,8 @@ export class OrtGpt2Model implements TextModel {
       stepLogits = logits;
       rowLogits = (r: number) => logits.subarray(r * V, (r + 1) * V);
     }
-    return {
-      sequences,
-      promptTokens: P,
-      prefillMs,
-      decodeMs: performance.now() - started - prefillMs,
-      steps,
-    };
+    const decodeMs = performance.now() - started - prefillMs;
+    if (steps > 0) this.lastDecode = { stepMs: decodeMs / steps, batch: n };
+    return { sequences, promptTokens: P, prefillMs, decodeMs, steps, truncated };
   }
 }

@@ -59,6 +59,10 @@ export interface SamplingOptions {
    * it free). A forced token's log-probability is still the model's.
    */
   adjust?: (sequence: number, tokens: readonly number[], sampled: number) => number;
+  /** Stop decoding at this time (epoch ms of `clock`): unfinished sequences end with `deadline`. */
+  stopAt?: number;
+  /** The clock `stopAt` is read on (default `Date.now`; tests pass a fake one). */
+  clock?: () => number;
 }
 
 /** One sampled continuation. */
@@ -66,7 +70,7 @@ export interface GeneratedSequence {
   tokens: number[];
   /** Log-probability of each token under the model's (untempered) distribution. */
   logprobs: number[];
-  finishReason: 'eos' | 'length';
+  finishReason: 'eos' | 'length' | 'deadline';
 }
 
 /** What one {@link TextModel.generate} call produced, with timings. */
@@ -77,6 +81,8 @@ export interface GenerationResult {
   decodeMs: number;
   /** Decode steps run (the longest sequence's length). */
   steps: number;
+  /** True when `stopAt` ended decoding before every sequence finished. */
+  truncated: boolean;
 }
 
 /**
@@ -90,6 +96,12 @@ export interface TextModel {
   readonly maxContext: number;
   /** The end-of-text token (a sequence that samples it stops). */
   readonly eosTokenId: number;
+  /**
+   * The last `generate` call's decode: milliseconds per step and the batch
+   * it ran at (a step of a bigger batch takes at least as long); undefined
+   * before the first call. What a deadline admits is estimated from it.
+   */
+  readonly lastDecode: { stepMs: number; batch: number } | undefined;
   encode(text: string): number[];
   decode(tokens: number[]): string;
   generate(promptTokens: number[], options: SamplingOptions): Promise<GenerationResult>;

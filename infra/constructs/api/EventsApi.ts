@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { APP_PARTITIONS } from '#lib/aws/resources.ts';
+import { APP_PARTITIONS, FUNCTION_TIMEOUT_SECONDS } from '#lib/aws/resources.ts';
 import { DEFAULT_EVENT_SHARDS, DEFAULT_RETENTION_DAYS, ENV } from '#lib/envNames.ts';
 import { CUSTOMER_INDEX } from '#lib/events/keys.ts';
 import { UrlFunction } from '../UrlFunction.ts';
@@ -28,7 +28,7 @@ export class EventsApi extends Construct {
       ...commonProps('events', props),
       description: 'Muse: engagement events ingestion and customer erasure',
       memorySize: 512,
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.events),
     });
     this.fn.setEnv(
       ENV.eventRetentionDays,

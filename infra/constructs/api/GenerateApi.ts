@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { APP_PARTITIONS } from '#lib/aws/resources.ts';
+import { APP_PARTITIONS, FUNCTION_TIMEOUT_SECONDS } from '#lib/aws/resources.ts';
 import { ENV } from '#lib/envNames.ts';
 import { UrlFunction } from '../UrlFunction.ts';
 import {
@@ -24,7 +24,7 @@ export class GenerateApi extends Construct {
       ...commonProps('generate', options),
       ...MODEL_FUNCTION,
       description: 'Muse: marketing copy from the quantized GPT-2',
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.generate),
       // stream: true sends tokens as they are generated (Powertools streamify).
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });

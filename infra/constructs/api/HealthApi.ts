@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { PREFIXES } from '#lib/aws/resources.ts';
+import { FUNCTION_TIMEOUT_SECONDS, PREFIXES } from '#lib/aws/resources.ts';
 import { ENV } from '#lib/envNames.ts';
 import { UrlFunction } from '../UrlFunction.ts';
 import { type ApiOptions, commonProps, DEFAULT_MODEL_ID, type ModelChoice } from './options.ts';
@@ -17,7 +17,7 @@ export class HealthApi extends Construct {
       ...commonProps('health', options),
       description: 'Muse: status of tables and buckets',
       memorySize: 256,
-      timeout: Duration.seconds(10),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.health),
     });
     const describe = { actions: ['dynamodb:DescribeTable'] };
     this.fn.useTable(appTable, ENV.appTable, describe);

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { APP_PARTITIONS, PREFIXES } from '#lib/aws/resources.ts';
+import { APP_PARTITIONS, FUNCTION_TIMEOUT_SECONDS, PREFIXES } from '#lib/aws/resources.ts';
 import { ENV } from '#lib/envNames.ts';
 import { UrlFunction } from '../UrlFunction.ts';
 import { type ApiOptions, commonProps } from './options.ts';
@@ -19,7 +19,7 @@ export class InsightsApi extends Construct {
       memorySize: 256,
       // Streamed: a customer list is sent a part at a time (one part in memory), past the
       // 6 MB buffered response cap; 60 s covers ~200 parts.
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.insights),
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });
     // Read-only, one item at a time, customer partitions only.

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { APP_PARTITIONS, PREFIXES } from '#lib/aws/resources.ts';
+import { APP_PARTITIONS, FUNCTION_TIMEOUT_SECONDS, PREFIXES } from '#lib/aws/resources.ts';
 import { ENV } from '#lib/envNames.ts';
 import { CUSTOMER_INDEX } from '#lib/events/keys.ts';
 import { UrlFunction } from '../UrlFunction.ts';
@@ -25,7 +25,7 @@ export class RecommendApi extends Construct {
       ...commonProps('recommend', options),
       ...MODEL_FUNCTION,
       description: 'Muse: product recommendations re-ranked by GPT-2, with reasons',
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.recommend),
     });
     // A customer's recent events through the customer index; nothing else of the events table.
     this.fn.useTable(eventsTable, ENV.eventsTable, {

@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '#lib/aws/clients.ts';
+import { DynamoCatalogStore } from '#lib/catalog/store.ts';
+import { CopyRequest } from '#lib/copy/request.ts';
+import { DynamoVariantStore } from '#lib/copy/variants.ts';
+import { type CopyDeps, DEADLINE_RESERVE_MS, writeCopy } from '#lib/copy/writeCopy.ts';
+import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
+import { loadModel } from '#lib/model/loadModel.ts';
+import type { TextModel } from '#lib/model/textModel.ts';
+import { testClients, testConfig } from '#test/support/clients.ts';
+import { publishTinyModel } from '#test/support/tinyModel.ts';
+
+let model: TextModel;
+let deps: CopyDeps;
+const cfg = testConfig();
+
+beforeAll(async () => {
+  const manifest = await publishTinyModel('test/deadline');
+  model = (
+    await loadModel({
+      s3: testClients().s3,
+      bucket: cfg.modelBucket,
+      id: manifest.id,
+      version: 'current',
+      cacheDir: `${process.env.TMPDIR ?? '/tmp'}/muse-deadline-${Date.now()}`,
+    })
+  ).model;
+  const doc = documentClient();
+  deps = {
+    model,
+    profiles: new DynamoProfileStore(doc, cfg.appTable),
+    catalog: new DynamoCatalogStore(doc, cfg.appTable),
+    variants: new DynamoVariantStore(doc, cfg.appTable),
+    exemplars: async () => [],
+    blocklist: [],
+    pricing: { gbSecondUsd: 0.0000133334, memoryMb: 3008 },
+  };
+});
+
+/** A clock that moves `stepMs` every time it is read. */
+const fakeClock = (start: number, stepMs: number) => {
+  let now = start;
+  return () => {
+    now += stepMs;
+    return now;
+  };
+};
+
+describe('deadline-aware generation (fake clock)', () => {
+  it('stops decoding at the deadline and returns what passed, marked truncated', async () => {
+    const request = CopyRequest.parse({
+      kind: 'ad',
+      product: { name: 'Trail Runner 2' },
+      n: 2,
+      candidates: 4,
+      maxNewTokens: 32,
+      seed: 3,
+    });
+    // Each read of the clock is 100 ms later: decoding may run 10 steps before the stop.
+    const start = 1_000_000;
+    const deadline = start + DEADLINE_RESERVE_MS + 1_000;
+
+    const out = await writeCopy(deps, request, {
+      loadMs: 0,
+      deadline,
+      clock: fakeClock(start, 100),
+    });
+    const free = await writeCopy(deps, request, { loadMs: 0 });
+
+    expect(out.truncated).toBe(true);
+    expect(out.usage.completionTokens).toBeLessThan(free.usage.completionTokens);
+    expect(out.usage.completionTokens).toBeLessThanOrEqual(4 * 10);
+    expect(out.warnings.join(' ')).toMatch(/Decoding stopped after \d+ of 32 tokens/);
+    expect(free.truncated).toBe(false);
+  });
+
+  it('refuses, before generating, a request the measured decode speed cannot finish in the time left, naming what fits', async () => {
+    await writeCopy(deps, CopyRequest.parse({ kind: 'ad', product: { name: 'X' }, seed: 1 }), {
+      loadMs: 0,
+    });
+    const stepMs = model.lastDecode?.stepMs as number;
+    const request = CopyRequest.parse({
+      kind: 'ad',
+      product: { name: 'Trail Runner 2' },
+      maxNewTokens: 200,
+      candidates: 4,
+      n: 1,
+    });
+    const now = 5_000_000;
+    // Time for 20 steps at the measured speed, after the reserve.
+    const deadline = now + DEADLINE_RESERVE_MS + 20 * stepMs + 1;
+
+    await expect(
+      writeCopy(deps, request, { loadMs: 0, deadline, clock: () => now }),
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringMatching(/at most maxNewTokens 20\b/),
+    });
+  });
+});
