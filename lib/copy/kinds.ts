@@ -14,10 +14,19 @@ export const COPY_KINDS = [
   'sms',
   'social',
   'product_description',
+  'support_reply',
 ] as const;
 
 /** A kind of copy. */
 export type CopyKind = (typeof COPY_KINDS)[number];
+
+/** The kinds written about a product (every kind but `support_reply`, which answers a customer's message). */
+export const MARKETING_KINDS = COPY_KINDS.filter(
+  (k): k is Exclude<CopyKind, 'support_reply'> => k !== 'support_reply',
+);
+
+/** A kind written about a product. */
+export type MarketingKind = (typeof MARKETING_KINDS)[number];
 
 /** What a kind allows and how it is generated. */
 export interface KindSpec {
@@ -33,7 +42,7 @@ export interface KindSpec {
   label: string;
 }
 
-/** Per-kind limits: SMS ≤ 160 (one GSM segment), email subject ≤ 60, ad headline ≤ 90, social post ≤ 280. */
+/** Per-kind limits: SMS ≤ 160 (one GSM segment), email subject ≤ 60, ad headline ≤ 90, social post ≤ 280, support reply ≤ 1,000. */
 export const KINDS: Record<CopyKind, KindSpec> = {
   ad: { maxChars: 90, targetChars: 60, singleLine: true, maxNewTokens: 32, label: 'Headline' },
   email_subject: {
@@ -58,6 +67,13 @@ export const KINDS: Record<CopyKind, KindSpec> = {
     singleLine: false,
     maxNewTokens: 128,
     label: 'Description',
+  },
+  support_reply: {
+    maxChars: 1000,
+    targetChars: 400,
+    singleLine: false,
+    maxNewTokens: 128,
+    label: 'Reply',
   },
 };
 

@@ -7,7 +7,7 @@
  */
 import type { CopyKind } from './kinds.ts';
 import { EXEMPLARS_PER_PROMPT, KINDS } from './kinds.ts';
-import type { CopyRequest } from './request.ts';
+import type { MarketingCopyRequest } from './request.ts';
 
 /** What a prompt is built from besides the request. */
 export interface PromptContext {
@@ -20,7 +20,7 @@ export interface PromptContext {
 const money = (price: number) => `$${price.toFixed(2).replace(/\.00$/, '')}`;
 
 /** The product facts block shared by every kind. */
-function productFacts(request: CopyRequest): string[] {
+function productFacts(request: MarketingCopyRequest): string[] {
   const { product } = request;
   return [
     `Product: ${product.name}${product.price !== undefined ? ` (${money(product.price)})` : ''}`,
@@ -30,7 +30,7 @@ function productFacts(request: CopyRequest): string[] {
   ];
 }
 
-function briefLines(request: CopyRequest, context: PromptContext): string[] {
+function briefLines(request: MarketingCopyRequest, context: PromptContext): string[] {
   const terms = [...request.keywords, ...request.mustInclude];
   return [
     ...productFacts(request),
@@ -49,7 +49,7 @@ function exemplarLines(kind: CopyKind, context: PromptContext): string[] {
 }
 
 /**
- * The prompt for a copy request. Deterministic: the same request and
+ * The prompt for copy about a product (a support reply's is in `support.ts`). Deterministic: the same request and
  * context give the same prompt (and so, with the same seed, the same copy).
  *
  * @example
@@ -57,7 +57,7 @@ function exemplarLines(kind: CopyKind, context: PromptContext): string[] {
  * const prompt = buildPrompt(request, { audience: 'runners', exemplars: [] });
  * ```
  */
-export function buildPrompt(request: CopyRequest, context: PromptContext): string {
+export function buildPrompt(request: MarketingCopyRequest, context: PromptContext): string {
   const { kind, product } = request;
   const brief = briefLines(request, context);
   const past = exemplarLines(kind, context);

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { CustomerId } from '../events/schema.ts';
 import { samplingFields } from '../model/sampler.ts';
-import { COPY_KINDS, EXEMPLARS_PER_PROMPT, kindSpec, type SmsChannel } from './kinds.ts';
+import {
+  COPY_KINDS,
+  EXEMPLARS_PER_PROMPT,
+  kindSpec,
+  MARKETING_KINDS,
+  type SmsChannel,
+} from './kinds.ts';
 import { phraseConflicts } from './phrases.ts';
 import { MAX_SMS_SEGMENTS, SMS_ENCODINGS } from './sms.ts';
 
@@ -14,6 +20,8 @@ export const COPY_LIMITS = {
   tokenBudget: 4096,
   shortText: 200,
   longText: 1000,
+  /** A customer's message to support. */
+  message: 4000,
   listItems: 20,
 } as const;
 
@@ -41,63 +49,88 @@ export const Product = z.strictObject({
   url: z.url({ error: 'must be an absolute URL' }).max(500).optional(),
 });
 
+/** Fields every kind shares: who it is for, required and avoided phrases, sampling, streaming. */
+const commonFields = {
+  customerId: CustomerId.optional(),
+  tone: text(60).optional(),
+  mustInclude: list(60).default([]),
+  avoid: list(60).default([]),
+  language: z
+    .literal('en', { error: 'only en is supported (GPT-2 is an English model)' })
+    .default('en'),
+  n: z.int().min(1).max(COPY_LIMITS.n).default(3),
+  candidates: z.int().min(1).max(COPY_LIMITS.candidates).default(8),
+  maxNewTokens: z.int().min(1).max(COPY_LIMITS.maxNewTokens).optional(),
+  ...samplingFields(0.9),
+  stream: z.boolean().default(false),
+};
+
+/** Copy about a product: ads, subjects, emails, SMS, posts, descriptions. */
+const MarketingCopyRequest = z.strictObject({
+  kind: z.enum(MARKETING_KINDS),
+  product: Product,
+  audience: text(COPY_LIMITS.shortText).optional(),
+  keywords: list(60).default([]),
+  /** SMS only: `gsm7` (default: 160 septets a segment, text mapped to the GSM alphabet) or `ucs2` (70 characters). */
+  encoding: z.enum(SMS_ENCODINGS, { error: 'must be gsm7 or ucs2' }).optional(),
+  /** SMS only: segments a variant may take (default 1). */
+  maxSegments: z.int().min(1).max(MAX_SMS_SEGMENTS).optional(),
+  /** false: quote no exemplars (the prompt then depends on the request and profile only). */
+  exemplars: z.boolean().default(true),
+  /** Pin the exemplars: quote exactly these registered variants of the kind, in this order. */
+  exemplarIds: z
+    .array(z.string().regex(/^v-[0-9a-f]{20}$|^[\w.:-]{1,128}$/, { error: 'must be a variant id' }))
+    .max(EXEMPLARS_PER_PROMPT, {
+      error: `at most ${EXEMPLARS_PER_PROMPT} (a prompt quotes that many)`,
+    })
+    .optional(),
+  ...commonFields,
+});
+
 /**
- * `POST /generate` for marketing copy. Strict: unknown fields are a 400
+ * An automatic customer-service reply: the customer's `message`, the order
+ * or product `facts` and the `policy` snippets it may rely on (and, with
+ * `customerId`, the recent purchases on the customer's profile). A reply
+ * states no number, price, date, order number or URL absent from those.
+ */
+const SupportReplyRequest = z.strictObject({
+  kind: z.literal('support_reply'),
+  message: text(COPY_LIMITS.message),
+  facts: list(COPY_LIMITS.longText).default([]),
+  policy: list(COPY_LIMITS.longText).default([]),
+  ...commonFields,
+});
+
+/**
+ * `POST /generate` for copy, by `kind`. Strict: unknown fields are a 400
  * naming the field.
  */
 export const CopyRequest = z
-  .strictObject({
-    kind: z.enum(COPY_KINDS, { error: `must be one of ${COPY_KINDS.join(', ')}` }),
-    product: Product,
-    audience: text(COPY_LIMITS.shortText).optional(),
-    customerId: CustomerId.optional(),
-    tone: text(60).optional(),
-    keywords: list(60).default([]),
-    mustInclude: list(60).default([]),
-    avoid: list(60).default([]),
-    language: z
-      .literal('en', { error: 'only en is supported (GPT-2 is an English model)' })
-      .default('en'),
-    n: z.int().min(1).max(COPY_LIMITS.n).default(3),
-    candidates: z.int().min(1).max(COPY_LIMITS.candidates).default(8),
-    maxNewTokens: z.int().min(1).max(COPY_LIMITS.maxNewTokens).optional(),
-    /** SMS only: `gsm7` (default: 160 septets a segment, text mapped to the GSM alphabet) or `ucs2` (70 characters). */
-    encoding: z.enum(SMS_ENCODINGS, { error: 'must be gsm7 or ucs2' }).optional(),
-    /** SMS only: segments a variant may take (default 1). */
-    maxSegments: z.int().min(1).max(MAX_SMS_SEGMENTS).optional(),
-    ...samplingFields(0.9),
-    stream: z.boolean().default(false),
-    /** false: quote no exemplars (the prompt then depends on the request and profile only). */
-    exemplars: z.boolean().default(true),
-    /** Pin the exemplars: quote exactly these registered variants of the kind, in this order. */
-    exemplarIds: z
-      .array(
-        z.string().regex(/^v-[0-9a-f]{20}$|^[\w.:-]{1,128}$/, { error: 'must be a variant id' }),
-      )
-      .max(EXEMPLARS_PER_PROMPT, {
-        error: `at most ${EXEMPLARS_PER_PROMPT} (a prompt quotes that many)`,
-      })
-      .optional(),
+  .discriminatedUnion('kind', [MarketingCopyRequest, SupportReplyRequest], {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? `must be one of ${COPY_KINDS.join(', ')}` : undefined,
   })
   .refine((r) => r.candidates >= r.n, {
     path: ['candidates'],
     error: 'must be at least n (the best n of the candidates are returned)',
   })
   .superRefine((r, ctx) => {
-    if (r.exemplarIds && !r.exemplars) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['exemplarIds'],
-        message: 'pins exemplars, but exemplars is false; drop one of them',
-      });
-    }
-    for (const field of ['encoding', 'maxSegments'] as const) {
-      if (r[field] !== undefined && r.kind !== 'sms') {
+    if (r.kind !== 'support_reply') {
+      if (r.exemplarIds && !r.exemplars) {
         ctx.addIssue({
           code: 'custom',
-          path: [field],
-          message: `only for kind sms (this request is ${r.kind})`,
+          path: ['exemplarIds'],
+          message: 'pins exemplars, but exemplars is false; drop one of them',
         });
+      }
+      for (const field of ['encoding', 'maxSegments'] as const) {
+        if (r[field] !== undefined && r.kind !== 'sms') {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `only for kind sms (this request is ${r.kind})`,
+          });
+        }
       }
     }
     const spec = kindSpec(r.kind, smsChannelOf(r));
@@ -120,10 +153,18 @@ export const CopyRequest = z
 /** A validated copy request (defaults applied). */
 export type CopyRequest = z.output<typeof CopyRequest>;
 
+/** A validated request for copy about a product. */
+export type MarketingCopyRequest = z.output<typeof MarketingCopyRequest>;
+
+/** A validated customer-service reply request. */
+export type SupportReplyRequest = z.output<typeof SupportReplyRequest>;
+
 /** An SMS request's channel (GSM-7 and one segment unless asked otherwise); undefined for other kinds. */
-export function smsChannelOf(
-  request: Pick<CopyRequest, 'kind' | 'encoding' | 'maxSegments'>,
-): SmsChannel | undefined {
+export function smsChannelOf(request: {
+  kind: string;
+  encoding?: SmsChannel['encoding'];
+  maxSegments?: number;
+}): SmsChannel | undefined {
   return request.kind === 'sms'
     ? { encoding: request.encoding ?? 'gsm7', maxSegments: request.maxSegments ?? 1 }
     : undefined;

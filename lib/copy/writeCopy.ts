@@ -43,8 +43,14 @@ import {
   repetition,
   similarity,
 } from './quality.ts';
-import { type CopyRequest, smsChannelOf } from './request.ts';
+import {
+  type CopyRequest,
+  type MarketingCopyRequest,
+  type SupportReplyRequest,
+  smsChannelOf,
+} from './request.ts';
 import { fitSms, type SmsEncoding, smsSegments, toGsm7 } from './sms.ts';
+import { inventedFacts, supportBrief } from './support.ts';
 import {
   type ExemplarEvidence,
   exemplarsFor,
@@ -77,7 +83,7 @@ export interface CopyVariant {
   scores: CopyScores;
   /** Index of the candidate it came from (for reproducing it). */
   candidate: number;
-  /** `mustInclude`, product name and keywords not in the text. */
+  /** `mustInclude`, product name and keywords (a support reply: `mustInclude`) not in the text. */
   missing: string[];
   /** SMS only: the encoding the text is in and the segments it is sent in. */
   encoding?: SmsEncoding;
@@ -120,7 +126,10 @@ const quoted = (r: VariantRecord): QuotedExemplar => ({
  * pinned `exemplarIds` (registered variants of the kind; a 400 names any
  * other); else the best of the product's category, else of the kind.
  */
-async function chooseExemplars(deps: CopyDeps, request: CopyRequest): Promise<QuotedExemplar[]> {
+async function chooseExemplars(
+  deps: CopyDeps,
+  request: MarketingCopyRequest,
+): Promise<QuotedExemplar[]> {
   if (!request.exemplars) return [];
   const qualified = await deps.exemplars(request.kind);
   const ids = request.exemplarIds;
@@ -157,16 +166,16 @@ async function chooseExemplars(deps: CopyDeps, request: CopyRequest): Promise<Qu
 
 /**
  * The version of the state a copy request was answered from: a hash of what
- * the prompt took from stored state (the quoted exemplars and the profile's
- * audience line). Same request + seed + stateVersion → same variants.
+ * the prompt took from stored state (the quoted exemplars, and the profile's
+ * audience line or, for a support reply, its purchases). Same request + seed + stateVersion → same variants.
  */
 function stateVersionOf(
   exemplars: readonly QuotedExemplar[],
-  audience: string | undefined,
+  profileState: string | undefined,
 ): string {
   const state = JSON.stringify({
     exemplars: exemplars.map((e) => [e.variantId, e.text]),
-    audience: audience ?? null,
+    audience: profileState ?? null,
   });
   return `s-${createHash('sha256').update(state).digest('hex').slice(0, 16)}`;
 }
@@ -180,9 +189,13 @@ export interface Rejections {
   /** A `mustInclude` phrase placed but then cut by post-processing (trimmed to a line, a sentence or the limit). */
   missingPhrase: number;
   blocked: number;
+  /** Support replies stating a number, price, date, order number or URL that no input holds. */
+  invented: number;
   nearDuplicate: number;
   /** Blocked phrases that were hit, with counts. */
   blockedPhrases: Record<string, number>;
+  /** Support replies: the invented facts that were stated, with counts. */
+  inventedFacts: Record<string, number>;
 }
 
 /** The response of a copy request. */
@@ -191,7 +204,14 @@ export interface CopyResponse extends ModelIdentity {
   variants: CopyVariant[];
   candidates: { sampled: number; passed: number; rejected: Rejections };
   prompt: string;
-  personalization?: { customerId: string; found: boolean; facts?: AudienceFacts };
+  personalization?: {
+    customerId: string;
+    found: boolean;
+    /** Marketing kinds: the profile facts the audience line was written from. */
+    facts?: AudienceFacts;
+    /** Support replies: the recent purchases that joined the facts. */
+    purchases?: string[];
+  };
   /** The past variants quoted in the prompt, with the evidence they were chosen on. */
   exemplars: QuotedExemplar[];
   /** Hash of the stored state the prompt used (exemplars, profile audience): pin it with `exemplarIds`. */
@@ -346,7 +366,7 @@ class LeaderStream {
 
 async function personalise(
   deps: CopyDeps,
-  request: CopyRequest,
+  request: MarketingCopyRequest,
   warnings: string[],
 ): Promise<{ audience?: string; personalization?: CopyResponse['personalization'] }> {
   if (!request.customerId) return request.audience ? { audience: request.audience } : {};
@@ -384,6 +404,11 @@ function explainRejections(r: Rejections, spec: { maxChars: number }, sampled: n
           .map((p) => `"${p}"`)
           .join(', ')})`
       : '',
+    r.invented
+      ? `${r.invented} stated facts no input holds (${Object.keys(r.inventedFacts)
+          .map((p) => `"${p}"`)
+          .join(', ')}); give them in facts or policy if they are true`
+      : '',
   ].filter(Boolean);
   return `None of the ${sampled} candidates met the hard constraints: ${reasons.join('; ')}. Try more candidates, a different seed, fewer avoid terms, or a larger maxNewTokens.`;
 }
@@ -393,6 +418,64 @@ function finalText(raw: string, request: CopyRequest, spec: KindSpec, sms?: SmsC
   const text = postProcess(raw, request.kind, spec);
   if (!sms) return text;
   return fitSms(sms.encoding === 'gsm7' ? toGsm7(text) : text, sms.encoding, sms.maxSegments);
+}
+
+/** What a request's prompt was built from, and what the checks of its candidates need. */
+interface Brief {
+  prompt: string;
+  exemplars: QuotedExemplar[];
+  stateVersion: string;
+  personalization?: CopyResponse['personalization'];
+  /** Exact phrases exempt from the blocklists (the product's name, mustInclude). */
+  exempt: string[];
+  /** The terms `coverage` scores. */
+  terms: string[];
+  /** The product's category, registered with the variants. */
+  category?: string;
+  /** Support replies: the texts every stated fact must come from. */
+  factSources?: string[];
+}
+
+/** The brief of copy about a product: the audience from the profile, the exemplars. */
+async function marketingBrief(
+  deps: CopyDeps,
+  request: MarketingCopyRequest,
+  warnings: string[],
+): Promise<Brief> {
+  const [{ audience, personalization }, exemplars] = await Promise.all([
+    personalise(deps, request, warnings),
+    chooseExemplars(deps, request),
+  ]);
+  return {
+    prompt: buildPrompt(request, {
+      ...(audience ? { audience } : {}),
+      exemplars: exemplars.map((e) => e.text),
+    }),
+    exemplars,
+    stateVersion: stateVersionOf(exemplars, audience),
+    ...(personalization ? { personalization } : {}),
+    exempt: [request.product.name, ...request.mustInclude],
+    terms: [request.product.name, ...request.mustInclude, ...request.keywords],
+    ...(request.product.category ? { category: request.product.category } : {}),
+  };
+}
+
+/** The brief of a support reply: its facts, with the profile's purchases; no exemplars. */
+async function replyBrief(
+  deps: CopyDeps,
+  request: SupportReplyRequest,
+  warnings: string[],
+): Promise<Brief> {
+  const brief = await supportBrief(deps, request, warnings);
+  return {
+    prompt: brief.prompt,
+    exemplars: [],
+    stateVersion: stateVersionOf([], brief.profileState),
+    ...(brief.personalization ? { personalization: brief.personalization } : {}),
+    exempt: [...request.mustInclude],
+    terms: [...request.mustInclude],
+    factSources: brief.sources,
+  };
 }
 
 /**
@@ -415,19 +498,17 @@ export async function writeCopy(
   // The token budget (candidates × maxNewTokens) is checked by CopyRequest.
   const maxNewTokens = request.maxNewTokens ?? spec.maxNewTokens;
   const warnings: string[] = [];
-  const [{ audience, personalization }, exemplars] = await Promise.all([
-    personalise(deps, request, warnings),
-    chooseExemplars(deps, request),
-  ]);
-  const stateVersion = stateVersionOf(exemplars, audience);
-  const prompt = buildPrompt(request, {
-    ...(audience ? { audience } : {}),
-    exemplars: exemplars.map((e) => e.text),
-  });
+  const brief =
+    request.kind === 'support_reply'
+      ? await replyBrief(deps, request, warnings)
+      : await marketingBrief(deps, request, warnings);
+  const { prompt, exemplars, stateVersion, personalization } = brief;
   const promptTokens = model.encode(prompt);
   if (promptTokens.length + maxNewTokens > model.maxContext) {
     throw new ValidationError(
-      `The prompt (${promptTokens.length} tokens from the product facts and audience) + maxNewTokens (${maxNewTokens}) exceeds the model's ${model.maxContext}-token context; shorten the description or features.`,
+      request.kind === 'support_reply'
+        ? `The prompt (${promptTokens.length} tokens from the message, facts and policy) + maxNewTokens (${maxNewTokens}) exceeds the model's ${model.maxContext}-token context; shorten the message, facts or policy.`
+        : `The prompt (${promptTokens.length} tokens from the product facts and audience) + maxNewTokens (${maxNewTokens}) exceeds the model's ${model.maxContext}-token context; shorten the description or features.`,
     );
   }
   const contextMs = performance.now() - started;
@@ -481,15 +562,17 @@ export async function writeCopy(
     ...deps.blocklist,
     ...request.avoid.map((a) => a.toLowerCase()),
   ];
-  const exempt = [request.product.name, ...request.mustInclude];
+  const { exempt, factSources } = brief;
   const rejected: Rejections = {
     empty: 0,
     tooLong: 0,
     unfinished: 0,
     missingPhrase: 0,
     blocked: 0,
+    invented: 0,
     nearDuplicate: 0,
     blockedPhrases: dict(),
+    inventedFacts: dict(),
   };
   const passing: Array<{ candidate: number; text: string }> = [];
   generated.sequences.forEach((sequence, candidate) => {
@@ -500,9 +583,13 @@ export async function writeCopy(
     else if (request.mustInclude.some((p) => !containsPhrase(text, p))) rejected.missingPhrase++;
     else {
       const hits = [...blockedPhrases(text, blocklist, exempt), ...blockedPhrases(text, PROFANITY)];
+      const invented = factSources ? inventedFacts(text, factSources) : [];
       if (hits.length > 0) {
         rejected.blocked++;
         for (const h of hits) rejected.blockedPhrases[h] = (rejected.blockedPhrases[h] ?? 0) + 1;
+      } else if (invented.length > 0) {
+        rejected.invented++;
+        for (const f of invented) rejected.inventedFacts[f] = (rejected.inventedFacts[f] ?? 0) + 1;
       } else passing.push({ candidate, text });
     }
   });
@@ -512,7 +599,7 @@ export async function writeCopy(
   const joiner = /\s$/.test(prompt) ? '' : ' ';
   const scoredTokens = passing.map((p) => model.encode(joiner + p.text));
   const logprobs = await model.scoreContinuations(promptTokens, scoredTokens);
-  const terms = [request.product.name, ...request.mustInclude, ...request.keywords];
+  const { terms } = brief;
   const ranked = passing
     .map((p, i) => {
       const lp = logprobs[i] as number[];
@@ -563,7 +650,7 @@ export async function writeCopy(
         variantId: v.variantId,
         kind: request.kind,
         text: v.text,
-        ...(request.product.category ? { category: request.product.category } : {}),
+        ...(brief.category ? { category: brief.category } : {}),
       })),
     );
   } catch (error) {

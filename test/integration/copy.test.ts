@@ -52,6 +52,16 @@ const product = {
   price: 89,
 };
 
+/** A customer's support request: the message, facts on file and policy a reply may rely on. */
+const ticket = {
+  message: 'Hi, my Trail Runner 2 order has not arrived yet. Where is it?',
+  facts: ['Order 4417 shipped on March 3 by UPS', 'Tracking: https://track.example.com/4417'],
+  policy: ['Returns are free within 30 days of delivery'],
+};
+
+/** What a request of a kind is about: the product, or (support_reply) the ticket. */
+const about = (kind: string) => (kind === 'support_reply' ? ticket : { product });
+
 describe('POST /generate copy (tiny random-weight model)', () => {
   it.each(COPY_KINDS)(
     '%s: seed 11 gives a 200 with variants within the kind’s hard limits',
@@ -59,9 +69,9 @@ describe('POST /generate copy (tiny random-weight model)', () => {
       // Multi-sentence kinds veto candidates with no complete sentence, and random weights often
       // write none: such a kind gets 16 candidates and up to 4 seeds to return something.
       const candidates = KINDS[kind].singleLine ? 6 : 16;
-      let { status, body } = await post({ kind, product, n: 2, candidates, seed: 11 });
+      let { status, body } = await post({ kind, ...about(kind), n: 2, candidates, seed: 11 });
       for (let seed = 12; status === 422 && !KINDS[kind].singleLine && seed < 15; seed++) {
-        ({ status, body } = await post({ kind, product, n: 2, candidates, seed }));
+        ({ status, body } = await post({ kind, ...about(kind), n: 2, candidates, seed }));
       }
 
       expect(status).toBe(200);
@@ -307,7 +317,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
       const { status, body } = await post(
         kind === 'sms'
           ? { kind, product, n: 3, candidates: 3, seed }
-          : { kind, product, n: 1, candidates: 2, seed, maxNewTokens: 24 },
+          : { kind, ...about(kind), n: 1, candidates: 2, seed, maxNewTokens: 24 },
       );
       if (status !== 200) continue; // a 422 (no candidate passed) returns no text to check
       for (const v of body.variants) {
@@ -448,6 +458,170 @@ describe('POST /generate copy (tiny random-weight model)', () => {
       expect(body.error?.issues?.map((i) => i.path)).toContain(path);
     },
   );
+
+  it('support_reply: vetoes a reply stating a number, date or URL no input holds, and returns only replies whose facts come from the inputs', async () => {
+    // Random weights write digits often: inputs with no numbers at all make every digit an invented fact.
+    const bare = {
+      kind: 'support_reply',
+      message: 'Hello, where is my parcel? It has not come yet.',
+      facts: ['The parcel left the warehouse'],
+      policy: ['Be kind and brief'],
+      n: 2,
+      candidates: 8,
+      maxNewTokens: 48,
+    };
+    const inputDigits = new Set(
+      [ticket.message, ...ticket.facts, ...ticket.policy].join(' ').match(/\d+/g),
+    );
+    let invented = 0;
+    let returned = 0;
+    for (let seed = 0; seed < 24; seed++) {
+      const { status, body } = await post(
+        seed % 2 === 0
+          ? { ...bare, seed }
+          : { kind: 'support_reply', ...ticket, n: 2, candidates: 8, maxNewTokens: 48, seed },
+      );
+      expect([200, 422]).toContain(status);
+      if (status === 422) {
+        expect(body.error?.message).toMatch(/None of the 8 candidates/);
+        continue;
+      }
+      invented += body.candidates.rejected.invented;
+      for (const [fact, count] of Object.entries(body.candidates.rejected.inventedFacts)) {
+        expect(count).toBeGreaterThan(0);
+        // What was vetoed is really absent from the inputs.
+        const digits = fact.match(/\d+/g) ?? [];
+        if (seed % 2 === 0) expect(bare.message + bare.facts + bare.policy).not.toContain(fact);
+        else if (/^\d+$/.test(fact)) expect(inputDigits.has(fact)).toBe(false);
+        expect(digits.length > 0 || /[a-z]/i.test(fact)).toBe(true);
+      }
+      for (const v of body.variants) {
+        returned++;
+        expect(v.text.length).toBeLessThanOrEqual(1000);
+        expect(endsAtSentence(v.text), v.text).toBe(true);
+        // An independent check: every run of digits in a reply is one of the inputs'.
+        for (const d of v.text.match(/\d+/g) ?? []) {
+          if (seed % 2 === 0)
+            throw new Error(`reply states ${d}, and the inputs hold no number: ${v.text}`);
+          expect(
+            [...inputDigits].some((i) => Number(i) === Number(d)),
+            `${d} in ${v.text}`,
+          ).toBe(true);
+        }
+      }
+    }
+    expect(invented).toBeGreaterThan(0);
+    expect(returned).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('support_reply: with customerId the profile’s recent purchases join the facts; the prompt is a ticket ending where the reply begins', async () => {
+    const cfg = testConfig();
+    const doc = documentClient();
+    await new DynamoCatalogStore(doc, cfg.appTable).putItems([
+      {
+        id: 'p-lamp',
+        title: 'Camp Lamp',
+        description: '',
+        category: 'Outdoor',
+        price: 30,
+        tags: [],
+        available: true,
+      },
+    ]);
+    const day = '2030-01-01';
+    const activity = mapEvents([
+      {
+        eventId: 'sr-1',
+        customerId: 'support-c1',
+        type: 'view',
+        ts: `${day}T09:00:00Z`,
+        channel: 'web',
+        itemId: 'p-lamp',
+      },
+      {
+        eventId: 'sr-2',
+        customerId: 'support-c1',
+        type: 'purchase',
+        ts: `${day}T09:05:00Z`,
+        channel: 'web',
+        itemId: 'p-lamp',
+      },
+    ]).customers['support-c1'];
+    await new DynamoProfileStore(doc, cfg.appTable).putStates([
+      applyDay(undefined, 'support-c1', day, activity),
+    ]);
+    const request = {
+      kind: 'support_reply',
+      ...ticket,
+      tone: 'warm',
+      n: 1,
+      candidates: 8,
+      maxNewTokens: 24,
+    };
+    // Random weights often write no complete sentence (a 422, no prompt): the first seed with a reply.
+    const answer = async (customerId: string) => {
+      for (let seed = 0; seed < 20; seed++) {
+        const res = await post({ ...request, customerId, seed });
+        if (res.status === 200) return res;
+      }
+      throw new Error('no seed gave a 200');
+    };
+
+    const known = await answer('support-c1');
+    const unknown = await answer('support-nobody');
+
+    expect(known.body.prompt).toBe(
+      [
+        'CUSTOMER SUPPORT TICKET',
+        'Facts on file:',
+        '- Order 4417 shipped on March 3 by UPS',
+        '- Tracking: https://track.example.com/4417',
+        '- Purchased: Camp Lamp',
+        'Policy:',
+        '- Returns are free within 30 days of delivery',
+        'Tone: warm',
+        '',
+        `Customer: ${ticket.message}`,
+        '',
+        'Agent:',
+      ].join('\n'),
+    );
+    expect(known.body.personalization).toEqual({
+      customerId: 'support-c1',
+      found: true,
+      purchases: ['Camp Lamp'],
+    });
+    expect(known.body.exemplars).toEqual([]);
+    expect(unknown.body.prompt).not.toContain('Purchased');
+    expect(unknown.body.warnings[0]).toMatch(/No profile for customer support-nobody/);
+    expect(known.body.stateVersion).not.toBe(unknown.body.stateVersion);
+  });
+
+  it.each([
+    [{ kind: 'support_reply', ...ticket, product }, 'product'],
+    [{ kind: 'support_reply', facts: ticket.facts }, 'message'],
+    [{ kind: 'support_reply', message: 'x'.repeat(4001) }, 'message'],
+    [{ kind: 'support_reply', message: 'hi', facts: ['x'.repeat(1001)] }, 'facts.0'],
+    [{ kind: 'support_reply', message: 'hi', exemplars: false }, 'exemplars'],
+    [{ kind: 'support_reply', message: 'hi', encoding: 'gsm7' }, 'encoding'],
+    [{ kind: 'support_reply', message: 'hi', candidates: 32, maxNewTokens: 256 }, 'candidates'],
+    [{ kind: 'thank_you', message: 'hi' }, 'kind'],
+  ])('support_reply: refuses a bad request with a 400 naming %s', async (request, path) => {
+    const { status, body } = await post(request);
+
+    expect(status).toBe(400);
+    const paths = body.error?.issues?.map((i) => i.path) ?? [];
+    expect(
+      paths.some(
+        (p) =>
+          p === path ||
+          (path === 'product' || path === 'exemplars' || path === 'encoding'
+            ? body.error?.message.includes(path)
+            : false),
+      ),
+      JSON.stringify(body.error),
+    ).toBe(true);
+  });
 
   it('names a product whose name holds a blocked claim word ("Miracle Mop") and keeps the word blocked elsewhere', async () => {
     const mop = { name: 'Miracle Mop', description: 'A mop for every floor.' };

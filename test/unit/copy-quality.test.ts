@@ -13,7 +13,7 @@ import {
   repetition,
   similarity,
 } from '#lib/copy/quality.ts';
-import { CopyRequest } from '#lib/copy/request.ts';
+import { CopyRequest, type MarketingCopyRequest } from '#lib/copy/request.ts';
 import {
   exemplarsFor,
   pickExemplars,
@@ -143,7 +143,7 @@ describe('prompts and personalisation', () => {
     kind: 'sms',
     product: { name: 'Ridge Tent', price: 200, features: ['2-person'] },
     tone: 'warm',
-  });
+  }) as MarketingCopyRequest;
 
   it('writes the product facts into a document that ends where the copy starts', () => {
     expect(buildPrompt(request, { exemplars: [] })).toBe(
