@@ -189,7 +189,13 @@ export const CUSTOMER_OBJECTS = {
  */
 export const FUNCTION_TIMEOUT_SECONDS = {
   health: 10,
-  generate: 60,
+  /**
+   * The largest copy request the token budget admits (16 × 256 tokens)
+   * took 31 s on the gpt2 shape on 2 vCPUs (`npm run bench -- --suites
+   * copy`); × 2 for Lambda's 1.7 vCPUs at 3008 MB and its per-core speed,
+   * plus a cold start and the 3 s reserve, is ~70 s.
+   */
+  generate: 90,
   events: 30,
   insights: 60,
   recommend: 30,

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '#infra/context.ts';
 import { MuseStack } from '#infra/MuseStack.ts';
+import { FUNCTION_TIMEOUT_SECONDS } from '#lib/aws/resources.ts';
 import { HTTP_FUNCTIONS, SCHEDULED_FUNCTIONS } from '#local/functions.ts';
 import { FUNCTION_READS } from '#test/support/functionReads.ts';
 
@@ -49,11 +50,19 @@ function definitionOf(t: Template): unknown {
   return JSON.parse(text);
 }
 
+/** Words of each function's description that name it, where its name is not among them. */
+const DESCRIBED_AS: Record<string, string> = {
+  generate: 'marketing copy',
+  health: 'status of tables',
+  insights: 'customer insight summaries',
+  recommend: 'recommendations',
+};
+
 function functionNamed(name: string) {
   const found = Object.values(template.findResources('AWS::Lambda::Function')).find((f) =>
     String(f.Properties.Description)
       .toLowerCase()
-      .includes(name === 'generate' ? 'marketing copy' : name),
+      .includes(DESCRIBED_AS[name] ?? name),
   );
   if (!found) throw new Error(`no function ${name}`);
   return found;
@@ -395,6 +404,8 @@ describe('MuseStack (synthesized)', () => {
 
     expect(fn.Properties).toMatchObject({
       MemorySize: 3008,
+      // The largest request the token budget admits, measured on the gpt2 shape, with room (README).
+      Timeout: 90,
       EphemeralStorage: { Size: 1024 },
       Environment: {
         Variables: {
@@ -404,6 +415,12 @@ describe('MuseStack (synthesized)', () => {
         },
       },
     });
+  });
+
+  it('gives each HTTP function the timeout the local bridge gives its calls', () => {
+    for (const [name, seconds] of Object.entries(FUNCTION_TIMEOUT_SECONDS)) {
+      expect(functionNamed(name).Properties.Timeout, name).toBe(seconds);
+    }
   });
 
   it('deploys every handler in functions/ and serves it locally', () => {
