@@ -11,6 +11,7 @@ import { dict } from '../dict.ts';
 import { UnprocessableError, ValidationError } from '../errors.ts';
 import { logger } from '../log.ts';
 import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
+import { type Deadline, decodeWithin } from '../model/deadline.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 import {
   type AudienceFacts,
@@ -259,36 +260,10 @@ export interface StreamedLeader {
 }
 
 /** Options of {@link writeCopy}. */
-export interface WriteCopyOptions {
+export interface WriteCopyOptions extends Deadline {
   /** Time spent waiting for the model before this call (cold start). */
   loadMs: number;
   onEvent?: (event: CopyStreamEvent) => void;
-  /** When the function times out (epoch ms of `clock`): decoding stops {@link DEADLINE_RESERVE_MS} before. */
-  deadline?: number;
-  /** The clock the deadline is read on (default `Date.now`). */
-  clock?: () => number;
-}
-
-/** Time kept between the end of decoding and the function's timeout: scoring, registration, the response. */
-export const DEADLINE_RESERVE_MS = 3_000;
-
-/**
- * Refuses a request that cannot finish before the deadline: at least
- * `maxNewTokens` decode steps, each no faster than the model's last
- * measured step (a bigger batch is never faster per step). A 400 names the
- * largest `maxNewTokens` that fits. Unknown speed (the first request of a
- * container) admits the request; the deadline still stops it in flight.
- */
-function admit(model: TextModel, maxNewTokens: number, availableMs: number): void {
-  const measured = model.lastDecode;
-  if (!measured) return;
-  const neededMs = maxNewTokens * measured.stepMs;
-  if (neededMs <= availableMs) return;
-  const fits = Math.max(0, Math.floor(availableMs / measured.stepMs));
-  const message = `${maxNewTokens} new tokens need at least ${(neededMs / 1000).toFixed(1)} s at this model's measured ${measured.stepMs.toFixed(0)} ms per decode step (batch ${measured.batch}); ${(availableMs / 1000).toFixed(1)} s remain before the function's timeout: at most maxNewTokens ${fits}`;
-  throw new ValidationError(`The request does not fit the time left: ${message}.`, {
-    issues: [{ path: 'maxNewTokens', message: `at most ${fits} in the time left` }],
-  });
 }
 
 /** Mean log-prob margin a candidate needs to take the lead in a stream (avoids flip-flopping). */
@@ -513,10 +488,7 @@ export async function writeCopy(
   }
   const contextMs = performance.now() - started;
 
-  const clock = options.clock ?? Date.now;
-  const stopAt =
-    options.deadline === undefined ? undefined : options.deadline - DEADLINE_RESERVE_MS;
-  if (stopAt !== undefined) admit(model, maxNewTokens, stopAt - clock());
+  const stop = decodeWithin(model, maxNewTokens, options);
   const seed = request.seed ?? Math.floor(Math.random() * 2 ** 31);
   options.onEvent?.({
     event: 'start',
@@ -546,7 +518,7 @@ export async function writeCopy(
     seed,
     ...(leader ? { onToken: (r, t, lp) => leader.onToken(r, t, lp) } : {}),
     ...(placer.idle ? {} : { adjust: (r, tokens, sampled) => placer.adjust(r, tokens, sampled) }),
-    ...(stopAt === undefined ? {} : { stopAt, clock }),
+    ...stop,
   });
   if (generated.truncated) {
     warnings.push(

@@ -69,10 +69,13 @@ export async function generate(
     const { model, loadMs } = await deps.model();
     const { pricing } = deps.stores;
     if (!raw.stream) {
-      return json(200, recordGeneration(await rawGenerate(model, raw, loadMs, pricing)));
+      return json(
+        200,
+        recordGeneration(await rawGenerate(model, raw, loadMs, pricing, undefined, timing)),
+      );
     }
     return streamNdjson<RawStreamEvent, Awaited<ReturnType<typeof rawGenerate>>>(
-      (emit) => rawGenerate(model, raw, loadMs, pricing, emit),
+      (emit) => rawGenerate(model, raw, loadMs, pricing, emit, timing),
       { requestId, isStart: (event) => event.event === 'start', onResult: publishStreamed },
     );
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { completeCharacters } from '../copy/quality.ts';
 import { ValidationError } from '../errors.ts';
 import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
+import { type Deadline, decodeWithin } from '../model/deadline.ts';
 import { samplingFields } from '../model/sampler.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 
@@ -46,6 +47,8 @@ export interface RawGenerateResponse extends ModelIdentity {
   timings: { loadMs: number; generateMs: number; tokensPerSecond: number };
   /** Estimated compute cost of the call (generation plus the model load it waited for). */
   cost: RequestCost;
+  /** True when decoding stopped early to answer before the function's timeout (`finishReason: deadline`). */
+  truncated: boolean;
 }
 
 /**
@@ -63,6 +66,7 @@ export async function rawGenerate(
   loadMs: number,
   pricing: Pricing,
   onEvent?: (event: RawStreamEvent) => void,
+  deadline: Deadline = {},
 ): Promise<RawGenerateResponse> {
   const started = performance.now();
   const promptTokens = model.encode(request.prompt);
@@ -79,6 +83,7 @@ export async function rawGenerate(
       },
     );
   }
+  const stop = decodeWithin(model, request.maxNewTokens, deadline);
   const seed = request.seed ?? Math.floor(Math.random() * 2 ** 31);
   onEvent?.({ event: 'start', n: request.n, promptTokens: promptTokens.length, seed });
   // Streamed: each sequence's decoded text so far, sent as deltas of complete characters.
@@ -101,6 +106,7 @@ export async function rawGenerate(
     topP: request.topP,
     seed,
     ...(onEvent ? { onToken } : {}),
+    ...stop,
   });
   const generateMs = performance.now() - genStarted;
   const completion = result.sequences.reduce((sum, s) => sum + s.tokens.length, 0);
@@ -120,6 +126,7 @@ export async function rawGenerate(
       tokensPerSecond: generateMs > 0 ? Math.round((completion / generateMs) * 1000 * 10) / 10 : 0,
     },
     cost: requestCost(pricing, performance.now() - started + loadMs),
+    truncated: result.truncated,
     ...modelIdentity(model.info),
   };
 }

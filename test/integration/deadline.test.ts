@@ -3,8 +3,10 @@ import { documentClient } from '#lib/aws/clients.ts';
 import { DynamoCatalogStore } from '#lib/catalog/store.ts';
 import { CopyRequest } from '#lib/copy/request.ts';
 import { DynamoVariantStore } from '#lib/copy/variants.ts';
-import { type CopyDeps, DEADLINE_RESERVE_MS, writeCopy } from '#lib/copy/writeCopy.ts';
+import { type CopyDeps, writeCopy } from '#lib/copy/writeCopy.ts';
+import { RawGenerateRequest, rawGenerate } from '#lib/generate/rawGenerate.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
+import { DEADLINE_RESERVE_MS } from '#lib/model/deadline.ts';
 import { loadModel } from '#lib/model/loadModel.ts';
 import type { TextModel } from '#lib/model/textModel.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
@@ -72,6 +74,24 @@ describe('deadline-aware generation (fake clock)', () => {
     expect(out.usage.completionTokens).toBeLessThanOrEqual(4 * 10);
     expect(out.warnings.join(' ')).toMatch(/Decoding stopped after \d+ of 32 tokens/);
     expect(free.truncated).toBe(false);
+  });
+
+  it('stops a raw prompt at the deadline too: truncated, finishReason deadline', async () => {
+    const request = RawGenerateRequest.parse({
+      prompt: 'Hello there',
+      n: 2,
+      maxNewTokens: 64,
+      seed: 1,
+    });
+    const start = 2_000_000;
+
+    const out = await rawGenerate(model, request, 0, deps.pricing, undefined, {
+      deadline: start + DEADLINE_RESERVE_MS + 500,
+      clock: fakeClock(start, 100),
+    });
+
+    expect(out.truncated).toBe(true);
+    expect(out.variants.every((v) => v.finishReason === 'deadline' && v.tokens < 64)).toBe(true);
   });
 
   it('refuses, before generating, a request the measured decode speed cannot finish in the time left, naming what fits', async () => {
