@@ -16,7 +16,12 @@ import {
 
 /** Views of two items by one customer this close together count as co-visited. */
 export const SESSION_WINDOW_MS = 30 * 60 * 1000;
-/** Distinct items of one session considered for co-visitation (bounds pairs to 190). */
+/**
+ * Co-visitation window: in a session, each item pairs with the next
+ * `MAX_SESSION_ITEMS - 1` distinct items touched after it (every pair when
+ * the session has at most this many), so a long session counts all its
+ * items, by time and not by id, with at most 19 pairs per item.
+ */
 export const MAX_SESSION_ITEMS = 20;
 
 /** Types that count as engagement with a message or the shop (for channel and send-time). */
@@ -125,17 +130,24 @@ interface Touch {
 
 /**
  * Co-visitation pairs of one customer's touches: items viewed or bought
- * within {@link SESSION_WINDOW_MS} of the previous touch form one session,
- * and each pair of distinct items in a session counts once.
+ * within {@link SESSION_WINDOW_MS} of the previous touch form one session;
+ * its distinct items, in the order first touched, pair with the items
+ * within {@link MAX_SESSION_ITEMS} places after them, each pair once (keyed
+ * `a|b` with a < b).
  */
 function addCoVisits(touches: Touch[], into: Record<string, number>) {
   touches.sort((a, b) => a.at - b.at || a.itemId.localeCompare(b.itemId));
   let session = new Set<string>();
   let last = Number.NEGATIVE_INFINITY;
   const flush = () => {
-    const items = [...session].sort().slice(0, MAX_SESSION_ITEMS);
-    for (let i = 0; i < items.length; i++)
-      for (let j = i + 1; j < items.length; j++) add(into, `${items[i]}|${items[j]}`);
+    const items = [...session];
+    for (let i = 0; i < items.length; i++) {
+      const a = items[i] as string;
+      for (let j = i + 1; j < Math.min(items.length, i + MAX_SESSION_ITEMS); j++) {
+        const b = items[j] as string;
+        add(into, a < b ? `${a}|${b}` : `${b}|${a}`);
+      }
+    }
   };
   for (const touch of touches) {
     if (touch.at - last > SESSION_WINDOW_MS) {

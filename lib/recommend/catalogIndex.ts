@@ -26,10 +26,17 @@ export const TEXT_MATCHES = 30;
  */
 export class CatalogIndex {
   readonly items: ReadonlyMap<string, CatalogItem>;
+  /** The catalog's categories by their lower-case form (filters match them in any case). */
+  readonly categories: ReadonlyMap<string, string>;
   private readonly search_: MiniSearch<CatalogItem & { tagText: string }>;
 
   constructor(items: readonly CatalogItem[]) {
     this.items = new Map(items.map((i) => [i.id, i]));
+    this.categories = new Map(
+      [...new Set(items.map((i) => i.category))]
+        .sort((a, b) => a.localeCompare(b))
+        .map((c) => [c.toLowerCase(), c]),
+    );
     this.search_ = new MiniSearch({
       idField: 'id',
       fields: ['title', 'tagText', 'category', 'description'],
@@ -41,6 +48,11 @@ export class CatalogIndex {
       },
     });
     this.search_.addAll(items.map((i) => ({ ...i, tagText: i.tags.join(' ') })));
+  }
+
+  /** The names of `categories` the catalog has none of (case-insensitive), in request order. */
+  unknownCategories(categories: readonly string[]): string[] {
+    return categories.filter((c) => !this.categories.has(c.toLowerCase()));
   }
 
   /** Items matching a free-text need, best first. */

@@ -19,6 +19,7 @@ export interface Interaction {
 
 /** Filters on the returned items. */
 export interface RecommendFilters {
+  /** Catalog categories, any case (the service refuses names the catalog does not have). */
   categories?: string[];
   minPrice?: number;
   maxPrice?: number;
@@ -183,11 +184,14 @@ function popularityOf(signals: RecommendationSignals | undefined): Map<string, n
   return out;
 }
 
-function passes(item: CatalogItem | undefined, f: RecommendFilters): item is CatalogItem {
+function passes(
+  item: CatalogItem | undefined,
+  f: RecommendFilters,
+  categories: ReadonlySet<string> | undefined,
+): item is CatalogItem {
   if (!item) return false;
   if (f.availableOnly && !item.available) return false;
-  if (f.categories && f.categories.length > 0 && !f.categories.includes(item.category))
-    return false;
+  if (categories && !categories.has(item.category.toLowerCase())) return false;
   if (f.minPrice !== undefined && item.price < f.minPrice) return false;
   if (f.maxPrice !== undefined && item.price > f.maxPrice) return false;
   return true;
@@ -325,10 +329,25 @@ export async function recommendItems(
     }
   }
   const coldStart = seedItems.length === 0 && !input.need;
+  const purchased = new Set(
+    input.history.filter((h) => h.type === 'purchase').map((h) => h.itemId),
+  );
+  const seen = new Set(input.history.map((h) => h.itemId));
+  const excluded = new Set(input.exclude);
+  const categories =
+    input.filters.categories && input.filters.categories.length > 0
+      ? new Set(input.filters.categories.map((c) => c.toLowerCase()))
+      : undefined;
+  const eligible = (id: string) =>
+    !purchased.has(id) &&
+    !excluded.has(id) &&
+    !(input.filters.excludeSeen && seen.has(id)) &&
+    passes(catalog.items.get(id), input.filters, categories);
   for (const t of signals?.trending ?? []) {
     candidate(t.itemId).sources.push({ kind: 'trending', lift: t.lift, weight: t.recentPerDay });
   }
-  if (coldStart || candidates.size < input.k) {
+  // Short of k after the filters (not before): the popular items join.
+  if (coldStart || [...candidates.keys()].filter(eligible).length < input.k) {
     for (const p of signals?.popular ?? []) {
       candidate(p.itemId).sources.push({ kind: 'popular', weight: p.score });
     }
@@ -336,23 +355,17 @@ export async function recommendItems(
   const popularity = popularityOf(signals);
   for (const c of candidates.values()) c.popularity = popularity.get(c.itemId) ?? 0;
 
-  const purchased = new Set(
-    input.history.filter((h) => h.type === 'purchase').map((h) => h.itemId),
-  );
-  const seen = new Set(input.history.map((h) => h.itemId));
-  const excluded = new Set(input.exclude);
-  const eligible = (id: string) =>
-    !purchased.has(id) &&
-    !excluded.has(id) &&
-    !(input.filters.excludeSeen && seen.has(id)) &&
-    passes(catalog.items.get(id), input.filters);
   const pool = [...candidates.values()].filter((c) => eligible(c.itemId));
   if (pool.length < input.k) {
-    // Never empty while the catalog has eligible items: fill from the catalog.
-    for (const item of catalog.items.values()) {
-      if (pool.length >= Math.max(input.k, RERANK_CANDIDATES)) break;
-      if (candidates.has(item.id) || !eligible(item.id)) continue;
-      const c = candidate(item.id);
+    // Never empty while the catalog has eligible items: fill from the catalog, most popular
+    // first (items outside the nightly popular lists after them, by id), never in file order.
+    const fill = [...catalog.items.keys()]
+      .filter((id) => !candidates.has(id) && eligible(id))
+      .sort((a, b) => (popularity.get(b) ?? 0) - (popularity.get(a) ?? 0) || a.localeCompare(b))
+      .slice(0, Math.max(input.k, RERANK_CANDIDATES) - pool.length);
+    for (const id of fill) {
+      const c = candidate(id);
+      c.popularity = popularity.get(id) ?? 0;
       c.sources.push({ kind: 'catalog', weight: 0 });
       pool.push(c);
     }

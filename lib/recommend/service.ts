@@ -1,5 +1,6 @@
 import { cachedValue } from '../cache.ts';
 import { allItems, type CatalogStore } from '../catalog/store.ts';
+import { ValidationError } from '../errors.ts';
 import type { EventStore } from '../events/store.ts';
 import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
 import type { ModelForRequest } from '../model/runtime.ts';
@@ -21,6 +22,32 @@ export interface RecommendResponse extends RecommendOutput, ModelIdentity {
   timings: { loadMs: number; contextMs: number; rankMs: number; totalMs: number };
   /** Estimated compute cost of the call (the request plus the model load it waited for). */
   cost: RequestCost;
+}
+
+/** Categories listed in a 400 (a catalog may have thousands). */
+const LISTED_CATEGORIES = 50;
+
+/**
+ * A 400 for filter categories the catalog does not have (a typo would
+ * otherwise answer an empty list), listing the valid ones.
+ */
+function refuseUnknownCategories(catalog: CatalogIndex, categories: readonly string[]): void {
+  const unknown = catalog.unknownCategories(categories);
+  if (unknown.length === 0) return;
+  const valid = [...catalog.categories.values()];
+  const listed =
+    valid.length > LISTED_CATEGORIES
+      ? `${valid.slice(0, LISTED_CATEGORIES).join(', ')}, … (${valid.length} in all)`
+      : valid.join(', ') || 'none (the catalog is empty)';
+  throw new ValidationError(
+    `The catalog has no categor${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((c) => JSON.stringify(c)).join(', ')}. Its categories (any case): ${listed}.`,
+    {
+      issues: unknown.map((c) => ({
+        path: `filters.categories.${categories.indexOf(c)}`,
+        message: 'not a catalog category',
+      })),
+    },
+  );
 }
 
 /**
@@ -66,6 +93,7 @@ export class RecommendService {
         ? this.deps.events.customerEvents(request.customerId, { limit: HISTORY_EVENTS })
         : Promise.resolve([]),
     ]);
+    refuseUnknownCategories(catalog, request.filters.categories ?? []);
     const contextMs = performance.now() - started;
     const out = await recommendItems(
       {

@@ -189,6 +189,27 @@ describe('POST /recommend (dynalite + s3rver, tiny model)', () => {
     expect(body.items.map((i) => i.itemId).sort()).toEqual(['r-jacket', 'r-mug']);
   });
 
+  it('matches filter categories in any case, and answers an unknown one with a 400 listing the catalog’s', async () => {
+    const any = await post({ need: 'camp lamp', k: 5, filters: { categories: ['oUTDOOR'] } });
+    const typo = await post({
+      need: 'camp lamp',
+      k: 5,
+      filters: { categories: ['Outdoor', 'Outdor'] },
+    });
+
+    expect(any.status).toBe(200);
+    expect(any.body.items.length).toBeGreaterThan(0);
+    expect(any.body.items.every((i) => i.category === 'Outdoor')).toBe(true);
+    expect(typo.status).toBe(400);
+    const error = (
+      typo.body as unknown as { error: { message: string; issues: Array<{ path: string }> } }
+    ).error;
+    expect(error.message).toMatch(
+      /no category "Outdor"\. Its categories \(any case\): .*Apparel.*Kitchen.*Outdoor/,
+    );
+    expect(error.issues.map((i) => i.path)).toEqual(['filters.categories.1']);
+  });
+
   it('matches a free-text need', async () => {
     // Other test files share the catalog; the random-weight LM and popularity
     // reorder the blend, so assert on the text component and the reason.

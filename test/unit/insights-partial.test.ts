@@ -149,4 +149,42 @@ describe('map/merge of a day’s events', () => {
     expect(paged).toEqual(mapEvents(events));
     expect(paged.coVisits).toEqual({ 'x|y': 1, 'x|z': 1, 'y|z': 1 });
   });
+
+  it('pairs every item of a long session with the 19 touched next, whatever the ids', () => {
+    // 30 items a minute apart: one session. Ids from 'z…' down to 'a…', so id order is not time order.
+    const ids = Array.from({ length: 30 }, (_, i) => `${String.fromCharCode(122 - (i % 26))}${i}`);
+    const session = (names: string[]) =>
+      mapEvents(
+        names.map(
+          (itemId, i) =>
+            ({
+              eventId: `s${i}`,
+              customerId: 'c1',
+              type: 'view',
+              itemId,
+              ts: new Date(Date.UTC(2026, 10, 23, 10, i)).toISOString(),
+            }) as EngagementEvent,
+        ),
+      ).coVisits;
+    const pairs = session(ids);
+    const key = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+    // Every item is in a pair; exactly the pairs at most 19 places apart in time, once each.
+    const expected: Record<string, number> = {};
+    for (let i = 0; i < 30; i++)
+      for (let j = i + 1; j < Math.min(30, i + 20); j++)
+        expected[key(ids[i] as string, ids[j] as string)] = 1;
+    expect({ ...pairs }).toEqual(expected);
+    expect(Object.keys(pairs)).toHaveLength(30 * 19 - (19 * 20) / 2);
+    // Renaming the items renames the pairs: nothing depends on id order.
+    const renamed = ids.map((id) => `item-${id.split('').reverse().join('')}`);
+    const rename = new Map(ids.map((id, i) => [id, renamed[i] as string]));
+    const mapped = Object.fromEntries(
+      Object.entries(pairs).map(([k, n]) => {
+        const [a, b] = k.split('|') as [string, string];
+        return [key(rename.get(a) as string, rename.get(b) as string), n];
+      }),
+    );
+    expect({ ...session(renamed) }).toEqual(mapped);
+  });
 });

@@ -98,6 +98,45 @@ describe('recommendation engine', () => {
     expect(out.items.map((i) => i.itemId)).toEqual(['stove']);
   });
 
+  it('matches categories in any case', async () => {
+    const filters = (categories: string[]) => ({
+      categories,
+      availableOnly: true,
+      excludeSeen: false,
+    });
+    const lower = await recommendItems(
+      input({ history: viewedTent, k: 5, filters: filters(['outdoor']) }),
+      { catalog, signals, weights },
+    );
+    const exact = await recommendItems(
+      input({ history: viewedTent, k: 5, filters: filters(['Outdoor']) }),
+      { catalog, signals, weights },
+    );
+
+    expect(lower.items.map((i) => i.itemId)).toEqual(exact.items.map((i) => i.itemId));
+    expect(lower.items.length).toBeGreaterThan(0);
+  });
+
+  it('fills a short list after the filters, most popular first, never in catalog order', async () => {
+    // Apparel: no co-visits, no category signal for this customer; socks are popular, the jacket is not.
+    const reversed = new CatalogIndex([
+      item('jacket', 'Apparel', 120, 'Light Rain Jacket'),
+      item('beanie', 'Apparel', 15, 'Beanie'),
+      item('socks', 'Apparel', 12, 'Wool Socks'),
+      item('tent', 'Outdoor', 200, 'Ridge Tent'),
+    ]);
+    const out = await recommendItems(
+      input({
+        history: viewedTent,
+        k: 3,
+        filters: { categories: ['Apparel'], availableOnly: true, excludeSeen: false },
+      }),
+      { catalog: reversed, signals, weights },
+    );
+
+    expect(out.items.map((i) => i.itemId)).toEqual(['socks', 'beanie', 'jacket']);
+  });
+
   it('matches a free-text need with the full-text index and says so', async () => {
     const out = await recommendItems(input({ need: 'light jacket for spring hikes', k: 1 }), {
       catalog,
