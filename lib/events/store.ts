@@ -47,6 +47,8 @@ export interface EventStore {
   putNew(events: readonly StoredEvent[]): Promise<PutOutcome>;
   /** A customer's events, newest first. */
   customerEvents(customerId: string, options?: HistoryOptions): Promise<StoredEvent[]>;
+  /** Every item the customer bought within the event retention (their whole stored purchase history). */
+  purchasedItems(customerId: string): Promise<Set<string>>;
   /** The shard counts a day was written with (the default count when none is recorded). */
   layoutOf(day: string): Promise<DayLayout>;
   /**
@@ -312,6 +314,28 @@ export class DynamoEventStore implements EventStore {
         out.push(fromItem(item));
         if (out.length >= limit) return out;
       }
+    }
+    return out;
+  }
+
+  async purchasedItems(customerId: string): Promise<Set<string>> {
+    // Reads the customer's events through the index (the filter applies after the read):
+    // O(the customer's own events), item ids only.
+    const out = new Set<string>();
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.table,
+        IndexName: CUSTOMER_INDEX,
+        KeyConditionExpression: 'customerKey = :c',
+        FilterExpression: '#type = :purchase AND attribute_exists(itemId)',
+        ProjectionExpression: 'itemId',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':c': customerKey(customerId), ':purchase': 'purchase' },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) out.add(String(item.itemId));
     }
     return out;
   }

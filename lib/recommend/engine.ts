@@ -33,6 +33,8 @@ export interface RecommendFilters {
 export interface RecommendInput {
   /** The customer's recent interactions (any order); empty for a cold start. */
   history: readonly Interaction[];
+  /** Items the customer ever bought (beyond `history`): never recommended. */
+  purchased?: ReadonlySet<string>;
   need?: string;
   k: number;
   filters: RecommendFilters;
@@ -329,9 +331,10 @@ export async function recommendItems(
     }
   }
   const coldStart = seedItems.length === 0 && !input.need;
-  const purchased = new Set(
-    input.history.filter((h) => h.type === 'purchase').map((h) => h.itemId),
-  );
+  const purchased = new Set([
+    ...(input.purchased ?? []),
+    ...input.history.filter((h) => h.type === 'purchase').map((h) => h.itemId),
+  ]);
   const seen = new Set(input.history.map((h) => h.itemId));
   const excluded = new Set(input.exclude);
   const categories =

@@ -62,7 +62,7 @@ export class RecommendService {
 
   constructor(
     private readonly deps: {
-      events: Pick<EventStore, 'customerEvents'>;
+      events: Pick<EventStore, 'customerEvents' | 'purchasedItems'>;
       catalog: Pick<CatalogStore, 'pages'>;
       signals: SignalReader;
       weights: BlendWeights;
@@ -86,12 +86,15 @@ export class RecommendService {
     { model, loadMs }: ModelForRequest,
   ): Promise<RecommendResponse> {
     const started = performance.now();
-    const [catalog, signals, history] = await Promise.all([
+    const [catalog, signals, history, purchased] = await Promise.all([
       this.catalog(),
       this.signals(),
       request.customerId
         ? this.deps.events.customerEvents(request.customerId, { limit: HISTORY_EVENTS })
         : Promise.resolve([]),
+      request.customerId
+        ? this.deps.events.purchasedItems(request.customerId)
+        : Promise.resolve(new Set<string>()),
     ]);
     refuseUnknownCategories(catalog, request.filters.categories ?? []);
     const contextMs = performance.now() - started;
@@ -100,6 +103,7 @@ export class RecommendService {
         history: history.flatMap((e) =>
           e.itemId ? [{ itemId: e.itemId, type: e.type, ts: e.ts }] : [],
         ),
+        purchased,
         ...(request.need ? { need: request.need } : {}),
         k: request.k,
         filters: request.filters,

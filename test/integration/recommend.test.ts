@@ -8,6 +8,7 @@ import { loadModel } from '#lib/model/loadModel.ts';
 import type { TextModel } from '#lib/model/textModel.ts';
 import { itemText, ModelPmiScorer, NEUTRAL_PROMPT } from '#lib/recommend/lm.ts';
 import type { RecommendResponse } from '#lib/recommend/service.ts';
+import { HISTORY_EVENTS } from '#lib/recommend/service.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
 import { fullSequenceLogprobs, publishTinyModel, tinyFp32Model } from '#test/support/tinyModel.ts';
@@ -179,6 +180,31 @@ describe('POST /recommend (dynalite + s3rver, tiny model)', () => {
       expect(item.score).toBeGreaterThanOrEqual(0);
       expect(item.score).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('never recommends an item bought before the newest 200 events', async () => {
+    const doc = documentClient();
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 8, minute)).toISOString();
+    await ingestEntries(
+      new DynamoEventStore(doc, cfg.eventsTable),
+      [
+        { eventId: 'old-buy', customerId: 'rec-c2', type: 'purchase', itemId: 'r-lamp', ts: at(0) },
+        ...Array.from({ length: HISTORY_EVENTS + 10 }, (_, i) => ({
+          eventId: `later-${i}`,
+          customerId: 'rec-c2',
+          type: 'view' as const,
+          itemId: 'r-tent',
+          ts: at(1 + i),
+        })),
+      ],
+      { now: new Date('2026-11-21T00:00:00Z'), retentionDays: 3650 },
+    );
+
+    const { status, body } = await post({ customerId: 'rec-c2', need: 'camp lamp', k: 5 });
+
+    expect(status).toBe(200);
+    expect(body.items.map((i) => i.itemId)).not.toContain('r-lamp');
+    expect(body.items.length).toBeGreaterThan(0);
   });
 
   it('answers a cold start (unknown customer) from trending and popular items', async () => {
