@@ -374,6 +374,11 @@ export async function recommendItems(
     }
   }
 
+  /** A candidate matching the request's need (every candidate when there is none). */
+  const needMatch = (s: { c: Candidate }) => !input.need || s.c.text > 0;
+  const byNeed = (a: { c: Candidate }, b: { c: Candidate }) =>
+    Number(needMatch(b)) - Number(needMatch(a));
+
   const collab = normalise(pool.map((c) => c.collaborative));
   const text = normalise(pool.map((c) => c.text));
   const pop = normalise(pool.map((c) => c.popularity));
@@ -401,7 +406,7 @@ export async function recommendItems(
         w.text * s.components.text +
         w.popularity * s.components.popularity,
     }))
-    .sort((a, b) => b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId))
+    .sort((a, b) => byNeed(a, b) || b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId))
     .slice(0, Math.max(RERANK_CANDIDATES, input.k));
 
   const context = lmContext(input, catalog);
@@ -423,11 +428,22 @@ export async function recommendItems(
   // against similarity (also 0–1) on the same scale.
   const weightUsed = w.collaborative + w.text + w.popularity + (reranked > 0 ? w.lm : 0);
   if (weightUsed > 0) scored = scored.map((s) => ({ ...s, relevance: s.relevance / weightUsed }));
-  const chosen = mmr(
-    [...scored].sort((a, b) => b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId)),
-    input.k,
-    input.diversity,
+  // With a need, its matches fill the list first (history and the LM re-rank within them);
+  // other items only complete a list the need cannot fill.
+  const ranked = [...scored].sort(
+    (a, b) => b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId),
   );
+  const matched = ranked.filter((s) => needMatch(s));
+  const chosen = mmr(matched, input.k, input.diversity);
+  if (chosen.length < input.k) {
+    chosen.push(
+      ...mmr(
+        ranked.filter((s) => !needMatch(s)),
+        input.k - chosen.length,
+        input.diversity,
+      ),
+    );
+  }
   return {
     items: chosen.map((s) => {
       const top = [...s.c.sources].sort((a, b) => contribution(b) - contribution(a))[0] as Source;

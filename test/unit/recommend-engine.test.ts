@@ -221,4 +221,64 @@ describe('offline evaluation metrics', () => {
     // u1: relevant {b}, hit at rank 2; u2 has no test items; u3 has no history.
     expect(result).toEqual({ ndcg: 1 / Math.log2(3), recall: 1, coverage: 0.5, users: 1 });
   });
+
+  describe('need matching', () => {
+    const shop = new CatalogIndex([
+      item('pad', 'Garden', 12, 'GARDENERS KNEELING PAD'),
+      item('wrap', 'Gifts', 3, 'GIFT WRAP'),
+      ...Array.from({ length: 40 }, (_, i) =>
+        item(`gift-${i}`, 'Gifts', 5 + i, `GIFT BOX FOR A FRIEND ${i}`),
+      ),
+      ...Array.from({ length: 5 }, (_, i) =>
+        item(`lamp-${i}`, 'Outdoor', 20 + i, `Trail Headlamp ${i}`),
+      ),
+      item('tent', 'Outdoor', 200, 'Ridge Tent'),
+      item('stove', 'Outdoor', 60, 'Camp Stove'),
+      item('cup', '厨房', 15, '不锈钢保温杯'),
+      item('mugcn', '厨房', 9, '陶瓷马克杯 Ceramic Mug'),
+    ]);
+
+    it('drops stop words, so a need of only them matches nothing', () => {
+      expect(shop.search('for a the my')).toEqual([]);
+    });
+
+    it('finds the one item a need names among many matching a frequent word ("a gift for a gardener")', () => {
+      expect(
+        shop
+          .search('a gift for a gardener')
+          .slice(0, 5)
+          .map((m) => m.itemId),
+      ).toContain('pad');
+    });
+
+    it('stems English, so "wrapping" finds WRAP, and quotes the words as the need wrote them', () => {
+      const [best] = shop.search('wrapping paper');
+      expect(best).toMatchObject({ itemId: 'wrap', terms: ['wrapping'] });
+    });
+
+    it('segments Chinese: 保温杯 finds 不锈钢保温杯 in a mixed-language catalog', () => {
+      expect(shop.search('保温杯')[0]?.itemId).toBe('cup');
+      expect(shop.search('ceramic mug')[0]?.itemId).toBe('mugcn');
+    });
+
+    it('lets the need dominate a customer’s history: every headlamp first, history re-ranks within', async () => {
+      const history = [
+        { itemId: 'tent', type: 'purchase' as const, ts: '2026-11-20T10:00:00Z' },
+        { itemId: 'stove', type: 'view' as const, ts: '2026-11-20T10:05:00Z' },
+      ];
+      const out = await recommendItems(input({ history, need: 'headlamp', k: 5 }), {
+        catalog: shop,
+        signals: { ...signals, neighbours: { tent: [{ itemId: 'stove', sessions: 9, score: 9 }] } },
+        weights,
+      });
+
+      expect(out.items.map((i) => i.itemId).sort()).toEqual([
+        'lamp-0',
+        'lamp-1',
+        'lamp-2',
+        'lamp-3',
+        'lamp-4',
+      ]);
+    });
+  });
 });
