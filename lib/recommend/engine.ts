@@ -406,7 +406,9 @@ export async function recommendItems(
         w.text * s.components.text +
         w.popularity * s.components.popularity,
     }))
-    .sort((a, b) => byNeed(a, b) || b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId))
+    .sort(
+      (a, b) => byNeed(a, b) || b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId),
+    )
     .slice(0, Math.max(RERANK_CANDIDATES, input.k));
 
   const context = lmContext(input, catalog);
