@@ -17,6 +17,7 @@ const service = new RecommendService({
   catalog: new DynamoCatalogStore(documentClient(), cfg.appTable),
   signals: new S3SignalStore(s3Client(), cfg.reportsBucket),
   weights: cfg.recommend.weights,
+  lm: cfg.recommend.lm,
   pricing: cfg.pricing,
 });
 

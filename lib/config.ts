@@ -25,6 +25,13 @@ const endpoint = z
  */
 export const DEFAULT_RECS_WEIGHTS = { collaborative: 0.5, text: 0.3, popularity: 0.2, lm: 0.25 };
 
+/**
+ * When recommendations are re-ranked by the language model: `auto` only
+ * with real weights (a random-weight model's PMI is noise), `on` always
+ * (tests and benchmarks of the path), `off` never.
+ */
+export const RECS_LM_MODES = ['auto', 'on', 'off'] as const;
+
 const configSchema = z.object({
   [ENV.appTable]: name('the app DynamoDB table name'),
   [ENV.eventsTable]: name('the events DynamoDB table name'),
@@ -75,6 +82,9 @@ const configSchema = z.object({
     .min(0)
     .max(86_400)
     .default(300),
+  [ENV.recsLm]: z
+    .enum(RECS_LM_MODES, { error: `must be one of ${RECS_LM_MODES.join(', ')}` })
+    .default('auto'),
   [ENV.recsWeights]: z
     .string()
     .default('')
@@ -133,8 +143,8 @@ export interface Config {
     /** How long a container reuses a kind's exemplars (they change nightly). */
     exemplarCacheMs: number;
   };
-  /** Recommendations: blend weights (`MUSE_RECS_WEIGHTS`). */
-  recommend: { weights: typeof DEFAULT_RECS_WEIGHTS };
+  /** Recommendations: blend weights (`MUSE_RECS_WEIGHTS`) and when the LM re-ranks (`MUSE_RECS_LM`). */
+  recommend: { weights: typeof DEFAULT_RECS_WEIGHTS; lm: (typeof RECS_LM_MODES)[number] };
   /** Minimum log level. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Emulator endpoints; present only when running locally. */
@@ -229,9 +239,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       exemplarCacheMs: e[ENV.exemplarCacheSeconds] * 1000,
     };
   });
-  lazy(cfg, 'recommend', () => ({
-    weights: parseSection(env, [ENV.recsWeights])[ENV.recsWeights],
-  }));
+  lazy(cfg, 'recommend', () => {
+    const e = parseSection(env, [ENV.recsWeights, ENV.recsLm]);
+    return { weights: e[ENV.recsWeights], lm: e[ENV.recsLm] };
+  });
   lazy(cfg, 'model', () => {
     const e = parseSection(env, [ENV.modelId, ENV.modelVersion, ENV.modelCacheDir]);
     return {
@@ -254,3 +265,6 @@ export function config(): Config {
   loaded ??= parseConfig(process.env);
   return loaded;
 }
+
+/** When recommendations are re-ranked by the language model (see {@link RECS_LM_MODES}). */
+export type RecsLmMode = (typeof RECS_LM_MODES)[number];

@@ -55,6 +55,8 @@ export const ENV = {
   exemplarCacheSeconds: 'MUSE_EXEMPLAR_CACHE_SECONDS',
   /** Recommendation blend weights, e.g. `collaborative=0.5,text=0.3,popularity=0.2,lm=0.25`. */
   recsWeights: 'MUSE_RECS_WEIGHTS',
+  /** LM re-ranking of recommendations: `auto` (default: only with real weights), `on` or `off`. */
+  recsLm: 'MUSE_RECS_LM',
   /** Lambda price per GB-second in USD for cost estimates (default: arm64, us-east-1). */
   lambdaGbSecondUsd: 'MUSE_LAMBDA_GB_SECOND_USD',
   /** Lambda memory in MB; Lambda sets it, local mode uses the generate function's 3008. */

@@ -448,7 +448,6 @@ export async function recommendItems(
   }
   return {
     items: chosen.map((s) => {
-      const top = [...s.c.sources].sort((a, b) => contribution(b) - contribution(a))[0] as Source;
       return {
         itemId: s.item.id,
         title: s.item.title,
@@ -461,7 +460,7 @@ export async function recommendItems(
           popularity: round(s.components.popularity),
           lm: round(s.components.lm),
         },
-        reason: reasonText(top, catalog, input.need),
+        reason: explain(s, w, catalog, input.need),
       };
     }),
     coldStart,
@@ -473,6 +472,42 @@ export async function recommendItems(
 }
 
 const round = (v: number) => Number(v.toFixed(4));
+
+/** The sources that feed each blend component. */
+const COMPONENT_SOURCES: Record<keyof BlendWeights, ReadonlyArray<Source['kind']>> = {
+  collaborative: ['covisit'],
+  text: ['match'],
+  popularity: ['category', 'trending', 'popular'],
+  lm: [],
+};
+
+/**
+ * An item's reason: the component that contributed most to its score
+ * (weight × normalised value), told through that component's strongest
+ * source; an item only the language model favoured says so, and one
+ * nothing favoured is "from the catalog".
+ */
+function explain(
+  s: { c: Candidate; item: CatalogItem; components: Record<keyof BlendWeights, number> },
+  w: BlendWeights,
+  catalog: CatalogIndex,
+  need?: string,
+): string {
+  const [component, share] = (Object.keys(COMPONENT_SOURCES) as Array<keyof BlendWeights>)
+    .map((k) => [k, w[k] * s.components[k]] as const)
+    .sort((a, b) => b[1] - a[1])[0] as readonly [keyof BlendWeights, number];
+  if (share <= 0) return reasonText({ kind: 'catalog', weight: 0 }, catalog, need);
+  if (component === 'lm') {
+    return need
+      ? `the language model's pick for '${need}'`
+      : "the language model's pick for this customer's recent items";
+  }
+  const source = s.c.sources
+    .filter((src) => COMPONENT_SOURCES[component].includes(src.kind))
+    .sort((a, b) => contribution(b) - contribution(a))[0];
+  // Popularity is scored for every candidate in the nightly popular lists, proposed by them or not.
+  return reasonText(source ?? { kind: 'popular', weight: 0 }, catalog, need);
+}
 
 /** Which source explains an item best: need matches first, then co-visits, then category, trending, popularity. */
 function contribution(s: Source): number {

@@ -1,5 +1,6 @@
 import { cachedValue } from '../cache.ts';
 import { allItems, type CatalogStore } from '../catalog/store.ts';
+import type { RecsLmMode } from '../config.ts';
 import { ValidationError } from '../errors.ts';
 import type { EventStore } from '../events/store.ts';
 import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
@@ -19,6 +20,8 @@ export const HISTORY_EVENTS = 200;
 /** The response of `POST /recommend`: the engine's answer, what it was built from, and timings. */
 export interface RecommendResponse extends RecommendOutput, ModelIdentity {
   signalsDay?: string;
+  /** What the answer could not do, e.g. the LM re-rank being off for a random-weight model. */
+  warnings: string[];
   timings: { loadMs: number; contextMs: number; rankMs: number; totalMs: number };
   /** Estimated compute cost of the call (the request plus the model load it waited for). */
   cost: RequestCost;
@@ -66,6 +69,8 @@ export class RecommendService {
       catalog: Pick<CatalogStore, 'pages'>;
       signals: SignalReader;
       weights: BlendWeights;
+      /** When the LM re-ranks: `auto` only with real weights, `on`, `off` (default `auto`). */
+      lm?: RecsLmMode;
       /** What the function's compute costs (for the response's `cost`). */
       pricing: Pricing;
       cacheMs?: number;
@@ -98,6 +103,15 @@ export class RecommendService {
     ]);
     refuseUnknownCategories(catalog, request.filters.categories ?? []);
     const contextMs = performance.now() - started;
+    const mode = this.deps.lm ?? 'auto';
+    const useLm = mode === 'on' || (mode === 'auto' && !model.info.randomWeights);
+    const warnings = useLm
+      ? []
+      : [
+          mode === 'off'
+            ? 'The language-model re-rank is off (MUSE_RECS_LM=off): weights.lm is 0.'
+            : 'The language-model re-rank is off: the loaded model has random weights, so its scores would be noise (weights.lm is 0). Publish a real GPT-2 to use it, or set MUSE_RECS_LM=on to run it anyway.',
+        ];
     const out = await recommendItems(
       {
         history: history.flatMap((e) =>
@@ -113,13 +127,14 @@ export class RecommendService {
       {
         catalog,
         ...(signals ? { signals } : {}),
-        weights: this.deps.weights,
-        lm: this.scorerFor(model),
+        weights: useLm ? this.deps.weights : { ...this.deps.weights, lm: 0 },
+        ...(useLm ? { lm: this.scorerFor(model) } : {}),
       },
     );
     const totalMs = performance.now() - started;
     return {
       ...out,
+      warnings,
       ...(signals ? { signalsDay: signals.day } : {}),
       timings: {
         loadMs: Math.round(loadMs),

@@ -7,8 +7,12 @@ import { S3SignalStore } from '#lib/insights/signals.ts';
 import { loadModel } from '#lib/model/loadModel.ts';
 import type { TextModel } from '#lib/model/textModel.ts';
 import { itemText, ModelPmiScorer, NEUTRAL_PROMPT } from '#lib/recommend/lm.ts';
-import type { RecommendResponse } from '#lib/recommend/service.ts';
-import { HISTORY_EVENTS } from '#lib/recommend/service.ts';
+import { RecommendRequest } from '#lib/recommend/request.ts';
+import {
+  HISTORY_EVENTS,
+  type RecommendResponse,
+  RecommendService,
+} from '#lib/recommend/service.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
 import { fullSequenceLogprobs, publishTinyModel, tinyFp32Model } from '#test/support/tinyModel.ts';
@@ -80,6 +84,8 @@ beforeAll(async () => {
     popularByCategory: { Outdoor: [{ itemId: 'r-tent', score: 4 }] },
     trending: [{ itemId: 'r-jacket', recentPerDay: 3, baselinePerDay: 0, lift: 4 }],
   });
+  // The tiny model has random weights: run the LM re-rank anyway, to test its path end to end.
+  process.env.MUSE_RECS_LM = 'on';
   bridge = await startBridge({
     port: 0,
     functions: { recommend: () => import('#functions/recommend.ts') },
@@ -205,6 +211,26 @@ describe('POST /recommend (dynalite + s3rver, tiny model)', () => {
     expect(status).toBe(200);
     expect(body.items.map((i) => i.itemId)).not.toContain('r-lamp');
     expect(body.items.length).toBeGreaterThan(0);
+  });
+
+  it('turns the LM re-rank off for a random-weight model by default, says so, and gives reasons from the other components', async () => {
+    const doc = documentClient();
+    const service = new RecommendService({
+      events: new DynamoEventStore(doc, cfg.eventsTable),
+      catalog: new DynamoCatalogStore(doc, cfg.appTable),
+      signals: new S3SignalStore(testClients().s3, cfg.reportsBucket),
+      weights: { collaborative: 0.5, text: 0.3, popularity: 0.2, lm: 0.25 },
+      pricing: cfg.pricing,
+    });
+    const request = RecommendRequest.parse({ customerId: 'rec-c1', k: 3 });
+
+    const auto = await service.recommend(request, { model, loadMs: 0 });
+
+    expect(auto.reranked).toBe(0);
+    expect(auto.weights.lm).toBe(0);
+    expect(auto.items.every((i) => i.components.lm === 0)).toBe(true);
+    expect(auto.warnings.join(' ')).toMatch(/random weights/);
+    expect(auto.items.find((i) => i.itemId === 'r-lamp')?.reason).toBe('viewed with Ridge Tent');
   });
 
   it('answers a cold start (unknown customer) from trending and popular items', async () => {

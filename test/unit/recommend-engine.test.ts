@@ -222,6 +222,27 @@ describe('offline evaluation metrics', () => {
     expect(result).toEqual({ ndcg: 1 / Math.log2(3), recall: 1, coverage: 0.5, users: 1 });
   });
 
+  it('names the component that contributed most in the reason, the LM included', async () => {
+    // A scorer that favours the mug only, weighted to dominate the blend.
+    const lm = {
+      pmi: async (_: string, items: readonly CatalogItem[]) =>
+        items.map((i) => (i.id === 'mug' ? 1 : 0)),
+    };
+    const out = await recommendItems(input({ history: viewedTent, k: 8 }), {
+      catalog,
+      signals,
+      weights: { ...weights, lm: 5 },
+      lm,
+    });
+
+    expect(out.items.find((i) => i.itemId === 'mug')?.reason).toBe(
+      "the language model's pick for this customer's recent items",
+    );
+    expect(out.items.find((i) => i.itemId === 'stove')?.reason).toBe(
+      'often bought with Ridge Tent',
+    );
+  });
+
   describe('need matching', () => {
     const shop = new CatalogIndex([
       item('pad', 'Garden', 12, 'GARDENERS KNEELING PAD'),
