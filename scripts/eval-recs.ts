@@ -1,23 +1,29 @@
 /**
- * `npm run eval:recs [-- --interactions FILE --items FILE] [--test-fraction 0.2] [--k 10]`:
- * offline evaluation of recommendations. Interactions: CSV with header
+ * `npm run eval:recs [-- --interactions FILE --items FILE] [--cutoff ISO | --test-fraction 0.2]
+ * [--k 10] [--weights collaborative=0.5,…] [--skip-invalid]`: offline
+ * evaluation of recommendations. Interactions: CSV with header
  * `customerId,itemId,type,ts` (type: view, add_to_cart or purchase; ts ISO)
  * or a JSON array of such objects. Items: a catalog file as
  * `npm run catalog:load` reads it. Without files it evaluates on the demo
  * seed (generated in memory, the same data `npm run seed` stores). Prints
- * NDCG@k, recall@k and coverage of a popularity baseline, an item-kNN
- * baseline and Muse's hybrid (without the language model: its weights
- * would be random in this offline run) on the same time-based split.
+ * NDCG@k, recall@k (over min(k, relevant)) and coverage, to 4 decimals, of
+ * popularity, popularity of the last 28 days, item-kNN and Muse's hybrid
+ * (without the language model: its weights would be random in this offline
+ * run; the blend weights from `--weights`, else `MUSE_RECS_WEIGHTS`, else the
+ * defaults) on the same time-based split.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { catalogFormat, parseCatalog } from '#lib/catalog/parse.ts';
 import type { CatalogItem } from '#lib/catalog/schema.ts';
-import { DEFAULT_RECS_WEIGHTS } from '#lib/config.ts';
+import { parseConfig } from '#lib/config.ts';
+import { ENV } from '#lib/envNames.ts';
 import { EVENT_TYPES, type EventType } from '#lib/events/schema.ts';
+import { type Progress, progressBar } from '#tools/cli/progress.ts';
 import { buildWorld, demoEvents } from '#tools/demo/seed.ts';
 import {
+  cutoffSplit,
   EVAL_DEMO_SEED,
   evaluate,
   hybridRecommender,
@@ -32,20 +38,40 @@ const { values } = parseArgs({
   options: {
     interactions: { type: 'string' },
     items: { type: 'string' },
-    'test-fraction': { type: 'string', default: '0.2' },
+    'test-fraction': { type: 'string' },
+    cutoff: { type: 'string' },
     k: { type: 'string', default: '10' },
+    weights: { type: 'string' },
+    'skip-invalid': { type: 'boolean', default: false },
   },
 });
+const started = performance.now();
 const fail = (message: string): never => {
   console.error(message);
   console.error(
-    'Usage: npm run eval:recs -- [--interactions FILE.csv|json --items FILE.csv|json] [--test-fraction 0.2] [--k 10]',
+    'Usage: npm run eval:recs -- [--interactions FILE.csv|json --items FILE.csv|json] [--cutoff ISO-DATE | --test-fraction 0.2] [--k 10] [--weights collaborative=0.5,text=0.3,popularity=0.2] [--skip-invalid]',
   );
   process.exit(2);
 };
-const testFraction = Number(values['test-fraction']);
+if (values.cutoff !== undefined && values['test-fraction'] !== undefined)
+  fail('give --cutoff or --test-fraction, not both');
+const testFraction = Number(values['test-fraction'] ?? '0.2');
 const k = Number(values.k);
 if (!(testFraction > 0 && testFraction < 1)) fail('--test-fraction must be between 0 and 1');
+if (values.cutoff !== undefined && Number.isNaN(Date.parse(values.cutoff)))
+  fail('--cutoff must be an ISO date or time, e.g. 2011-09-01');
+/** The blend weights: `--weights`, else `MUSE_RECS_WEIGHTS`, else the defaults (one parser, the functions'). */
+function blendWeights() {
+  try {
+    return parseConfig({
+      ...process.env,
+      ...(values.weights === undefined ? {} : { [ENV.recsWeights]: values.weights }),
+    }).recommend.weights;
+  } catch (error) {
+    return fail(`--weights / ${ENV.recsWeights}: ${(error as Error).message}`);
+  }
+}
+const weights = blendWeights();
 if (!Number.isInteger(k) || k < 1 || k > 50) fail('--k must be a whole number from 1 to 50');
 if (Boolean(values.interactions) !== Boolean(values.items))
   fail('give both --interactions and --items, or neither');
@@ -55,10 +81,12 @@ let catalog: CatalogItem[];
 let source: string;
 if (values.interactions && values.items) {
   const parsed = parseCatalog(await readFile(values.items, 'utf8'), catalogFormat(values.items));
-  if (parsed.errors.length > 0)
+  if (parsed.errors.length > 0 && !values['skip-invalid'])
     fail(
-      `${values.items}: ${parsed.errors.length} invalid rows (npm run catalog:load -- ${values.items} --dry-run lists them)`,
+      `${values.items}: ${parsed.errors.length} invalid rows (npm run catalog:load -- ${values.items} --dry-run lists them; --skip-invalid leaves them out)`,
     );
+  if (parsed.errors.length > 0)
+    console.error(`${values.items}: skipped ${parsed.errors.length} invalid rows`);
   catalog = parsed.items;
   const text = await readFile(values.interactions, 'utf8');
   const rows = (
@@ -66,7 +94,8 @@ if (values.interactions && values.items) {
       ? parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true })
       : JSON.parse(text)
   ) as Array<Record<string, string>>;
-  log = rows.map((r, i) => {
+  let skipped = 0;
+  log = rows.flatMap((r, i) => {
     const ts = new Date(r.ts ?? '');
     if (
       !r.customerId ||
@@ -74,17 +103,24 @@ if (values.interactions && values.items) {
       !EVENT_TYPES.includes(r.type as EventType) ||
       Number.isNaN(ts.getTime())
     ) {
+      if (values['skip-invalid']) {
+        skipped++;
+        return [];
+      }
       return fail(
-        `${values.interactions} row ${i + 1}: needs customerId, itemId, type (${EVENT_TYPES.join('|')}) and an ISO ts`,
+        `${values.interactions} row ${i + 1}: needs customerId, itemId, type (${EVENT_TYPES.join('|')}) and an ISO ts (--skip-invalid leaves such rows out)`,
       );
     }
-    return {
-      customerId: r.customerId,
-      itemId: r.itemId,
-      type: r.type as EventType,
-      ts: ts.toISOString(),
-    };
+    return [
+      {
+        customerId: r.customerId,
+        itemId: r.itemId,
+        type: r.type as EventType,
+        ts: ts.toISOString(),
+      },
+    ];
   });
+  if (skipped > 0) console.error(`${values.interactions}: skipped ${skipped} invalid rows`);
   source = `${values.interactions} + ${values.items}`;
 } else {
   const world = buildWorld(EVAL_DEMO_SEED);
@@ -95,24 +131,37 @@ if (values.interactions && values.items) {
   source = `demo seed (${EVAL_DEMO_SEED.customers} customers, ${EVAL_DEMO_SEED.days} days, seed ${EVAL_DEMO_SEED.seed})`;
 }
 
-const split = timeSplit(log, testFraction);
+const split =
+  values.cutoff === undefined ? timeSplit(log, testFraction) : cutoffSplit(log, values.cutoff);
 console.log(
-  `${source}: ${log.length} item interactions, ${catalog.length} items; train before ${split.cutoff} (${split.train.length}), test after (${split.test.length}).`,
+  `${source}: ${log.length} item interactions, ${catalog.length} items; train before ${split.cutoff} (${split.train.length}), test after (${split.test.length}); truth: ${split.truth === 'first-purchase' ? 'items first bought after the cut' : 'items first touched after the cut'}.`,
 );
+console.log(`hybrid weights: ${JSON.stringify({ ...weights, lm: 0 })}`);
 const methods = {
-  popularity: popularityBaseline(split),
-  'item-kNN': itemKnnBaseline(split),
-  'Muse hybrid (no LM)': hybridRecommender(split, catalog, { ...DEFAULT_RECS_WEIGHTS, lm: 0 }),
+  popularity: () => popularityBaseline(split),
+  'popularity, last 28 days': () => popularityBaseline(split, 28),
+  'item-kNN': () => itemKnnBaseline(split),
+  'Muse hybrid (no LM)': () => hybridRecommender(split, catalog, { ...weights, lm: 0 }),
 };
 const rows = [];
-for (const [name, method] of Object.entries(methods)) {
-  const r = await evaluate(split, catalog.length, method, k);
+const four = (v: number) => v.toFixed(4);
+for (const [name, make] of Object.entries(methods)) {
+  const t0 = performance.now();
+  const method = make();
+  let bar: Progress | undefined;
+  const r = await evaluate(split, catalog.length, method, k, (done, total) => {
+    bar ??= progressBar({ label: `${name} (customers)`, total, unit: 'count' });
+    bar.update(done);
+  });
+  bar?.done();
   rows.push({
     method: name,
-    [`NDCG@${k}`]: r.ndcg,
-    [`recall@${k}`]: r.recall,
-    coverage: r.coverage,
+    [`NDCG@${k}`]: four(r.ndcg),
+    [`recall@${k}`]: four(r.recall),
+    coverage: four(r.coverage),
     users: r.users,
+    seconds: ((performance.now() - t0) / 1000).toFixed(1),
   });
 }
 console.log(table(rows));
+console.log(`Evaluated in ${((performance.now() - started) / 1000).toFixed(1)} s.`);

@@ -3,7 +3,7 @@ import type { CatalogItem } from '#lib/catalog/schema.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
 import { effectiveWeights, type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
 import type { RecommendationSignals } from '#lib/recommend/signals.ts';
-import { evaluate, ndcgAt, recallAt, timeSplit } from '#tools/recommend/evaluate.ts';
+import { cutoffSplit, evaluate, ndcgAt, recallAt, timeSplit } from '#tools/recommend/evaluate.ts';
 
 const item = (
   id: string,
@@ -222,6 +222,40 @@ describe('offline evaluation metrics', () => {
     expect(result).toEqual({ ndcg: 1 / Math.log2(3), recall: 1, coverage: 0.5, users: 1 });
   });
 
+  it('with a cutoff date, scores the items a returning customer first buys after it, recall over min(k, |truth|)', async () => {
+    const log = [
+      { customerId: 'u1', itemId: 'a', type: 'purchase' as const, ts: '2026-01-01T00:00:00Z' },
+      { customerId: 'u1', itemId: 'b', type: 'view' as const, ts: '2026-01-02T00:00:00Z' },
+      // After the cut: b first bought (truth), a bought again (not new), c only viewed (not truth).
+      { customerId: 'u1', itemId: 'b', type: 'purchase' as const, ts: '2026-02-02T00:00:00Z' },
+      { customerId: 'u1', itemId: 'a', type: 'purchase' as const, ts: '2026-02-03T00:00:00Z' },
+      { customerId: 'u1', itemId: 'c', type: 'view' as const, ts: '2026-02-04T00:00:00Z' },
+      // No history before the cut: not scored.
+      { customerId: 'u2', itemId: 'b', type: 'purchase' as const, ts: '2026-02-05T00:00:00Z' },
+    ];
+    const split = cutoffSplit(log, '2026-02-01');
+    const asked: Array<ReadonlySet<string>> = [];
+
+    const result = await evaluate(
+      split,
+      3,
+      async (_c, _h, _k, excluded) => {
+        asked.push(excluded);
+        return ['c', 'b'];
+      },
+      1,
+    );
+
+    expect(split.truth).toBe('first-purchase');
+    // Viewed b may be recommended; bought a may not.
+    expect([...(asked[0] ?? [])]).toEqual(['a']);
+    // k = 1: the list holds c, a miss.
+    expect(result).toEqual({ ndcg: 0, recall: 0, coverage: 1 / 3, users: 1 });
+    expect(recallAt(['b', 'x', 'y'], new Set(['b', 'q', 'r', 's']), 2)).toBe(0.5);
+  });
+});
+
+describe('recommendation engine: reasons and needs', () => {
   it('names the component that contributed most in the reason, the LM included', async () => {
     // A scorer that favours the mug only, weighted to dominate the blend.
     const lm = {

@@ -1,14 +1,20 @@
 /**
  * Offline evaluation of recommendations on any interaction log: a
- * time-based split, then NDCG@10, recall@10 and catalog coverage of each
- * method on the same split, side by side (popularity, item-kNN, Muse's
+ * time-based split (a share of the log, or a cutoff date), then NDCG@k,
+ * recall@k and catalog coverage of each method on the same split, side by
+ * side (popularity, popularity of the last 28 days, item-kNN, Muse's
  * hybrid). Pure; `npm run eval:recs` feeds it files or the demo seed.
  */
 
 import type { CatalogItem } from '#lib/catalog/schema.ts';
 import type { EngagementEvent, EventType } from '#lib/events/schema.ts';
 import { mapEvents } from '#lib/insights/partial.ts';
-import { buildSignals, type ItemDay, itemDayOf } from '#lib/insights/signals.ts';
+import {
+  buildSignals,
+  type ItemDay,
+  itemDayOf,
+  SIGNAL_WINDOW_DAYS,
+} from '#lib/insights/signals.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
 import {
   type BlendWeights,
@@ -27,14 +33,23 @@ export interface LoggedInteraction {
   ts: string;
 }
 
+/**
+ * What counts as a hit: `new-touch`, an item the customer interacts with
+ * after the cut and had not touched before (touched items are not
+ * recommended); `first-purchase`, an item they buy after the cut and had
+ * not bought before (bought items are not recommended).
+ */
+export type Truth = 'new-touch' | 'first-purchase';
+
 /** A time-based split: everything before `cutoff` trains, the rest tests. */
 export interface Split {
   cutoff: string;
   train: LoggedInteraction[];
   test: LoggedInteraction[];
+  truth: Truth;
 }
 
-/** Splits at the time below which `1 − testFraction` of the interactions fall. */
+/** Splits at the time below which `1 − testFraction` of the interactions fall (truth: new touches). */
 export function timeSplit(log: readonly LoggedInteraction[], testFraction = 0.2): Split {
   const sorted = [...log].sort((a, b) => a.ts.localeCompare(b.ts));
   const cutoff = sorted[Math.floor(sorted.length * (1 - testFraction))]?.ts ?? '';
@@ -42,6 +57,22 @@ export function timeSplit(log: readonly LoggedInteraction[], testFraction = 0.2)
     cutoff,
     train: sorted.filter((i) => i.ts < cutoff),
     test: sorted.filter((i) => i.ts >= cutoff),
+    truth: 'new-touch',
+  };
+}
+
+/**
+ * Splits at a date (ISO; interactions before it train): the truth is the
+ * items a returning customer buys for the first time after it.
+ */
+export function cutoffSplit(log: readonly LoggedInteraction[], cutoff: string): Split {
+  const at = new Date(cutoff).toISOString();
+  const sorted = [...log].sort((a, b) => a.ts.localeCompare(b.ts));
+  return {
+    cutoff: at,
+    train: sorted.filter((i) => i.ts < at),
+    test: sorted.filter((i) => i.ts >= at),
+    truth: 'first-purchase',
   };
 }
 
@@ -60,21 +91,23 @@ export function ndcgAt(
   return ideal > 0 ? dcg / ideal : 0;
 }
 
-/** Share of the relevant items found in the first k. */
+/** Relevant items in the first k, over the most a list of k can hold: min(k, |relevant|). */
 export function recallAt(
   recommended: readonly string[],
   relevant: ReadonlySet<string>,
   k = 10,
 ): number {
   if (relevant.size === 0) return 0;
-  return recommended.slice(0, k).filter((id) => relevant.has(id)).length / relevant.size;
+  const hits = recommended.slice(0, k).filter((id) => relevant.has(id)).length;
+  return hits / Math.min(k, relevant.size);
 }
 
-/** A method: the top items for a customer given their training history. */
+/** A method: the top items for a customer given their training history, none of `excluded`. */
 export type Recommender = (
   customerId: string,
   history: readonly LoggedInteraction[],
   k: number,
+  excluded: ReadonlySet<string>,
 ) => Promise<string[]>;
 
 /** Metrics of one method. */
@@ -88,38 +121,63 @@ export interface EvalResult {
 
 const INTERACTIONS = new Set<EventType>(['view', 'add_to_cart', 'purchase']);
 
+/** The customers scored, with their training history, excluded items and truth. */
+function cases(split: Split) {
+  const history = new Map<string, LoggedInteraction[]>();
+  for (const i of split.train) {
+    if (!INTERACTIONS.has(i.type)) continue;
+    let list = history.get(i.customerId);
+    if (!list) history.set(i.customerId, (list = []));
+    list.push(i);
+  }
+  const excludedOf = (list: readonly LoggedInteraction[]) =>
+    new Set(
+      list.filter((h) => split.truth === 'new-touch' || h.type === 'purchase').map((h) => h.itemId),
+    );
+  const excluded = new Map([...history].map(([c, list]) => [c, excludedOf(list)]));
+  const relevant = new Map<string, Set<string>>();
+  for (const i of split.test) {
+    const before = excluded.get(i.customerId);
+    if (!before || !INTERACTIONS.has(i.type) || before.has(i.itemId)) continue;
+    if (split.truth === 'first-purchase' && i.type !== 'purchase') continue;
+    let set = relevant.get(i.customerId);
+    if (!set) relevant.set(i.customerId, (set = new Set()));
+    set.add(i.itemId);
+  }
+  return { history, excluded, relevant };
+}
+
 /**
  * Evaluates a method: for each customer with training history and at least
- * one test interaction with an item they had not touched in training
- * (the relevant set), recommends `k` items and averages the metrics.
+ * one relevant test item (see {@link Truth}), recommends `k` items (none of
+ * those the protocol excludes) and averages NDCG@k and recall@k.
  */
 export async function evaluate(
   split: Split,
   catalogSize: number,
   method: Recommender,
   k = 10,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<EvalResult> {
-  const history = new Map<string, LoggedInteraction[]>();
-  for (const i of split.train) {
-    if (!INTERACTIONS.has(i.type)) continue;
-    history.set(i.customerId, [...(history.get(i.customerId) ?? []), i]);
-  }
-  const relevant = new Map<string, Set<string>>();
-  for (const i of split.test) {
-    const seen = history.get(i.customerId);
-    if (!seen || !INTERACTIONS.has(i.type) || seen.some((h) => h.itemId === i.itemId)) continue;
-    relevant.set(i.customerId, (relevant.get(i.customerId) ?? new Set()).add(i.itemId));
-  }
+  const { history, excluded, relevant } = cases(split);
   let ndcg = 0;
   let recall = 0;
   const shown = new Set<string>();
   const users = [...relevant.keys()].sort();
-  for (const customerId of users) {
+  for (const [n, customerId] of users.entries()) {
     const rel = relevant.get(customerId) as Set<string>;
-    const top = await method(customerId, history.get(customerId) ?? [], k);
+    const top = (
+      await method(
+        customerId,
+        history.get(customerId) ?? [],
+        k,
+        excluded.get(customerId) ?? new Set(),
+      )
+    ).slice(0, k);
     for (const id of top) shown.add(id);
     ndcg += ndcgAt(top, rel, k);
     recall += recallAt(top, rel, k);
+    onProgress?.(n + 1, users.length);
   }
   const n = Math.max(1, users.length);
   return {
@@ -132,48 +190,65 @@ export async function evaluate(
 
 const WEIGHT: Partial<Record<EventType, number>> = { view: 1, add_to_cart: 3, purchase: 5 };
 
-/** Baseline: the most popular items in training (weighted view 1, cart 3, purchase 5) the customer has not touched. */
-export function popularityBaseline(split: Split): Recommender {
+/**
+ * Baseline: the most popular items in training (weighted view 1, cart 3,
+ * purchase 5), over the last `days` before the cut when given.
+ */
+export function popularityBaseline(split: Split, days?: number): Recommender {
+  const since =
+    days === undefined ? '' : new Date(Date.parse(split.cutoff) - days * 86_400_000).toISOString();
   const score = new Map<string, number>();
-  for (const i of split.train)
+  for (const i of split.train) {
+    if (i.ts < since) continue;
     score.set(i.itemId, (score.get(i.itemId) ?? 0) + (WEIGHT[i.type] ?? 0));
+  }
   const ranked = [...score]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([id]) => id);
-  return async (_c, history, k) => {
-    const seen = new Set(history.map((h) => h.itemId));
-    return ranked.filter((id) => !seen.has(id)).slice(0, k);
+  return async (_c, _history, k, excluded) => {
+    const out: string[] = [];
+    for (const id of ranked) {
+      if (out.length >= k) break;
+      if (!excluded.has(id)) out.push(id);
+    }
+    return out;
   };
 }
 
 /**
  * Baseline: item-kNN, cosine similarity of items over the sets of customers
  * who touched them in training; a customer's score for an item is the sum of
- * its similarities to the items they touched.
+ * its similarities to the items they touched. Computed through the
+ * customers of those items (Σ over shared customers), not over all item pairs.
  */
 export function itemKnnBaseline(split: Split): Recommender {
-  const users = new Map<string, Set<string>>();
+  const customersOf = new Map<string, Set<string>>();
+  const itemsOf = new Map<string, Set<string>>();
   for (const i of split.train) {
     if (!INTERACTIONS.has(i.type)) continue;
-    users.set(i.itemId, (users.get(i.itemId) ?? new Set()).add(i.customerId));
+    let cs = customersOf.get(i.itemId);
+    if (!cs) customersOf.set(i.itemId, (cs = new Set()));
+    cs.add(i.customerId);
+    let is = itemsOf.get(i.customerId);
+    if (!is) itemsOf.set(i.customerId, (is = new Set()));
+    is.add(i.itemId);
   }
-  const items = [...users.keys()].sort();
-  const sim = (a: string, b: string) => {
-    const ua = users.get(a) as Set<string>;
-    const ub = users.get(b) as Set<string>;
-    let shared = 0;
-    for (const u of ua) if (ub.has(u)) shared++;
-    return shared / Math.sqrt(ua.size * ub.size);
-  };
-  return async (_c, history, k) => {
-    const seen = new Set(history.map((h) => h.itemId));
-    const scores = items
-      .filter((id) => !seen.has(id))
-      .map((id) => ({
-        id,
-        s: [...seen].reduce((sum, h) => sum + (users.has(h) ? sim(id, h) : 0), 0),
-      }));
-    return scores
+  return async (_c, history, k, excluded) => {
+    // Σ_h |U_i ∩ U_h| / sqrt(|U_i| |U_h|), accumulated customer by customer.
+    const overlap = new Map<string, number>();
+    for (const h of new Set(history.map((x) => x.itemId))) {
+      const users = customersOf.get(h);
+      if (!users) continue;
+      const norm = 1 / Math.sqrt(users.size);
+      for (const u of users) {
+        for (const item of itemsOf.get(u) ?? []) {
+          overlap.set(item, (overlap.get(item) ?? 0) + norm);
+        }
+      }
+    }
+    return [...overlap]
+      .filter(([id]) => !excluded.has(id))
+      .map(([id, sum]) => ({ id, s: sum / Math.sqrt(customersOf.get(id)?.size ?? 1) }))
       .sort((a, b) => b.s - a.s || a.id.localeCompare(b.id))
       .slice(0, k)
       .map((x) => x.id);
@@ -191,28 +266,39 @@ export const EVAL_DEMO_SEED: SeedOptions = {
 
 /**
  * The recommendation signals the nightly job would hold after these events:
- * each UTC day mapped as the job maps it, then the signals built as of the
- * last day (`fallbackDay` when there are no events).
+ * each UTC day of the signals window (the last {@link SIGNAL_WINDOW_DAYS})
+ * mapped as the job maps it, then the signals built as of the last day
+ * (`fallbackDay` when there are no events).
  */
 export function signalsFromEvents(
   events: readonly EngagementEvent[],
   catalog: CatalogIndex,
   fallbackDay: string,
 ): RecommendationSignals {
+  const lastDay = events.reduce((max, e) => (e.ts > max ? e.ts : max), '').slice(0, 10);
+  // Only the days the signals window reads are mapped.
+  const firstDay = lastDay
+    ? new Date(Date.parse(`${lastDay}T00:00:00Z`) - (SIGNAL_WINDOW_DAYS - 1) * 86_400_000)
+        .toISOString()
+        .slice(0, 10)
+    : '';
   const byDay = new Map<string, EngagementEvent[]>();
   for (const e of events) {
     const day = e.ts.slice(0, 10);
-    byDay.set(day, [...(byDay.get(day) ?? []), e]);
+    if (day < firstDay) continue;
+    let list = byDay.get(day);
+    if (!list) byDay.set(day, (list = []));
+    list.push(e);
   }
   const days: ItemDay[] = [...byDay].map(([day, list]) => itemDayOf(day, mapEvents(list)));
-  const lastDay = [...byDay.keys()].sort().at(-1) ?? fallbackDay;
-  return buildSignals(lastDay, days, (id) => catalog.items.get(id)?.category);
+  return buildSignals(lastDay || fallbackDay, days, (id) => catalog.items.get(id)?.category);
 }
 
 /**
  * Muse's hybrid on the split: nightly signals built from the training days
- * exactly as the nightly job builds them, then the engine (seen items
- * excluded like the baselines, diversity 0 so the ranking is compared as is).
+ * exactly as the nightly job builds them, then the engine (the protocol's
+ * excluded items left out like the baselines, diversity 0 so the ranking is
+ * compared as is).
  */
 export function hybridRecommender(
   split: Split,
@@ -232,14 +318,14 @@ export function hybridRecommender(
     index,
     split.cutoff.slice(0, 10),
   );
-  return async (_c, history, k) => {
+  return async (_c, history, k, excluded) => {
     const out = await recommendItems(
       {
         history: history.map((h): Interaction => ({ itemId: h.itemId, type: h.type, ts: h.ts })),
         k,
-        filters: { availableOnly: false, excludeSeen: true },
+        filters: { availableOnly: false, excludeSeen: split.truth === 'new-touch' },
         diversity: 0,
-        exclude: [],
+        exclude: [...excluded],
       },
       { catalog: index, signals, weights, ...(lm ? { lm } : {}) },
     );
