@@ -121,14 +121,22 @@ export interface EvalResult {
 
 const INTERACTIONS = new Set<EventType>(['view', 'add_to_cart', 'purchase']);
 
+/** The value of `map` at `key`, created by `make` when missing. */
+function slot<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
 /** The customers scored, with their training history, excluded items and truth. */
 function cases(split: Split) {
   const history = new Map<string, LoggedInteraction[]>();
   for (const i of split.train) {
     if (!INTERACTIONS.has(i.type)) continue;
-    let list = history.get(i.customerId);
-    if (!list) history.set(i.customerId, (list = []));
-    list.push(i);
+    slot(history, i.customerId, () => []).push(i);
   }
   const excludedOf = (list: readonly LoggedInteraction[]) =>
     new Set(
@@ -140,9 +148,7 @@ function cases(split: Split) {
     const before = excluded.get(i.customerId);
     if (!before || !INTERACTIONS.has(i.type) || before.has(i.itemId)) continue;
     if (split.truth === 'first-purchase' && i.type !== 'purchase') continue;
-    let set = relevant.get(i.customerId);
-    if (!set) relevant.set(i.customerId, (set = new Set()));
-    set.add(i.itemId);
+    slot(relevant, i.customerId, () => new Set()).add(i.itemId);
   }
   return { history, excluded, relevant };
 }
@@ -226,12 +232,8 @@ export function itemKnnBaseline(split: Split): Recommender {
   const itemsOf = new Map<string, Set<string>>();
   for (const i of split.train) {
     if (!INTERACTIONS.has(i.type)) continue;
-    let cs = customersOf.get(i.itemId);
-    if (!cs) customersOf.set(i.itemId, (cs = new Set()));
-    cs.add(i.customerId);
-    let is = itemsOf.get(i.customerId);
-    if (!is) itemsOf.set(i.customerId, (is = new Set()));
-    is.add(i.itemId);
+    slot(customersOf, i.itemId, () => new Set()).add(i.customerId);
+    slot(itemsOf, i.customerId, () => new Set()).add(i.itemId);
   }
   return async (_c, history, k, excluded) => {
     // Σ_h |U_i ∩ U_h| / sqrt(|U_i| |U_h|), accumulated customer by customer.
@@ -286,9 +288,7 @@ export function signalsFromEvents(
   for (const e of events) {
     const day = e.ts.slice(0, 10);
     if (day < firstDay) continue;
-    let list = byDay.get(day);
-    if (!list) byDay.set(day, (list = []));
-    list.push(e);
+    slot(byDay, day, () => []).push(e);
   }
   const days: ItemDay[] = [...byDay].map(([day, list]) => itemDayOf(day, mapEvents(list)));
   return buildSignals(lastDay || fallbackDay, days, (id) => catalog.items.get(id)?.category);
