@@ -22,14 +22,17 @@ import { ENV } from '#lib/envNames.ts';
 import { EVENT_TYPES, type EventType } from '#lib/events/schema.ts';
 import { type Progress, progressBar } from '#tools/cli/progress.ts';
 import { buildWorld, demoEvents } from '#tools/demo/seed.ts';
+import { EASE_LAMBDA, EASE_MAX_ITEMS } from '#tools/recommend/ease.ts';
 import {
   cutoffSplit,
   EVAL_DEMO_SEED,
+  easeBaseline,
   evaluate,
   hybridRecommender,
   itemKnnBaseline,
   type LoggedInteraction,
   popularityBaseline,
+  type Recommender,
   timeSplit,
 } from '#tools/recommend/evaluate.ts';
 import { table } from '../bench/lib.ts';
@@ -137,10 +140,12 @@ console.log(
   `${source}: ${log.length} item interactions, ${catalog.length} items; train before ${split.cutoff} (${split.train.length}), test after (${split.test.length}); truth: ${split.truth === 'first-purchase' ? 'items first bought after the cut' : 'items first touched after the cut'}.`,
 );
 console.log(`hybrid weights: ${JSON.stringify({ ...weights, lm: 0 })}`);
-const methods = {
+const ease = `EASE (λ ${EASE_LAMBDA})`;
+const methods: Record<string, () => Recommender | undefined> = {
   popularity: () => popularityBaseline(split),
   'popularity, last 28 days': () => popularityBaseline(split, 28),
   'item-kNN': () => itemKnnBaseline(split),
+  [ease]: () => easeBaseline(split),
   'Muse hybrid (no LM)': () => hybridRecommender(split, catalog, { ...weights, lm: 0 }),
 };
 const rows = [];
@@ -148,6 +153,10 @@ const four = (v: number) => v.toFixed(4);
 for (const [name, make] of Object.entries(methods)) {
   const t0 = performance.now();
   const method = make();
+  if (!method) {
+    console.error(`${name}: skipped, the log has more than ${EASE_MAX_ITEMS} items`);
+    continue;
+  }
   let bar: Progress | undefined;
   const r = await evaluate(split, catalog.length, method, k, (done, total) => {
     bar ??= progressBar({ label: `${name} (customers)`, total, unit: 'count' });

@@ -24,6 +24,7 @@ import {
 } from '#lib/recommend/engine.ts';
 import type { RecommendationSignals } from '#lib/recommend/signals.ts';
 import type { SeedOptions } from '../demo/seed.ts';
+import { EASE_LAMBDA, EASE_MAX_ITEMS, easeScores, fitEase } from './ease.ts';
 
 /** One interaction of the log: who, which item, what, when. */
 export interface LoggedInteraction {
@@ -255,6 +256,35 @@ export function itemKnnBaseline(split: Split): Recommender {
       .slice(0, k)
       .map((x) => x.id);
   };
+}
+
+/**
+ * Baseline: EASE (see `ease.ts`) on the training baskets (each customer's
+ * distinct touched items); undefined when the log has more items than
+ * {@link EASE_MAX_ITEMS}.
+ */
+export function easeBaseline(split: Split, lambda = EASE_LAMBDA): Recommender | undefined {
+  const baskets = new Map<string, Set<string>>();
+  for (const i of split.train) {
+    if (INTERACTIONS.has(i.type)) slot(baskets, i.customerId, () => new Set()).add(i.itemId);
+  }
+  const items = new Set([...baskets.values()].flatMap((b) => [...b]));
+  if (items.size > EASE_MAX_ITEMS) return undefined;
+  const model = fitEase(
+    [...baskets.values()].map((b) => [...b]),
+    lambda,
+  );
+  return async (_c, history, k, excluded) =>
+    [
+      ...easeScores(
+        model,
+        history.map((h) => h.itemId),
+      ),
+    ]
+      .filter(([id]) => !excluded.has(id))
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, k)
+      .map(([id]) => id);
 }
 
 /** The demo data `npm run eval:recs` (and the recommend benchmark) use by default. */
