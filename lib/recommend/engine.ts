@@ -135,6 +135,8 @@ interface Candidate {
   itemId: string;
   collaborative: number;
   text: number;
+  /** The need's own words matched (not only words it was expanded to). */
+  direct?: boolean;
   popularity: number;
   sources: Source[];
 }
@@ -327,6 +329,7 @@ export async function recommendItems(
     for (const m of catalog.search(input.need)) {
       const c = candidate(m.itemId);
       c.text = m.score;
+      c.direct = !m.expanded;
       c.sources.push({ kind: 'match', terms: m.terms, weight: m.score });
     }
   }
@@ -374,8 +377,8 @@ export async function recommendItems(
     }
   }
 
-  /** A candidate matching the request's need (every candidate when there is none). */
-  const needMatch = (s: { c: Candidate }) => !input.need || s.c.text > 0;
+  /** A candidate matching the request's own words (every candidate when there is no need). */
+  const needMatch = (s: { c: Candidate }) => !input.need || s.c.direct === true;
   const byNeed = (a: { c: Candidate }, b: { c: Candidate }) =>
     Number(needMatch(b)) - Number(needMatch(a));
 
@@ -430,8 +433,8 @@ export async function recommendItems(
   // against similarity (also 0–1) on the same scale.
   const weightUsed = w.collaborative + w.text + w.popularity + (reranked > 0 ? w.lm : 0);
   if (weightUsed > 0) scored = scored.map((s) => ({ ...s, relevance: s.relevance / weightUsed }));
-  // With a need, its matches fill the list first (history and the LM re-rank within them);
-  // other items only complete a list the need cannot fill.
+  // With a need, the items matching its own words fill the list first (history and the LM
+  // re-rank within them); expanded matches and other items only complete a list they cannot fill.
   const ranked = [...scored].sort(
     (a, b) => b.relevance - a.relevance || a.c.itemId.localeCompare(b.c.itemId),
   );

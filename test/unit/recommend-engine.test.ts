@@ -316,6 +316,27 @@ describe('recommendation engine: reasons and needs', () => {
       expect(shop.search('ceramic mug')[0]?.itemId).toBe('mugcn');
     });
 
+    it('expands a need from the catalog itself: "jewellery" reaches necklaces labelled with it elsewhere', () => {
+      const jewels = new CatalogIndex([
+        item('box', 'Home', 20, 'JEWELLERY BOX WITH NECKLACE HOOKS'),
+        item('tray', 'Home', 12, 'NECKLACE JEWELLERY TRAY'),
+        item('silver', 'Accessories', 30, 'SILVER NECKLACE'),
+        item('gold', 'Accessories', 90, 'GOLD NECKLACE'),
+        item('mug', 'Kitchen', 9, 'ENAMEL MUG'),
+      ]);
+      const found = jewels.search('jewellery');
+
+      expect(
+        found
+          .slice(0, 2)
+          .map((m) => m.itemId)
+          .sort(),
+      ).toEqual(['box', 'tray']);
+      expect(found.map((m) => m.itemId)).toEqual(expect.arrayContaining(['silver', 'gold']));
+      expect(found.map((m) => m.itemId)).not.toContain('mug');
+      expect(found.find((m) => m.itemId === 'silver')?.terms).toEqual(['necklace']);
+    });
+
     it('lets the need dominate a customer’s history: every headlamp first, history re-ranks within', async () => {
       const history = [
         { itemId: 'tent', type: 'purchase' as const, ts: '2026-11-20T10:00:00Z' },
