@@ -159,6 +159,7 @@ export function buildSignals(
     daysWithData,
     neighbours,
     popular: ranked.slice(0, SIGNAL_LIST_SIZE),
+    popularity: dict(Object.fromEntries(ranked.map((p) => [p.itemId, p.score]))),
     popularByCategory,
     trending,
   };

@@ -177,12 +177,24 @@ function topCategories(history: readonly Interaction[], catalog: CatalogIndex): 
 }
 
 /** Popularity of every item the signals rank (overall and per category). */
+/** Popularity maps built once per signals object (a container reuses its signals for minutes). */
+const popularityCache = new WeakMap<RecommendationSignals, Map<string, number>>();
+
 function popularityOf(signals: RecommendationSignals | undefined): Map<string, number> {
+  if (!signals) return new Map();
+  let cached = popularityCache.get(signals);
+  if (!cached) {
+    cached = buildPopularity(signals);
+    popularityCache.set(signals, cached);
+  }
+  return cached;
+}
+
+function buildPopularity(signals: RecommendationSignals): Map<string, number> {
+  // Every active item's score when the signals carry it; else only the listed items have one.
+  if (signals.popularity) return new Map(Object.entries(signals.popularity));
   const out = new Map<string, number>();
-  for (const p of [
-    ...(signals?.popular ?? []),
-    ...Object.values(signals?.popularByCategory ?? {}).flat(),
-  ]) {
+  for (const p of [...signals.popular, ...Object.values(signals.popularByCategory).flat()]) {
     out.set(p.itemId, Math.max(out.get(p.itemId) ?? 0, p.score));
   }
   return out;

@@ -40,6 +40,12 @@ export interface RecommendationSignals {
   /** Per item, its top co-visited items (best first). */
   neighbours: Record<string, Neighbour[]>;
   popular: Popular[];
+  /**
+   * Every item with activity in the window and its popularity score (the
+   * lists above hold only the top ones). Absent in signals written before it
+   * existed; readers then fall back to the lists.
+   */
+  popularity?: Record<string, number>;
   /** Per catalog category, its most popular items (items not in the catalog are left out). */
   popularByCategory: Record<string, Popular[]>;
   trending: Trending[];

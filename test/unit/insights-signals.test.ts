@@ -62,6 +62,18 @@ describe('buildSignals', () => {
     }); // x is not in the catalog: popular overall, in no category
   });
 
+  it('carries every active item’s popularity beyond the top lists', () => {
+    const items = Object.fromEntries(
+      Array.from({ length: 45 }, (_, i) => [`i${i}`, counts(i + 1)]),
+    );
+    const signals = buildSignals(day, [{ day, items, coVisits: {} }], () => undefined);
+
+    expect(signals.popular).toHaveLength(20);
+    expect(Object.keys(signals.popularity ?? {})).toHaveLength(45);
+    expect(signals.popularity?.i0).toBe(1);
+    expect(signals.popularity?.i44).toBe(45);
+  });
+
   it('trends an item whose last 7 days beat its baseline, with lift (recent + 1) / (baseline + 1)', () => {
     const window = windowDays(day);
     const recent: ItemDay['items'] = { hot: counts(7), steady: counts(2) };

@@ -98,6 +98,27 @@ describe('recommendation engine', () => {
     expect(out.items.map((i) => i.itemId)).toEqual(['stove']);
   });
 
+  it('scores the popularity of every active item the signals carry, not only the top lists', async () => {
+    const shop = new CatalogIndex([
+      item('beanie', 'Apparel', 15, 'Beanie'),
+      item('gloves', 'Apparel', 25, 'Gloves'),
+      item('scarf', 'Apparel', 20, 'Scarf'),
+    ]);
+    // None is in the top lists; the full map ranks gloves, then scarf.
+    const withMap = { ...signals, popularity: { gloves: 7, scarf: 3 } };
+    const out = await recommendItems(
+      input({
+        history: viewedTent,
+        k: 3,
+        filters: { categories: ['Apparel'], availableOnly: true, excludeSeen: false },
+      }),
+      { catalog: shop, signals: withMap, weights },
+    );
+
+    expect(out.items.map((i) => i.itemId)).toEqual(['gloves', 'scarf', 'beanie']);
+    expect(out.items[1]?.components.popularity).toBeCloseTo(3 / 7, 4);
+  });
+
   it('matches categories in any case', async () => {
     const filters = (categories: string[]) => ({
       categories,
