@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EngagementEvent } from '#lib/events/schema.ts';
 import { emptyBase } from '#lib/insights/base.ts';
@@ -176,15 +177,30 @@ describe('map/merge of a day’s events', () => {
         expected[key(ids[i] as string, ids[j] as string)] = 1;
     expect({ ...pairs }).toEqual(expected);
     expect(Object.keys(pairs)).toHaveLength(30 * 19 - (19 * 20) / 2);
-    // Renaming the items renames the pairs: nothing depends on id order.
-    const renamed = ids.map((id) => `item-${id.split('').reverse().join('')}`);
-    const rename = new Map(ids.map((id, i) => [id, renamed[i] as string]));
-    const mapped = Object.fromEntries(
-      Object.entries(pairs).map(([k, n]) => {
-        const [a, b] = k.split('|') as [string, string];
-        return [key(rename.get(a) as string, rename.get(b) as string), n];
-      }),
+    // Renaming the items renames the pairs: nothing depends on id order (any session, any names).
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(
+          fc.string({ minLength: 1, maxLength: 6 }).filter((x) => !x.includes('|')),
+          {
+            minLength: 1,
+            maxLength: 45,
+          },
+        ),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (names, salt) => {
+          const renamed = names.map((n, i) => `${(salt * 31 + i * 7919) % 1000}-${n}`);
+          const rename = new Map(names.map((n, i) => [n, renamed[i] as string]));
+          const mapped = Object.fromEntries(
+            Object.entries(session(names)).map(([k, count]) => {
+              const [a, b] = k.split('|') as [string, string];
+              return [key(rename.get(a) as string, rename.get(b) as string), count];
+            }),
+          );
+          expect({ ...session(renamed) }).toEqual(mapped);
+        },
+      ),
+      { numRuns: 100 },
     );
-    expect({ ...session(renamed) }).toEqual(mapped);
   });
 });
