@@ -7,26 +7,16 @@ import { type CopyDeps, writeCopy } from '#lib/copy/writeCopy.ts';
 import { RawGenerateRequest, rawGenerate } from '#lib/generate/rawGenerate.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { DEADLINE_RESERVE_MS } from '#lib/model/deadline.ts';
-import { loadModel } from '#lib/model/loadModel.ts';
 import type { TextModel } from '#lib/model/textModel.ts';
-import { testClients, testConfig } from '#test/support/clients.ts';
-import { publishTinyModel } from '#test/support/tinyModel.ts';
+import { testConfig } from '#test/support/clients.ts';
+import { loadTinyModel, publishTinyModel } from '#test/support/tinyModel.ts';
 
 let model: TextModel;
 let deps: CopyDeps;
 const cfg = testConfig();
 
 beforeAll(async () => {
-  const manifest = await publishTinyModel('test/deadline');
-  model = (
-    await loadModel({
-      s3: testClients().s3,
-      bucket: cfg.modelBucket,
-      id: manifest.id,
-      version: 'current',
-      cacheDir: `${process.env.TMPDIR ?? '/tmp'}/muse-deadline-${Date.now()}`,
-    })
-  ).model;
+  model = await loadTinyModel(await publishTinyModel('test/deadline'), 'muse-deadline');
   const doc = documentClient();
   deps = {
     model,

@@ -4,7 +4,6 @@ import { DynamoCatalogStore } from '#lib/catalog/store.ts';
 import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { S3SignalStore } from '#lib/insights/signals.ts';
-import { loadModel } from '#lib/model/loadModel.ts';
 import type { TextModel } from '#lib/model/textModel.ts';
 import { itemText, ModelPmiScorer, NEUTRAL_PROMPT } from '#lib/recommend/lm.ts';
 import { RecommendRequest } from '#lib/recommend/request.ts';
@@ -15,7 +14,12 @@ import {
 } from '#lib/recommend/service.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
-import { fullSequenceLogprobs, publishTinyModel, tinyFp32Model } from '#test/support/tinyModel.ts';
+import {
+  fullSequenceLogprobs,
+  loadTinyModel,
+  publishTinyModel,
+  tinyFp32Model,
+} from '#test/support/tinyModel.ts';
 
 let bridge: Bridge;
 let model: TextModel;
@@ -38,15 +42,7 @@ beforeAll(async () => {
   const manifest = await publishTinyModel('test/recommend');
   process.env.MUSE_MODEL_ID = manifest.id;
   process.env.MUSE_MODEL_CACHE_DIR = `${process.env.TMPDIR ?? '/tmp'}/muse-recommend-test-${Date.now()}`;
-  model = (
-    await loadModel({
-      s3: testClients().s3,
-      bucket: cfg.modelBucket,
-      id: manifest.id,
-      version: 'current',
-      cacheDir: `${process.env.MUSE_MODEL_CACHE_DIR}-direct`,
-    })
-  ).model;
+  model = await loadTinyModel(manifest, 'muse-recommend-direct');
   const doc = documentClient();
   await new DynamoCatalogStore(doc, cfg.appTable).putItems(CATALOG);
   await ingestEntries(

@@ -1,11 +1,6 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '#lib/model/loadModel.ts';
 import type { TextModel } from '#lib/model/textModel.ts';
-import { testClients } from '#test/support/clients.ts';
-import { publishTinyModel } from '#test/support/tinyModel.ts';
+import { loadTinyModel, publishTinyModel } from '#test/support/tinyModel.ts';
 
 const PROMPT = 'Spring sale on trail shoes';
 
@@ -25,16 +20,7 @@ const tokensOf = async (n: number, temperature: number, seed: number) => {
 let model: TextModel;
 
 beforeAll(async () => {
-  const { s3, cfg } = testClients();
-  const manifest = await publishTinyModel('test/seeded');
-  const cacheDir = await mkdtemp(join(tmpdir(), 'muse-seeded-'));
-  ({ model } = await loadModel({
-    s3,
-    bucket: cfg.modelBucket,
-    id: manifest.id,
-    version: 'current',
-    cacheDir,
-  }));
+  model = await loadTinyModel(await publishTinyModel('test/seeded'), 'muse-seeded');
 });
 
 describe('the tiny model (seed 1234 weights, q8) through Muse’s loader', () => {

@@ -2,8 +2,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { loadModel } from '#lib/model/loadModel.ts';
 import type { Manifest } from '#lib/model/manifest.ts';
 import { gpt2Dims, OrtGpt2Model, type Tokenizer } from '#lib/model/ortGpt2.ts';
+import type { TextModel } from '#lib/model/textModel.ts';
 import { buildModel } from '#tools/model/builder/buildModel.ts';
 import { publishModel } from '#tools/model/publish.ts';
 import { testClients } from './clients.ts';
@@ -64,6 +66,22 @@ export async function publishTinyModel(idPrefix = 'test/tiny'): Promise<Manifest
     source: 'built:tiny',
     randomWeights: true,
   });
+}
+
+/**
+ * Loads a published tiny model through Muse's loader (S3, cache, session),
+ * into a fresh cache directory.
+ */
+export async function loadTinyModel(manifest: Manifest, cachePrefix: string): Promise<TextModel> {
+  const { s3, cfg } = testClients();
+  const loaded = await loadModel({
+    s3,
+    bucket: cfg.modelBucket,
+    id: manifest.id,
+    version: 'current',
+    cacheDir: await mkdtemp(join(tmpdir(), `${cachePrefix}-`)),
+  });
+  return loaded.model;
 }
 
 /**
