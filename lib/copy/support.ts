@@ -2,7 +2,7 @@
  * Customer-service replies (`kind: support_reply`). The prompt is a support
  * ticket thread that ends where the agent's reply begins: facts on file,
  * policy, the customer's message. A reply may state only facts from its
- * inputs: {@link inventedFacts} lists the numbers, prices, dates, order
+ * inputs: {@link factChecker} lists the numbers, prices, dates, order
  * numbers, URLs and e-mail addresses of a candidate that none of the inputs
  * holds, and a candidate with any is vetoed.
  */
@@ -127,11 +127,12 @@ const TLDS = 'com|net|org|io|co|shop|store|info|biz|app|dev|us|uk|de|fr|cn|eu|ca
 const FACT_PATTERN = new RegExp(
   [
     String.raw`(?:https?:\/\/|www\.)[^\s<>"'()\[\]]+`,
-    String.raw`[\w.+-]+@[\w-]+(?:\.[\w-]+)+`,
-    String.raw`\b(?:[a-z0-9-]{2,}\.)+(?:${TLDS})\b`,
+    // Each starts only where its run of characters starts, so a long run is scanned once, not once per position.
+    String.raw`(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+`,
+    String.raw`(?<![\w.-])(?:[a-z0-9-]{2,}\.)+(?:${TLDS})\b`,
     String.raw`\b(?:${[...MONTHS, ...DAYS, ...RELATIVE_DAYS].join('|')})\b`,
     String.raw`\bmay(?=\s+\d)|(?<=\d(?:st|nd|rd|th)?\s+)may\b`,
-    String.raw`[#$€£¥]?(?:[\p{L}\p{N}]+[-/])*[\p{L}\p{N}]*\p{N}[\p{L}\p{N}.,:/\-]*%?`,
+    String.raw`(?<![\p{L}\p{N}\-/])[#$€£¥]?(?:[\p{L}\p{N}]+[-/])*[\p{L}\p{N}]*\p{N}[\p{L}\p{N}.,:/\-]*%?`,
   ].join('|'),
   'giu',
 );
@@ -161,24 +162,31 @@ function statedFacts(text: string): string[] {
 }
 
 /**
- * The facts a reply states that none of `sources` holds: numbers (by
- * value), prices, dates (numeric, by month or weekday name, tomorrow or
- * yesterday), order numbers and other words with digits, URLs, web and
- * e-mail addresses. Spelled-out numbers ("thirty days") are not
- * recognised.
+ * A checker of replies against `sources`: it returns the facts a reply
+ * states that none of the sources holds: numbers (by value), prices, dates
+ * (numeric, by month or weekday name, tomorrow or yesterday), order numbers
+ * and other words with digits, URLs, web and e-mail addresses. The sources'
+ * facts are read once, however many replies are checked. Spelled-out
+ * numbers ("thirty days") are not recognised.
  *
  * @example
  * ```ts
- * inventedFacts('Your refund of $25 is on its way.', ['Order 1234, $25']); // []
- * inventedFacts('It arrives Friday.', ['Order 1234']); // ['Friday']
+ * const invented = factChecker(['Order 1234, $25']);
+ * invented('Your refund of $25 is on its way.'); // []
+ * invented('It arrives Friday.'); // ['Friday']
  * ```
  */
-export function inventedFacts(text: string, sources: readonly string[]): string[] {
+export function factChecker(sources: readonly string[]): (text: string) => string[] {
   // An input's fact, and each number inside it ("ORD-1234" holds 1234).
   const known = new Set(
     sources
       .flatMap(statedFacts)
       .flatMap((f) => [factKey(f), ...(f.match(/\d+/g) ?? []).map((d) => `n:${Number(d)}`)]),
   );
-  return [...new Set(statedFacts(text).filter((f) => !known.has(factKey(f))))];
+  return (text) => [...new Set(statedFacts(text).filter((f) => !known.has(factKey(f))))];
+}
+
+/** {@link factChecker} for one reply. */
+export function inventedFacts(text: string, sources: readonly string[]): string[] {
+  return factChecker(sources)(text);
 }

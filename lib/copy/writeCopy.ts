@@ -51,7 +51,7 @@ import {
   smsChannelOf,
 } from './request.ts';
 import { fitSms, type SmsEncoding, smsSegments, toGsm7 } from './sms.ts';
-import { inventedFacts, supportBrief } from './support.ts';
+import { factChecker, supportBrief } from './support.ts';
 import {
   type ExemplarEvidence,
   exemplarsFor,
@@ -407,8 +407,8 @@ interface Brief {
   terms: string[];
   /** The product's category, registered with the variants. */
   category?: string;
-  /** Support replies: the texts every stated fact must come from. */
-  factSources?: string[];
+  /** Support replies: the facts a candidate states that no input holds. */
+  inventedFacts?: (text: string) => string[];
 }
 
 /** The brief of copy about a product: the audience from the profile, the exemplars. */
@@ -449,7 +449,7 @@ async function replyBrief(
     ...(brief.personalization ? { personalization: brief.personalization } : {}),
     exempt: [...request.mustInclude],
     terms: [...request.mustInclude],
-    factSources: brief.sources,
+    inventedFacts: factChecker(brief.sources),
   };
 }
 
@@ -534,7 +534,7 @@ export async function writeCopy(
     ...deps.blocklist,
     ...request.avoid.map((a) => a.toLowerCase()),
   ];
-  const { exempt, factSources } = brief;
+  const { exempt } = brief;
   const rejected: Rejections = {
     empty: 0,
     tooLong: 0,
@@ -555,7 +555,7 @@ export async function writeCopy(
     else if (request.mustInclude.some((p) => !containsPhrase(text, p))) rejected.missingPhrase++;
     else {
       const hits = [...blockedPhrases(text, blocklist, exempt), ...blockedPhrases(text, PROFANITY)];
-      const invented = factSources ? inventedFacts(text, factSources) : [];
+      const invented = brief.inventedFacts?.(text) ?? [];
       if (hits.length > 0) {
         rejected.blocked++;
         for (const h of hits) rejected.blockedPhrases[h] = (rejected.blockedPhrases[h] ?? 0) + 1;
