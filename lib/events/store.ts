@@ -47,8 +47,15 @@ export interface EventStore {
   putNew(events: readonly StoredEvent[]): Promise<PutOutcome>;
   /** A customer's events, newest first. */
   customerEvents(customerId: string, options?: HistoryOptions): Promise<StoredEvent[]>;
-  /** Every item the customer bought within the event retention (their whole stored purchase history). */
-  purchasedItems(customerId: string): Promise<Set<string>>;
+  /**
+   * In one read of the customer's events: the newest `recent` of them, and
+   * every item they bought within the event retention (their whole stored
+   * purchase history).
+   */
+  customerHistory(
+    customerId: string,
+    recent: number,
+  ): Promise<{ recent: StoredEvent[]; purchased: Set<string> }>;
   /** The shard counts a day was written with (the default count when none is recorded). */
   layoutOf(day: string): Promise<DayLayout>;
   /**
@@ -318,26 +325,31 @@ export class DynamoEventStore implements EventStore {
     return out;
   }
 
-  async purchasedItems(customerId: string): Promise<Set<string>> {
-    // Reads the customer's events through the index (the filter applies after the read):
-    // O(the customer's own events), item ids only.
-    const out = new Set<string>();
+  async customerHistory(
+    customerId: string,
+    recent: number,
+  ): Promise<{ recent: StoredEvent[]; purchased: Set<string> }> {
+    // One pass, newest first: O(the customer's own events). Events past the newest
+    // `recent` are only looked at for purchases (not parsed into events).
+    const out: StoredEvent[] = [];
+    const purchased = new Set<string>();
     const pages = paginateQuery(
       { client: this.doc },
       {
         TableName: this.table,
         IndexName: CUSTOMER_INDEX,
         KeyConditionExpression: 'customerKey = :c',
-        FilterExpression: '#type = :purchase AND attribute_exists(itemId)',
-        ProjectionExpression: 'itemId',
-        ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':c': customerKey(customerId), ':purchase': 'purchase' },
+        ExpressionAttributeValues: { ':c': customerKey(customerId) },
+        ScanIndexForward: false,
       },
     );
     for await (const page of pages) {
-      for (const item of page.Items ?? []) out.add(String(item.itemId));
+      for (const item of page.Items ?? []) {
+        if (out.length < recent) out.push(fromItem(item));
+        if (item.type === 'purchase' && typeof item.itemId === 'string') purchased.add(item.itemId);
+      }
     }
-    return out;
+    return { recent: out, purchased };
   }
 
   async *shardPages(day: string, shard: number, layout: DayLayout): AsyncIterable<StoredEvent[]> {

@@ -14,7 +14,7 @@ import type { RecommendationSignals, SignalReader } from './signals.ts';
 
 /** How long a container reuses the catalog index and the signals (both change at most nightly or on a load). */
 export const RECOMMEND_CACHE_MS = 5 * 60 * 1000;
-/** Most recent events of the customer read for seeds and exclusions. */
+/** Most recent events of the customer used as seeds (every stored purchase is read for the exclusions). */
 export const HISTORY_EVENTS = 200;
 
 /** The response of `POST /recommend`: the engine's answer, what it was built from, and timings. */
@@ -65,7 +65,7 @@ export class RecommendService {
 
   constructor(
     private readonly deps: {
-      events: Pick<EventStore, 'customerEvents' | 'purchasedItems'>;
+      events: Pick<EventStore, 'customerHistory'>;
       catalog: Pick<CatalogStore, 'pages'>;
       signals: SignalReader;
       weights: BlendWeights;
@@ -91,15 +91,12 @@ export class RecommendService {
     { model, loadMs }: ModelForRequest,
   ): Promise<RecommendResponse> {
     const started = performance.now();
-    const [catalog, signals, history, purchased] = await Promise.all([
+    const [catalog, signals, { recent: history, purchased }] = await Promise.all([
       this.catalog(),
       this.signals(),
       request.customerId
-        ? this.deps.events.customerEvents(request.customerId, { limit: HISTORY_EVENTS })
-        : Promise.resolve([]),
-      request.customerId
-        ? this.deps.events.purchasedItems(request.customerId)
-        : Promise.resolve(new Set<string>()),
+        ? this.deps.events.customerHistory(request.customerId, HISTORY_EVENTS)
+        : Promise.resolve({ recent: [], purchased: new Set<string>() }),
     ]);
     refuseUnknownCategories(catalog, request.filters.categories ?? []);
     const contextMs = performance.now() - started;

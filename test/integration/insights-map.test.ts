@@ -61,7 +61,7 @@ function failingOnce(inner: EventStore, shard: number): EventStore & { reads: nu
     reads,
     putNew: (e) => inner.putNew(e),
     customerEvents: (c, o) => inner.customerEvents(c, o),
-    purchasedItems: (c) => inner.purchasedItems(c),
+    customerHistory: (c, n) => inner.customerHistory(c, n),
     deleteCustomerEvents: (c) => inner.deleteCustomerEvents(c),
     layoutOf: (day) => inner.layoutOf(day),
     shardPages(day, s, layout) {
