@@ -114,26 +114,36 @@ export class CatalogIndex {
     }
   }
 
+  /** Related words of the catalog's terms, computed on first use (bounded by the catalog's vocabulary). */
+  private readonly related = new Map<string, string[]>();
+
   /** The words that most often label the same items as `term` (not `except`). */
   private expansionsOf(term: string, except: ReadonlySet<string>): string[] {
-    const docs = this.postings.get(term) ?? [];
-    const shared = new Map<string, number>();
-    for (const id of docs) {
-      for (const t of this.labelTerms.get(id) ?? []) {
-        if (!except.has(t)) shared.set(t, (shared.get(t) ?? 0) + 1);
+    const docs = this.postings.get(term);
+    if (!docs) return [];
+    let ranked = this.related.get(term);
+    if (!ranked) {
+      const shared = new Map<string, number>();
+      for (const id of docs) {
+        for (const t of this.labelTerms.get(id) ?? []) {
+          if (t !== term) shared.set(t, (shared.get(t) ?? 0) + 1);
+        }
       }
+      const n = this.items.size;
+      ranked = [...shared]
+        .filter(([, count]) => count >= EXPANSION_MIN_SHARED)
+        .map(([t, count]) => {
+          const df = this.postings.get(t)?.length ?? n;
+          return [t, (count / docs.length) * Math.log(n / df)] as const;
+        })
+        .filter(([, score]) => score > 0)
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        // A few spare, for needs that hold some of them already.
+        .slice(0, EXPANSIONS_PER_TERM * 3)
+        .map(([t]) => t);
+      this.related.set(term, ranked);
     }
-    const n = this.items.size;
-    return [...shared]
-      .filter(([, count]) => count >= EXPANSION_MIN_SHARED)
-      .map(([t, count]) => {
-        const df = this.postings.get(t)?.length ?? n;
-        return [t, (count / docs.length) * Math.log(n / df)] as const;
-      })
-      .filter(([, score]) => score > 0)
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .slice(0, EXPANSIONS_PER_TERM)
-      .map(([t]) => t);
+    return ranked.filter((t) => !except.has(t)).slice(0, EXPANSIONS_PER_TERM);
   }
 
   /** The names of `categories` the catalog has none of (case-insensitive), in request order. */
