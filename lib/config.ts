@@ -32,6 +32,17 @@ export const DEFAULT_RECS_WEIGHTS = { collaborative: 0.5, text: 0.3, popularity:
  */
 export const RECS_LM_MODES = ['auto', 'on', 'off'] as const;
 
+const modelIdVar = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/, {
+    error: 'must look like owner/name, e.g. Xenova/gpt2',
+  })
+  .optional();
+const modelVersionVar = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be a published version label or "current"' })
+  .default('current');
+
 const configSchema = z.object({
   [ENV.appTable]: name('the app DynamoDB table name'),
   [ENV.eventsTable]: name('the events DynamoDB table name'),
@@ -39,16 +50,10 @@ const configSchema = z.object({
   [ENV.reportsBucket]: name('the S3 bucket holding nightly reports'),
   [ENV.dynamoEndpoint]: endpoint,
   [ENV.s3Endpoint]: endpoint,
-  [ENV.modelId]: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/, {
-      error: 'must look like owner/name, e.g. Xenova/gpt2',
-    })
-    .optional(),
-  [ENV.modelVersion]: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be a published version label or "current"' })
-    .default('current'),
+  [ENV.modelId]: modelIdVar,
+  [ENV.modelVersion]: modelVersionVar,
+  [ENV.modelIdZh]: modelIdVar,
+  [ENV.modelVersionZh]: modelVersionVar,
   [ENV.modelCacheDir]: z.string().min(1).optional(),
   [ENV.eventRetentionDays]: z.coerce
     .number({ error: 'must be a whole number of days' })
@@ -129,8 +134,11 @@ export interface Config {
   reportsBucket: string;
   /** AWS region. */
   region: string;
-  /** Model to load: id (unset in functions that use no model), version or `current`, cache dir. */
-  model: { id?: string; version: string; cacheDir: string };
+  /**
+   * Model to load: id (unset in functions that use no model), version or
+   * `current`, cache dir; `zh`, the model for Chinese copy when it is another.
+   */
+  model: { id?: string; version: string; cacheDir: string; zh?: { id: string; version: string } };
   /** Engagement events: how long they are kept. */
   events: { retentionDays: number; shards: number };
   /** Nightly insights: the currency revenue is reported in (`MUSE_CURRENCY`, default USD). */
@@ -244,11 +252,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     return { weights: e[ENV.recsWeights], lm: e[ENV.recsLm] };
   });
   lazy(cfg, 'model', () => {
-    const e = parseSection(env, [ENV.modelId, ENV.modelVersion, ENV.modelCacheDir]);
+    const e = parseSection(env, [
+      ENV.modelId,
+      ENV.modelVersion,
+      ENV.modelCacheDir,
+      ENV.modelIdZh,
+      ENV.modelVersionZh,
+    ]);
+    const zh = e[ENV.modelIdZh];
     return {
       ...(e[ENV.modelId] ? { id: e[ENV.modelId] } : {}),
       version: e[ENV.modelVersion],
       cacheDir: e[ENV.modelCacheDir] ?? join(tmpdir(), 'models'),
+      ...(zh ? { zh: { id: zh, version: e[ENV.modelVersionZh] } } : {}),
     };
   });
   return cfg;

@@ -41,6 +41,10 @@ export const ENV = {
   modelId: 'MUSE_MODEL_ID',
   /** Model version to load, or `current` (default) to follow the pointer. */
   modelVersion: 'MUSE_MODEL_VERSION',
+  /** Model id for `language: "zh"` copy (a Chinese GPT-2); unset: the `MUSE_MODEL_ID` model, if its tokenizer writes Chinese. */
+  modelIdZh: 'MUSE_MODEL_ID_ZH',
+  /** Version of the `MUSE_MODEL_ID_ZH` model, or `current` (default). */
+  modelVersionZh: 'MUSE_MODEL_VERSION_ZH',
   /** Local cache for model files (default `<os tmpdir>/models`, i.e. `/tmp/models` on Lambda). */
   modelCacheDir: 'MUSE_MODEL_CACHE_DIR',
   /** Days engagement events are kept (DynamoDB TTL); older events are rejected. Default 400. */

@@ -1,10 +1,17 @@
 /**
- * `npm run model:build -- --shape tiny|distilgpt2|gpt2 [--out DIR] [--seed N]`
- * Builds a GPT-2-architecture model with seeded random weights and the real
- * GPT-2 tokenizer, in the transformers.js layout.
+ * `npm run model:build -- --shape tiny|distilgpt2|gpt2 [--tokenizer gpt2|zh] [--out DIR] [--seed N]`
+ * Builds a GPT-2-architecture model with seeded random weights, in the
+ * transformers.js layout: with the real GPT-2 tokenizer (default), or with
+ * `--tokenizer zh` a generated Chinese WordPiece vocabulary laid out like
+ * `uer/gpt2-chinese-cluecorpussmall`'s.
  */
 import { parseArgs } from 'node:util';
-import { buildModel, DEFAULT_MODEL_SEED } from '#tools/model/builder/buildModel.ts';
+import {
+  buildModel,
+  DEFAULT_MODEL_SEED,
+  TOKENIZERS,
+  type TokenizerName,
+} from '#tools/model/builder/buildModel.ts';
 import { SHAPES, type ShapeName } from '#tools/model/builder/gpt2.ts';
 
 const { values } = parseArgs({
@@ -12,8 +19,14 @@ const { values } = parseArgs({
     shape: { type: 'string', default: 'tiny' },
     out: { type: 'string' },
     seed: { type: 'string', default: String(DEFAULT_MODEL_SEED) },
+    tokenizer: { type: 'string', default: 'gpt2' },
   },
 });
+const tokenizer = values.tokenizer as TokenizerName;
+if (!TOKENIZERS.includes(tokenizer)) {
+  console.error(`--tokenizer must be one of ${TOKENIZERS.join(', ')} (got "${values.tokenizer}").`);
+  process.exit(2);
+}
 const shape = values.shape as ShapeName;
 if (!(shape in SHAPES)) {
   console.error(
@@ -26,13 +39,17 @@ if (!Number.isInteger(seed) || seed < 0) {
   console.error(`--seed must be a non-negative integer (got "${values.seed}").`);
   process.exit(2);
 }
-const outDir = values.out ?? `.data/models/muse/gpt2-${shape}-random`;
+const outDir =
+  values.out ?? `.data/models/muse/gpt2-${shape}${tokenizer === 'zh' ? '-zh' : ''}-random`;
 const started = Date.now();
-console.log(`Building a ${shape} GPT-2 with RANDOM weights (seed ${seed}) into ${outDir} …`);
+console.log(
+  `Building a ${shape} GPT-2 with RANDOM weights (seed ${seed}, ${tokenizer} tokenizer) into ${outDir} …`,
+);
 const files = await buildModel({
   shape,
   outDir,
   seed,
+  tokenizer,
   onProgress: (file, bytes) =>
     console.log(`  wrote ${file.padEnd(28)} ${(bytes / 1e6).toFixed(1).padStart(8)} MB`),
 });

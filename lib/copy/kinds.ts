@@ -4,6 +4,7 @@
  * instructions, so each kind's prompt (see `prompt.ts`) is the beginning of
  * a real document of that kind, ending where the copy starts.
  */
+import type { Language } from '../model/language.ts';
 import { type SmsEncoding, smsCapacity } from './sms.ts';
 
 /** Kinds of copy. */
@@ -77,6 +78,41 @@ export const KINDS: Record<CopyKind, KindSpec> = {
   },
 };
 
+/**
+ * Per-kind limits of Chinese copy, in characters: an SMS is one UCS-2
+ * segment (70), a subject ≤ 25 and a headline ≤ 30 (what a phone's inbox and
+ * a search ad show of Chinese text), a post ≤ 140 (Weibo's classic limit).
+ * A Chinese vocabulary writes one character a token, so `maxNewTokens` is
+ * the limit plus room to trim (capped at the request limit of 256).
+ */
+export const ZH_KINDS: Record<CopyKind, KindSpec> = {
+  ad: { maxChars: 30, targetChars: 18, singleLine: true, maxNewTokens: 40, label: '广告标题' },
+  email_subject: {
+    maxChars: 25,
+    targetChars: 15,
+    singleLine: true,
+    maxNewTokens: 32,
+    label: '邮件主题',
+  },
+  email: { maxChars: 600, targetChars: 250, singleLine: false, maxNewTokens: 256, label: '正文' },
+  sms: { maxChars: 70, targetChars: 50, singleLine: true, maxNewTokens: 80, label: '短信' },
+  social: { maxChars: 140, targetChars: 90, singleLine: false, maxNewTokens: 160, label: '推文' },
+  product_description: {
+    maxChars: 500,
+    targetChars: 200,
+    singleLine: false,
+    maxNewTokens: 256,
+    label: '商品描述',
+  },
+  support_reply: {
+    maxChars: 500,
+    targetChars: 150,
+    singleLine: false,
+    maxNewTokens: 200,
+    label: '客服回复',
+  },
+};
+
 /** Exemplars quoted in a prompt. */
 export const EXEMPLARS_PER_PROMPT = 2;
 
@@ -92,8 +128,8 @@ export interface SmsChannel {
  * 67 a segment when concatenated), with its target length and default
  * token count scaled alike.
  */
-export function kindSpec(kind: CopyKind, sms?: SmsChannel): KindSpec {
-  const spec = KINDS[kind];
+export function kindSpec(kind: CopyKind, sms?: SmsChannel, language: Language = 'en'): KindSpec {
+  const spec = (language === 'zh' ? ZH_KINDS : KINDS)[kind];
   if (!sms) return spec;
   const maxChars = smsCapacity(sms.encoding, sms.maxSegments);
   return {

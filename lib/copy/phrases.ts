@@ -100,6 +100,8 @@ export interface PlacerOptions {
 const CHAR_MARGIN = 16;
 
 interface RowState {
+  /** The row's tokens so far, and their text (decoded whole: a WordPiece or byte-level piece alone is not its text). */
+  tokens: number[];
   text: string;
   /** Tokens still to force (one phrase at a time). */
   queue: number[];
@@ -108,7 +110,7 @@ interface RowState {
 /**
  * Forces missing phrases into candidates as they are generated (the
  * `adjust` hook of `TextModel.generate`). Tracks each row's text as its
- * tokens come, so the cost per token is one small decode.
+ * tokens come (a later token can undo a match: "aa" then "0" is "aa0").
  */
 export class PhrasePlacer {
   private readonly rows = new Map<number, RowState>();
@@ -129,7 +131,7 @@ export class PhrasePlacer {
   private state(row: number): RowState {
     let s = this.rows.get(row);
     if (!s) {
-      s = { text: '', queue: [] };
+      s = { tokens: [], text: '', queue: [] };
       this.rows.set(row, s);
     }
     return s;
@@ -159,7 +161,8 @@ export class PhrasePlacer {
   adjust(row: number, tokens: readonly number[], sampled: number): number {
     const s = this.state(row);
     const chosen = this.choose(row, s, tokens, sampled);
-    s.text += this.tokenizer.decode([chosen]);
+    s.tokens.push(chosen);
+    s.text = this.tokenizer.decode(s.tokens);
     return chosen;
   }
 

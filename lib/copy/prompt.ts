@@ -49,7 +49,7 @@ function exemplarLines(kind: CopyKind, context: PromptContext): string[] {
 }
 
 /**
- * The prompt for copy about a product (a support reply's is in `support.ts`). Deterministic: the same request and
+ * The English prompt for copy about a product (Chinese: `promptZh.ts`; a support reply's is in `support.ts`). Deterministic: the same request and
  * context give the same prompt (and so, with the same seed, the same copy).
  *
  * @example

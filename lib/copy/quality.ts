@@ -4,6 +4,7 @@
  * safety. Hard constraints (length, blocked words, emptiness) veto a
  * candidate; the scores rank the rest. Pure functions, no model.
  */
+import { hasCjk, phrasePattern, words as segmentWords } from '../text.ts';
 import type { CopyKind, KindSpec } from './kinds.ts';
 
 /**
@@ -22,10 +23,32 @@ export const CLAIM_BLOCKLIST: readonly string[] = [
   'winner',
   'click here',
   'no strings attached',
+  // Absolute and guarantee claims the PRC Advertising Law (Art. 9, 17, 28) forbids or that draw fines.
+  '国家级',
+  '最高级',
+  '最佳',
+  '第一品牌',
+  '顶级',
+  '万能',
+  '根治',
+  '包治',
+  '零风险',
+  '无效退款',
+  '点击这里',
 ];
 
 /** Built-in profanity and slurs: never exempt, never allowed in `mustInclude`. */
-export const PROFANITY: readonly string[] = ['fuck', 'shit', 'bitch', 'cunt', 'nigger', 'faggot'];
+export const PROFANITY: readonly string[] = [
+  'fuck',
+  'shit',
+  'bitch',
+  'cunt',
+  'nigger',
+  'faggot',
+  '傻逼',
+  '操你',
+  '他妈的',
+];
 
 /**
  * Every built-in blocked phrase: {@link CLAIM_BLOCKLIST} and
@@ -34,7 +57,11 @@ export const PROFANITY: readonly string[] = ['fuck', 'shit', 'bitch', 'cunt', 'n
  */
 export const DEFAULT_BLOCKLIST: readonly string[] = [...CLAIM_BLOCKLIST, ...PROFANITY];
 
-const SENTENCE_END = /[.!?…](?=["'”’)\]]*(\s|$))/g;
+/** Closing quotes and brackets that may follow a sentence's end (English and Chinese). */
+const CLOSERS = `"'”’)\\]」』）》`;
+/** A sentence's end: `.!?…` before a space or the end; Chinese 。！？ anywhere (Chinese puts no space after them). */
+const SENTENCE_END = new RegExp(`[.!?…](?=[${CLOSERS}]*(\\s|$))|[。！？]`, 'g');
+const TRAILING_CLOSERS = new RegExp(`^[${CLOSERS}]*`);
 
 /**
  * Decoded text with only complete characters: byte-level BPE can end a
@@ -54,7 +81,7 @@ export function lastCompleteSentence(text: string): string | undefined {
   let end = -1;
   for (const m of text.matchAll(SENTENCE_END)) end = m.index + m[0].length;
   if (end <= 0) return undefined;
-  const cut = text.slice(end).match(/^["'”’)\]]*/)?.[0] ?? '';
+  const cut = text.slice(end).match(TRAILING_CLOSERS)?.[0] ?? '';
   return text.slice(0, end + cut.length).trim();
 }
 
@@ -63,14 +90,27 @@ export function endsAtSentence(text: string): boolean {
   return lastCompleteSentence(text) === text.trim();
 }
 
-/** Cuts `text` to at most `max` characters at a sentence end, else at a word boundary. */
+/**
+ * Cuts `text` to at most `max` characters at a sentence end, else at a word
+ * boundary (in Chinese, after a clause's ，、；： or else between words,
+ * Chinese being written without spaces).
+ */
 export function fitTo(text: string, max: number): string {
   if (text.length <= max) return text;
   const head = text.slice(0, max);
   const sentence = lastCompleteSentence(head);
   if (sentence && sentence.length >= max / 3) return sentence;
-  const space = head.search(/\s+\S*$/);
-  return (space > 0 ? head.slice(0, space) : head).replace(/[\s,;:–—-]+$/, '');
+  let cut = head.search(/\s+\S*$/);
+  if (hasCjk(head)) cut = Math.max(cut, cjkCut(head, max / 3));
+  return (cut > 0 ? head.slice(0, cut) : head).replace(/[\s,;:–—，、；：-]+$/, '');
+}
+
+/** Where to cut Chinese text: after its last clause mark past `min`, else at its last word boundary. */
+function cjkCut(head: string, min: number): number {
+  const clause = Math.max(...[...'，、；：'].map((c) => head.lastIndexOf(c)));
+  if (clause >= min) return clause + 1;
+  const last = segmentWords(head).at(-1);
+  return last ? head.lastIndexOf(last) : -1;
 }
 
 /**
@@ -82,8 +122,8 @@ export function fitTo(text: string, max: number): string {
  */
 export function postProcess(raw: string, kind: CopyKind, spec: KindSpec): string {
   let text = completeCharacters(raw).replace(/\r/g, '');
-  // The model continuing the document's structure ends the copy.
-  const field = text.search(/\n\s*[A-Z][\w ]{0,20}:/);
+  // The model continuing the document's structure ends the copy (a Chinese prompt's fields open with 【).
+  const field = text.search(/\n\s*[A-Z][\w ]{0,20}:|【/);
   if (field >= 0) text = text.slice(0, field);
   if (spec.singleLine) text = text.trim().split('\n')[0] ?? '';
   else
@@ -99,18 +139,17 @@ export function postProcess(raw: string, kind: CopyKind, spec: KindSpec): string
   if (!spec.singleLine) text = lastCompleteSentence(text) ?? text;
   if (kind === 'email_subject' || kind === 'ad') {
     text = text
-      .replace(/^["'“‘]+|["'”’]+$/g, '')
-      .replace(/(?<!\.)\.$/, '')
+      .replace(/^["'“‘「『]+|["'”’」』]+$/g, '')
+      .replace(/(?<!\.)\.$|。$/, '')
       .trim();
   }
   return text;
 }
 
-/** Case-insensitive whole-phrase match. */
+/** Case-insensitive whole-phrase match (Chinese phrases match inside text: it has no spaces). */
 export function containsPhrase(text: string, phrase: string): boolean {
-  const escaped = phrase.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  if (!escaped) return false;
-  return new RegExp(`(^|[^\\p{L}\\p{N}])${escaped}($|[^\\p{L}\\p{N}])`, 'iu').test(text);
+  if (!phrase.trim()) return false;
+  return phrasePattern(phrase, 'iu').test(text);
 }
 
 /** Share of `terms` (deduplicated, case-insensitive) present in `text`; 1 when there are none. */
@@ -132,7 +171,11 @@ export function lengthFit(text: string, spec: KindSpec): number {
   return Math.min(1, text.length / spec.targetChars);
 }
 
-const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
+/** Words of copy, lower case: by Unicode's word rules (dictionary segmentation) where the text has Chinese. */
+const words = (text: string) =>
+  hasCjk(text)
+    ? segmentWords(text.toLowerCase())
+    : (text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []);
 
 /** Share of repeated word trigrams (0 = none repeated, → 1 = one phrase over and over). */
 export function repetition(text: string): number {
@@ -141,12 +184,6 @@ export function repetition(text: string): number {
   const grams = w.slice(2).map((_, i) => `${w[i]} ${w[i + 1]} ${w[i + 2]}`);
   return 1 - new Set(grams).size / grams.length;
 }
-
-const phrasePattern = (phrase: string, flags: string) =>
-  new RegExp(
-    `(^|[^\\p{L}\\p{N}])${phrase.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[^\\p{L}\\p{N}])`,
-    flags,
-  );
 
 /**
  * Blocked phrases found in `text`. Occurrences of `exempt` phrases (the
@@ -160,7 +197,7 @@ export function blockedPhrases(
 ): string[] {
   let checked = text;
   for (const phrase of exempt) {
-    if (phrase.trim()) checked = checked.replace(phrasePattern(phrase, 'giu'), '$1 \u0000 ');
+    if (phrase.trim()) checked = checked.replace(phrasePattern(phrase, 'giu'), ' \u0000 ');
   }
   return blocklist.filter((phrase) => containsPhrase(checked, phrase));
 }

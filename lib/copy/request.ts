@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { CustomerId } from '../events/schema.ts';
+import { LANGUAGES, type Language } from '../model/language.ts';
 import { samplingFields } from '../model/sampler.ts';
 import {
   COPY_KINDS,
   EXEMPLARS_PER_PROMPT,
+  type KindSpec,
   kindSpec,
   MARKETING_KINDS,
   type SmsChannel,
@@ -55,9 +57,8 @@ const commonFields = {
   tone: text(60).optional(),
   mustInclude: list(60).default([]),
   avoid: list(60).default([]),
-  language: z
-    .literal('en', { error: 'only en is supported (GPT-2 is an English model)' })
-    .default('en'),
+  /** `zh`: Chinese copy, written by the model published for Chinese (see README, "Muse in Chinese"). */
+  language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).default('en'),
   n: z.int().min(1).max(COPY_LIMITS.n).default(3),
   candidates: z.int().min(1).max(COPY_LIMITS.candidates).default(8),
   maxNewTokens: z.int().min(1).max(COPY_LIMITS.maxNewTokens).optional(),
@@ -123,6 +124,14 @@ export const CopyRequest = z
           message: 'pins exemplars, but exemplars is false; drop one of them',
         });
       }
+      if (r.language === 'zh' && r.encoding === 'gsm7') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['encoding'],
+          message:
+            'GSM-7 has no Chinese characters: a Chinese SMS is ucs2 (70 characters a segment); drop encoding or set it to ucs2',
+        });
+      }
       for (const field of ['encoding', 'maxSegments'] as const) {
         if (r[field] !== undefined && r.kind !== 'sms') {
           ctx.addIssue({
@@ -133,7 +142,7 @@ export const CopyRequest = z
         }
       }
     }
-    const spec = kindSpec(r.kind, smsChannelOf(r));
+    const spec = requestSpec(r);
     // mustInclude is met by construction, so a request it cannot meet is refused before generating.
     for (const issue of phraseConflicts(r, spec)) ctx.addIssue({ code: 'custom', ...issue });
     const maxNewTokens = r.maxNewTokens ?? spec.maxNewTokens;
@@ -159,13 +168,28 @@ export type MarketingCopyRequest = z.output<typeof MarketingCopyRequest>;
 /** A validated customer-service reply request. */
 export type SupportReplyRequest = z.output<typeof SupportReplyRequest>;
 
-/** An SMS request's channel (GSM-7 and one segment unless asked otherwise); undefined for other kinds. */
-export function smsChannelOf(request: {
-  kind: string;
+/** What {@link smsChannelOf} and {@link requestSpec} read of a request. */
+interface ChannelFields {
+  kind: CopyRequest['kind'];
+  language: Language;
   encoding?: SmsChannel['encoding'];
   maxSegments?: number;
-}): SmsChannel | undefined {
+}
+
+/**
+ * An SMS request's channel (one segment, GSM-7 for English and UCS-2 for
+ * Chinese, unless asked otherwise); undefined for other kinds.
+ */
+export function smsChannelOf(request: ChannelFields): SmsChannel | undefined {
   return request.kind === 'sms'
-    ? { encoding: request.encoding ?? 'gsm7', maxSegments: request.maxSegments ?? 1 }
+    ? {
+        encoding: request.encoding ?? (request.language === 'zh' ? 'ucs2' : 'gsm7'),
+        maxSegments: request.maxSegments ?? 1,
+      }
     : undefined;
+}
+
+/** A request's limits: its kind's, in its language, for its SMS channel. */
+export function requestSpec(request: ChannelFields): KindSpec {
+  return kindSpec(request.kind, smsChannelOf(request), request.language);
 }

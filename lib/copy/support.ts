@@ -8,6 +8,7 @@
  */
 import type { CatalogStore } from '../catalog/store.ts';
 import type { AudienceProfiles } from './audience.ts';
+import { supportPromptZh } from './promptZh.ts';
 import type { SupportReplyRequest } from './request.ts';
 
 /** Purchases of the profile that join a reply's facts. */
@@ -73,22 +74,25 @@ export async function supportBrief(
   const profile = request.customerId
     ? await purchaseFacts(stores, request.customerId, warnings)
     : undefined;
+  const zh = request.language === 'zh';
   const facts = [
     ...request.facts.map(oneLine),
-    ...(profile?.purchases ?? []).map((title) => `Purchased: ${title}`),
+    ...(profile?.purchases ?? []).map((title) => (zh ? `已购：${title}` : `Purchased: ${title}`)),
   ];
   const policy = request.policy.map(oneLine);
-  const prompt = [
-    'CUSTOMER SUPPORT TICKET',
-    ...(facts.length > 0 ? ['Facts on file:', ...facts.map((f) => `- ${f}`)] : []),
-    ...(policy.length > 0 ? ['Policy:', ...policy.map((p) => `- ${p}`)] : []),
-    ...(request.tone ? [`Tone: ${request.tone}`] : []),
-    ...(request.mustInclude.length > 0 ? [`Mention: ${request.mustInclude.join(', ')}`] : []),
-    '',
-    `Customer: ${oneLine(request.message)}`,
-    '',
-    'Agent:',
-  ].join('\n');
+  const prompt = zh
+    ? supportPromptZh(request, facts, policy)
+    : [
+        'CUSTOMER SUPPORT TICKET',
+        ...(facts.length > 0 ? ['Facts on file:', ...facts.map((f) => `- ${f}`)] : []),
+        ...(policy.length > 0 ? ['Policy:', ...policy.map((p) => `- ${p}`)] : []),
+        ...(request.tone ? [`Tone: ${request.tone}`] : []),
+        ...(request.mustInclude.length > 0 ? [`Mention: ${request.mustInclude.join(', ')}`] : []),
+        '',
+        `Customer: ${oneLine(request.message)}`,
+        '',
+        'Agent:',
+      ].join('\n');
   return {
     prompt,
     facts,

@@ -13,21 +13,17 @@ import { logger } from '../log.ts';
 import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
 import { type Deadline, decodeWithin } from '../model/deadline.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
+import { hasHan } from '../text.ts';
 import {
   type AudienceFacts,
   type AudienceProfiles,
   audienceFacts,
   audienceLine,
 } from './audience.ts';
-import {
-  type CopyKind,
-  EXEMPLARS_PER_PROMPT,
-  type KindSpec,
-  kindSpec,
-  type SmsChannel,
-} from './kinds.ts';
+import { type CopyKind, EXEMPLARS_PER_PROMPT, type KindSpec, type SmsChannel } from './kinds.ts';
 import { PhrasePlacer } from './phrases.ts';
 import { buildPrompt } from './prompt.ts';
+import { audienceLineZh, buildPromptZh } from './promptZh.ts';
 import {
   blockedPhrases,
   CLAIM_BLOCKLIST,
@@ -47,6 +43,7 @@ import {
 import {
   type CopyRequest,
   type MarketingCopyRequest,
+  requestSpec,
   type SupportReplyRequest,
   smsChannelOf,
 } from './request.ts';
@@ -132,7 +129,9 @@ async function chooseExemplars(
   request: MarketingCopyRequest,
 ): Promise<QuotedExemplar[]> {
   if (!request.exemplars) return [];
-  const qualified = await deps.exemplars(request.kind);
+  // Only exemplars in the request's language are quoted (Chinese ones are told by their script).
+  const zh = request.language === 'zh';
+  const qualified = (await deps.exemplars(request.kind)).filter((r) => hasHan(r.text) === zh);
   const ids = request.exemplarIds;
   if (!ids)
     return exemplarsFor(qualified, request.product.category, EXEMPLARS_PER_PROMPT).map(quoted);
@@ -358,9 +357,34 @@ async function personalise(
   const items = await deps.catalog.getItems(summary.topItems.map((i) => i.itemId));
   const facts = audienceFacts(summary, items);
   return {
-    audience: audienceLine(facts, request.audience),
+    audience: (request.language === 'zh' ? audienceLineZh : audienceLine)(facts, request.audience),
     personalization: { customerId: request.customerId, found: true, facts },
   };
+}
+
+const squash = (text: string) => text.replace(/\s+/g, '').toLowerCase();
+
+/**
+ * Refuses `mustInclude` phrases the model's vocabulary cannot write (a
+ * WordPiece vocabulary turns a character it lacks into `[UNK]`, which
+ * decodes to nothing): such a phrase could never appear.
+ */
+function assertWritable(model: TextModel, phrases: readonly string[]): void {
+  const issues = phrases.flatMap((phrase, i) =>
+    squash(model.decode(model.encode(phrase))) === squash(phrase)
+      ? []
+      : [
+          {
+            path: `mustInclude.${i}`,
+            message: `the model's vocabulary cannot write "${phrase}" (it comes back as "${model.decode(model.encode(phrase))}"); rephrase it, or publish a model whose tokenizer has these characters`,
+          },
+        ],
+  );
+  if (issues.length > 0) {
+    throw new ValidationError(`mustInclude: ${issues.map((i) => i.message).join('; ')}.`, {
+      issues,
+    });
+  }
 }
 
 /** Says which hard constraints failed, for the 422. */
@@ -422,7 +446,7 @@ async function marketingBrief(
     chooseExemplars(deps, request),
   ]);
   return {
-    prompt: buildPrompt(request, {
+    prompt: (request.language === 'zh' ? buildPromptZh : buildPrompt)(request, {
       ...(audience ? { audience } : {}),
       exemplars: exemplars.map((e) => e.text),
     }),
@@ -469,7 +493,7 @@ export async function writeCopy(
   const started = performance.now();
   const { model } = deps;
   const sms = smsChannelOf(request);
-  const spec = kindSpec(request.kind, sms);
+  const spec = requestSpec(request);
   // The token budget (candidates × maxNewTokens) is checked by CopyRequest.
   const maxNewTokens = request.maxNewTokens ?? spec.maxNewTokens;
   const warnings: string[] = [];
@@ -478,7 +502,7 @@ export async function writeCopy(
       ? await replyBrief(deps, request, warnings)
       : await marketingBrief(deps, request, warnings);
   const { prompt, exemplars, stateVersion, personalization } = brief;
-  const promptTokens = model.encode(prompt);
+  const promptTokens = model.encodePrompt(prompt);
   if (promptTokens.length + maxNewTokens > model.maxContext) {
     throw new ValidationError(
       request.kind === 'support_reply'
@@ -486,6 +510,7 @@ export async function writeCopy(
         : `The prompt (${promptTokens.length} tokens from the product facts and audience) + maxNewTokens (${maxNewTokens}) exceeds the model's ${model.maxContext}-token context; shorten the description or features.`,
     );
   }
+  assertWritable(model, request.mustInclude);
   const contextMs = performance.now() - started;
 
   const stop = decodeWithin(model, maxNewTokens, options);

@@ -4,6 +4,7 @@ import { type CopyDeps, type CopyStreamEvent, writeCopy } from '../copy/writeCop
 import { streamNdjson } from '../http/ndjson.ts';
 import { json, type RouteResult } from '../http/response.ts';
 import { MetricUnit, metrics } from '../metrics.ts';
+import type { Language } from '../model/language.ts';
 import type { ModelForRequest } from '../model/runtime.ts';
 import { validate } from '../validation.ts';
 import { RawGenerateRequest, type RawStreamEvent, rawGenerate } from './rawGenerate.ts';
@@ -20,7 +21,8 @@ export const GenerateRequest = z.union([RawGenerateRequest, CopyRequest]);
 /** What {@link generate} needs: the copy stores and a way to get the model. */
 export interface GenerateDeps {
   stores: Omit<CopyDeps, 'model'>;
-  model: () => Promise<ModelForRequest>;
+  /** The model for a language (`en` when not given); a language it cannot write is a 400. */
+  model: (language?: Language) => Promise<ModelForRequest>;
 }
 
 /** What both generation results report about the work done. */
@@ -80,7 +82,7 @@ export async function generate(
     );
   }
   const request = validate(CopyRequest, body, 'generate request');
-  const { model, loadMs } = await deps.model();
+  const { model, loadMs } = await deps.model(request.language);
   const copyDeps = { ...deps.stores, model };
   if (!request.stream) {
     return json(200, recordGeneration(await writeCopy(copyDeps, request, { loadMs, ...timing })));

@@ -8,6 +8,7 @@ import { type CachedModel, cacheModel } from './cache.ts';
 import { gpt2Dims, OrtGpt2Model } from './ortGpt2.ts';
 import { sessionOptions } from './sessionOptions.ts';
 import type { TextModel } from './textModel.ts';
+import { adaptTokenizer, type HfTokenizer } from './tokenizerAdapter.ts';
 
 /** A loaded model and what loading it cost. */
 export interface LoadedModel {
@@ -62,13 +63,11 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
   const config = JSON.parse(configText) as Record<string, number>;
   const session = (lm as unknown as { sessions: Record<string, InferenceSession> }).sessions.model;
   if (!session) throw new Error(`transformers.js loaded ${path} without a "model" session.`);
+  const facts = adaptTokenizer(tokenizer as unknown as HfTokenizer, config);
   const model = new OrtGpt2Model(
     session,
-    {
-      encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),
-      decode: (tokens) => tokenizer.decode(tokens, { skip_special_tokens: true }),
-    },
-    gpt2Dims(config),
+    facts.tokenizer,
+    { ...gpt2Dims(config), eosTokenId: facts.eosTokenId },
     {
       id: cached.manifest.id,
       version: cached.manifest.version,

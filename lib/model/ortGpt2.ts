@@ -1,6 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import * as ort from 'onnxruntime-node';
 import { SeededRandom } from '../random.ts';
+import { type Language, type LanguageFit, languageFit } from './language.ts';
 import { logProbs } from './logProbHead.ts';
 import { sampleToken } from './sampler.ts';
 import type {
@@ -34,10 +35,14 @@ export function gpt2Dims(config: Record<string, number>): Gpt2Dims {
   };
 }
 
-/** Tokenizer functions (transformers.js's tokenizer in production). */
+/** Tokenizer functions (transformers.js's tokenizer in production, see `tokenizerAdapter.ts`). */
 export interface Tokenizer {
   encode(text: string): number[];
   decode(tokens: number[]): string;
+  /** Tokens a prompt opens with (`[CLS]` for BERT vocabularies; none for GPT-2). */
+  promptPrefix?: readonly number[];
+  /** The unknown token, for vocabularies that have one (WordPiece's `[UNK]`). */
+  unkTokenId?: number;
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -61,6 +66,7 @@ export class OrtGpt2Model implements TextModel {
   readonly maxContext: number;
   readonly eosTokenId: number;
   lastDecode: { stepMs: number; batch: number } | undefined;
+  private readonly fits = new Map<Language, LanguageFit>();
 
   /** Real exports differ slightly: some lack `position_ids`, merged decoders add `use_cache_branch`. */
   private readonly feedsPositions: boolean;
@@ -90,6 +96,19 @@ export class OrtGpt2Model implements TextModel {
 
   encode(text: string): number[] {
     return this.tokenizer.encode(text);
+  }
+
+  encodePrompt(text: string): number[] {
+    return [...(this.tokenizer.promptPrefix ?? []), ...this.tokenizer.encode(text)];
+  }
+
+  languageFit(language: Language): LanguageFit {
+    let fit = this.fits.get(language);
+    if (!fit) {
+      fit = languageFit(this.tokenizer, language);
+      this.fits.set(language, fit);
+    }
+    return fit;
   }
 
   decode(tokens: number[]): string {

@@ -1,3 +1,5 @@
+import type { Language, LanguageFit } from './language.ts';
+
 /** Identity of the model in use; every response carries it. */
 export interface ModelInfo {
   id: string;
@@ -102,8 +104,13 @@ export interface TextModel {
    * before the first call. What a deadline admits is estimated from it.
    */
   readonly lastDecode: { stepMs: number; batch: number } | undefined;
+  /** Tokens of a text, without special tokens (continuations, phrases). */
   encode(text: string): number[];
+  /** Tokens of a prompt: the text with the special tokens the tokenizer opens a text with (`[CLS]` for BERT vocabularies). */
+  encodePrompt(text: string): number[];
   decode(tokens: number[]): string;
+  /** How well the model's tokenizer writes `language` (measured once, on a probe sentence). */
+  languageFit(language: Language): LanguageFit;
   generate(promptTokens: number[], options: SamplingOptions): Promise<GenerationResult>;
   /**
    * Log-probability of every token of each continuation given the prompt

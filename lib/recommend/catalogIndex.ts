@@ -2,16 +2,10 @@ import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import { eng, zho } from 'stopword';
 import type { CatalogItem } from '../catalog/schema.ts';
+import { words } from '../text.ts';
 
-/** Words by Unicode's rules (UAX #29), with dictionary segmentation for Chinese and Japanese: mixed-language text works. */
-const WORDS = new Intl.Segmenter('zh', { granularity: 'word' });
 /** English and Chinese stop words (the `stopword` package's lists). */
 const STOP_WORDS = new Set([...eng, ...zho]);
-
-/** The words of a text (catalog fields and needs alike). */
-export function words(text: string): string[] {
-  return [...WORDS.segment(text)].filter((s) => s.isWordLike).map((s) => s.segment);
-}
 
 /**
  * A word as the index keeps it: lower case, stop words dropped, English

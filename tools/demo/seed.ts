@@ -11,7 +11,9 @@ import { DAY_MS } from '#lib/days.ts';
 
 import type { CatalogItem } from '#lib/catalog/schema.ts';
 import type { Channel, EngagementEvent, EventType } from '#lib/events/schema.ts';
+import type { Language } from '#lib/model/language.ts';
 import { SeededRandom } from '#lib/random.ts';
+import { ZH_PACK } from './zh.ts';
 
 /** What to generate. */
 export interface SeedOptions {
@@ -22,6 +24,8 @@ export interface SeedOptions {
   seed: number;
   /** Events fall in the `days` whole UTC days before the day of this instant (day index 0 = the first). */
   end: Date;
+  /** The language of the catalog and campaign copy (default `en`). */
+  language?: Language;
 }
 
 /** A demo customer and the hidden traits that drive their behaviour. */
@@ -59,44 +63,77 @@ export interface DemoCampaign {
 
 /** The generated world behind the events. */
 export interface DemoWorld {
+  language: Language;
   catalog: CatalogItem[];
   customers: DemoCustomer[];
   campaigns: DemoCampaign[];
 }
 
-const CATEGORIES: Record<string, { nouns: string[]; basePrice: number; repeat: boolean }> = {
+/**
+ * The words of a demo world in one language: categories (with their nouns,
+ * price level and whether they are bought again), title adjectives,
+ * features, campaign copy templates (`{c}`: the category) and the phrases
+ * items and campaigns are described with. The draws from the seeded random
+ * stream are the same in every language, so the worlds match in shape.
+ */
+export interface DemoPack {
+  categories: Record<string, { slug: string; nouns: string[]; basePrice: number; repeat: boolean }>;
+  adjectives: readonly string[];
+  features: readonly string[];
+  campaignCopy: readonly string[];
+  title(adjective: string, noun: string): string;
+  description(title: string, features: string[], category: string): string;
+  /** A category as a tag and inside copy ("outdoor"; Chinese as it is). */
+  word(category: string): string;
+  campaignName(category: string, promo: boolean, n: number): string;
+  triggered: {
+    emailName(category: string): string;
+    smsName(category: string): string;
+    /** Templates of camp-001-a/b and camp-101-a/b (`{c}`: the category's word). */
+    email: readonly [string, string];
+    sms: readonly [string, string];
+  };
+}
+
+const EN_CATEGORIES: DemoPack['categories'] = {
   Outdoor: {
+    slug: 'out',
     nouns: ['Tent', 'Backpack', 'Headlamp', 'Sleeping Bag', 'Trekking Poles', 'Water Filter'],
     basePrice: 90,
     repeat: false,
   },
   Running: {
+    slug: 'run',
     nouns: ['Trail Runner', 'Road Shoe', 'Running Vest', 'Running Socks', 'GPS Watch', 'Shorts'],
     basePrice: 70,
     repeat: false,
   },
   Apparel: {
+    slug: 'app',
     nouns: ['Rain Jacket', 'Fleece', 'Hoodie', 'Merino Tee', 'Down Vest', 'Beanie'],
     basePrice: 60,
     repeat: false,
   },
   Home: {
+    slug: 'hom',
     nouns: ['Throw Blanket', 'Table Lamp', 'Linen Sheets', 'Candle', 'Plant Pot', 'Rug'],
     basePrice: 45,
     repeat: false,
   },
   Kitchen: {
+    slug: 'kit',
     nouns: ['Chef Knife', 'Kettle', 'Cast Iron Pan', 'Coffee Beans', 'Coffee Grinder', 'Tea Tin'],
     basePrice: 35,
     repeat: true,
   },
   Beauty: {
+    slug: 'bea',
     nouns: ['Face Serum', 'Lip Balm', 'Sunscreen', 'Shampoo Bar', 'Hand Cream', 'Body Oil'],
     basePrice: 22,
     repeat: true,
   },
 };
-const ADJECTIVES = [
+const EN_ADJECTIVES = [
   'Alpine',
   'Summit',
   'Coastal',
@@ -114,7 +151,7 @@ const ADJECTIVES = [
   'Juniper',
   'Meadow',
 ];
-const FEATURES = [
+const EN_FEATURES = [
   'lightweight',
   'recycled materials',
   'water-resistant',
@@ -126,13 +163,43 @@ const FEATURES = [
   'organic',
   'made to last',
 ];
-const CAMPAIGN_COPY = [
+const EN_CAMPAIGN_COPY = [
   'New season, new {c}: see what just landed',
   'Your {c} picks are back in stock',
   'Last chance: {c} favourites at their best price',
   'The {c} edit our team loves this month',
   'Free shipping on {c} this week only',
 ];
+
+/** The English demo world (the default). */
+export const EN_PACK: DemoPack = {
+  categories: EN_CATEGORIES,
+  adjectives: EN_ADJECTIVES,
+  features: EN_FEATURES,
+  campaignCopy: EN_CAMPAIGN_COPY,
+  title: (adjective, noun) => `${adjective} ${noun}`,
+  description: (title, features, category) =>
+    `${title}: ${features.join(', ')}. One of our best-loved ${category.toLowerCase()} picks.`,
+  word: (category) => category.toLowerCase(),
+  campaignName: (category, promo, n) => `${category} ${promo ? 'promo' : 'newsletter'} #${n}`,
+  triggered: {
+    emailName: (category) => `${category} browse reminder (triggered)`,
+    smsName: (category) => `${category} SMS reminder (triggered)`,
+    email: [
+      'Still thinking about it? Your {c} pick is waiting',
+      'Back in stock and 15 % off today: the {c} piece you viewed',
+    ],
+    sms: [
+      'Your {c} pick is still in your cart. Reply STOP to opt out',
+      '15 % off the {c} piece you viewed, today only. Reply STOP to opt out',
+    ],
+  },
+};
+
+/** The demo pack of a language. */
+export function demoPack(language: Language = 'en'): DemoPack {
+  return language === 'zh' ? ZH_PACK : EN_PACK;
+}
 
 /** Share of the event budget spent on campaign funnels (the rest is organic browsing). */
 const CAMPAIGN_SHARE = 0.475;
@@ -162,26 +229,26 @@ function cumulate(weights: number[]): number[] {
   });
 }
 
-function buildCatalog(rng: SeededRandom, customers: number): CatalogItem[] {
+function buildCatalog(rng: SeededRandom, customers: number, pack: DemoPack): CatalogItem[] {
   const perCategory = Math.max(6, Math.min(80, Math.round(customers / 30)));
   const items: CatalogItem[] = [];
-  for (const [category, spec] of Object.entries(CATEGORIES)) {
+  for (const [category, spec] of Object.entries(pack.categories)) {
     const used = new Set<string>();
     for (let i = 0; i < perCategory; i++) {
-      let title = `${pick(rng, ADJECTIVES)} ${pick(rng, spec.nouns)}`;
+      let title = pack.title(pick(rng, pack.adjectives), pick(rng, spec.nouns));
       if (used.has(title)) title = `${title} ${2 + i}`;
       used.add(title);
-      const features = [pick(rng, FEATURES), pick(rng, FEATURES)].filter(
+      const features = [pick(rng, pack.features), pick(rng, pack.features)].filter(
         (f, j, all) => all.indexOf(f) === j,
       );
       const price = Math.round(spec.basePrice * Math.exp(rng.normal() * 0.45) * 100) / 100;
       items.push({
-        id: `item-${category.slice(0, 3).toLowerCase()}-${String(i + 1).padStart(3, '0')}`,
+        id: `item-${spec.slug}-${String(i + 1).padStart(3, '0')}`,
         title,
-        description: `${title}: ${features.join(', ')}. One of our best-loved ${category.toLowerCase()} picks.`,
+        description: pack.description(title, features, category),
         category,
         price: Math.max(3, price),
-        tags: [category.toLowerCase(), ...features],
+        tags: [pack.word(category), ...features],
         available: rng.next() > 0.05,
       });
     }
@@ -189,8 +256,13 @@ function buildCatalog(rng: SeededRandom, customers: number): CatalogItem[] {
   return items;
 }
 
-function buildCustomers(rng: SeededRandom, count: number, days: number): DemoCustomer[] {
-  const categories = Object.keys(CATEGORIES);
+function buildCustomers(
+  rng: SeededRandom,
+  count: number,
+  days: number,
+  pack: DemoPack,
+): DemoCustomer[] {
+  const categories = Object.keys(pack.categories);
   return Array.from({ length: count }, (_, i) => {
     const roll = rng.next();
     const lifecycle: DemoCustomer['lifecycle'] =
@@ -219,18 +291,18 @@ function buildCustomers(rng: SeededRandom, count: number, days: number): DemoCus
   });
 }
 
-function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
+function buildCampaigns(rng: SeededRandom, days: number, pack: DemoPack): DemoCampaign[] {
   const count = Math.max(2, Math.round(days / 5));
-  const categories = Object.keys(CATEGORIES);
+  const categories = Object.keys(pack.categories);
   const newsletters = Array.from({ length: count }, (_, i): DemoCampaign => {
     const category = pick(rng, categories);
     const variants = 2 + (rng.next() < 0.5 ? 1 : 0);
     const id = `camp-${String(i + 2).padStart(3, '0')}`;
     // Each variant has its own copy: templates drawn without replacement.
-    const templates = [...CAMPAIGN_COPY].sort(() => rng.next() - 0.5).slice(0, variants);
+    const templates = [...pack.campaignCopy].sort(() => rng.next() - 0.5).slice(0, variants);
     return {
       id,
-      name: `${category} ${i % 2 ? 'promo' : 'newsletter'} #${i + 2}`,
+      name: pack.campaignName(category, i % 2 === 1, i + 2),
       category,
       channel: i % 4 === 3 ? 'sms' : 'email',
       day: Math.min(days - 1, Math.floor(((i + 0.5) * days) / count)),
@@ -238,7 +310,7 @@ function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
       budgetShare: 0.35 / count,
       variants: templates.map((template, v) => ({
         variantId: `${id}-${String.fromCharCode(97 + v)}`,
-        copy: template.replace('{c}', category.toLowerCase()),
+        copy: template.replace('{c}', pack.word(category)),
         openRate: 0.15 + rng.next() * 0.2,
         clickRate: 0.04 + rng.next() * 0.12,
       })),
@@ -250,7 +322,7 @@ function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
   const category = pick(rng, categories);
   const triggered: DemoCampaign = {
     id: 'camp-001',
-    name: `${category} browse reminder (triggered)`,
+    name: pack.triggered.emailName(category),
     category,
     channel: 'email',
     day: 0,
@@ -259,13 +331,13 @@ function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
     variants: [
       {
         variantId: 'camp-001-a',
-        copy: `Still thinking about it? Your ${category.toLowerCase()} pick is waiting`,
+        copy: pack.triggered.email[0].replace('{c}', pack.word(category)),
         openRate: 0.3,
         clickRate: 0.08,
       },
       {
         variantId: 'camp-001-b',
-        copy: `Back in stock and 15 % off today: the ${category.toLowerCase()} piece you viewed`,
+        copy: pack.triggered.email[1].replace('{c}', pack.word(category)),
         openRate: 0.3,
         clickRate: 0.4,
       },
@@ -273,7 +345,7 @@ function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
   };
   const sms: DemoCampaign = {
     id: 'camp-101',
-    name: `${category} SMS reminder (triggered)`,
+    name: pack.triggered.smsName(category),
     category,
     channel: 'sms',
     day: 0,
@@ -282,13 +354,13 @@ function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
     variants: [
       {
         variantId: 'camp-101-a',
-        copy: `Your ${category.toLowerCase()} pick is still in your cart. Reply STOP to opt out`,
+        copy: pack.triggered.sms[0].replace('{c}', pack.word(category)),
         openRate: 0.5,
         clickRate: 0.06,
       },
       {
         variantId: 'camp-101-b',
-        copy: `15 % off the ${category.toLowerCase()} piece you viewed, today only. Reply STOP to opt out`,
+        copy: pack.triggered.sms[1].replace('{c}', pack.word(category)),
         openRate: 0.5,
         clickRate: 0.35,
       },
@@ -307,10 +379,13 @@ function buildCampaigns(rng: SeededRandom, days: number): DemoCampaign[] {
  */
 export function buildWorld(options: SeedOptions): DemoWorld {
   const rng = new SeededRandom(options.seed);
+  const language = options.language ?? 'en';
+  const pack = demoPack(language);
   return {
-    catalog: buildCatalog(rng, options.customers),
-    customers: buildCustomers(rng, options.customers, options.days),
-    campaigns: buildCampaigns(rng, options.days),
+    language,
+    catalog: buildCatalog(rng, options.customers, pack),
+    customers: buildCustomers(rng, options.customers, options.days, pack),
+    campaigns: buildCampaigns(rng, options.days, pack),
   };
 }
 
@@ -347,7 +422,8 @@ function* behaviour(world: DemoWorld, options: SeedOptions): Generator<Engagemen
       Math.min(latest, start + day * DAY_MS + ((((hour % 24) + 24) % 24) * 3_600_000 + offsetMs)),
     ).toISOString();
   const byCategory = new Map<string, { items: CatalogItem[]; cumulative: number[] }>();
-  for (const category of Object.keys(CATEGORIES)) {
+  const pack = demoPack(world.language);
+  for (const category of Object.keys(pack.categories)) {
     const items = world.catalog.filter((i) => i.category === category);
     // Popularity follows a Zipf law within a category.
     byCategory.set(category, {
@@ -459,7 +535,7 @@ function* behaviour(world: DemoWorld, options: SeedOptions): Generator<Engagemen
     const hour = customer.peakHour + rng.normal() * 2;
     const channel: Channel = customer.channel === 'app' || rng.next() < 0.3 ? 'app' : 'web';
     const bought = purchases.get(customer.id);
-    const repeat = bought?.find((i) => CATEGORIES[i.category]?.repeat);
+    const repeat = bought?.find((i) => pack.categories[i.category]?.repeat);
     if (repeat && rng.next() < 0.3) {
       // Consumables are bought again.
       yield event(customer, 'view', at(day, hour), { channel, itemId: repeat.id });

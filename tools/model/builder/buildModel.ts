@@ -9,7 +9,13 @@ import {
   SHAPES,
   type ShapeName,
 } from './gpt2.ts';
-import { gpt2TokenizerFiles } from './tokenizer.ts';
+import { gpt2TokenizerFiles, zhTokenizerFiles } from './tokenizer.ts';
+import { zhVocabularyText } from './zhVocabulary.ts';
+
+/** Tokenizers the builder can give a model: GPT-2's real byte-level BPE, or a generated Chinese WordPiece vocabulary. */
+export const TOKENIZERS = ['gpt2', 'zh'] as const;
+/** A tokenizer the builder can give a model. */
+export type TokenizerName = (typeof TOKENIZERS)[number];
 
 /** Options for {@link buildModel}. */
 export interface BuildModelOptions {
@@ -18,6 +24,8 @@ export interface BuildModelOptions {
   outDir: string;
   /** Weight seed; the same seed gives byte-identical files. */
   seed?: number;
+  /** `gpt2` (default) or `zh`: see {@link zhTokenizerFiles}. */
+  tokenizer?: TokenizerName;
   /** Called as each file is written. */
   onProgress?: (file: string, bytes: number) => void;
 }
@@ -33,7 +41,11 @@ export interface BuiltFile {
 export const DEFAULT_MODEL_SEED = 20261122;
 
 /** The `config.json` of a GPT-2 model in the transformers.js layout. */
-export function gpt2Config(shape: Gpt2Shape, seed: number): Record<string, unknown> {
+export function gpt2Config(
+  shape: Gpt2Shape,
+  seed: number,
+  tokenizer: TokenizerName = 'gpt2',
+): Record<string, unknown> {
   return {
     model_type: 'gpt2',
     architectures: ['GPT2LMHeadModel'],
@@ -47,14 +59,25 @@ export function gpt2Config(shape: Gpt2Shape, seed: number): Record<string, unkno
     layer_norm_epsilon: 1e-5,
     bos_token_id: GPT2_EOS_TOKEN_ID,
     eos_token_id: GPT2_EOS_TOKEN_ID,
+    // A BERT-vocabulary export keeps GPT2Config's default ids (50256, outside its vocabulary),
+    // as transformers writes them: the loader must find [SEP] from the tokenizer.
+    ...(tokenizer === 'zh' ? { tokenizer_class: 'BertTokenizer' } : {}),
     // Muse's own marker: every response names the model and says when its weights are random.
-    muse: { random_weights: true, shape: shape.name, seed, builder: 'muse-model-builder' },
+    muse: {
+      random_weights: true,
+      shape: shape.name,
+      seed,
+      tokenizer,
+      builder: 'muse-model-builder',
+    },
   };
 }
 
 /**
  * Writes a GPT-2-architecture model that transformers.js loads like a real
- * export: config, generation config, tokenizer (real GPT-2 BPE) and
+ * export: config, generation config, tokenizer (real GPT-2 BPE, or with
+ * `tokenizer: 'zh'` a generated Chinese WordPiece vocabulary laid out like
+ * `uer/gpt2-chinese-cluecorpussmall`'s) and
  * `onnx/model.onnx` (fp32) plus `onnx/model_quantized.onnx` (int8 dynamic).
  * Weights are seeded random: the output is a correct, reproducible stand-in
  * for benchmarks and tests, not a trained model.
@@ -65,12 +88,15 @@ export function gpt2Config(shape: Gpt2Shape, seed: number): Record<string, unkno
  * ```
  */
 export async function buildModel(options: BuildModelOptions): Promise<BuiltFile[]> {
-  const shape = SHAPES[options.shape];
-  if (!shape)
+  const base = SHAPES[options.shape];
+  if (!base)
     throw new Error(
       `Unknown shape "${options.shape}"; use one of ${Object.keys(SHAPES).join(', ')}.`,
     );
   const seed = options.seed ?? DEFAULT_MODEL_SEED;
+  const tokenizerName = options.tokenizer ?? 'gpt2';
+  const zh = tokenizerName === 'zh' ? zhTokenizerFiles(zhVocabularyText()) : undefined;
+  const shape = zh ? { ...base, vocabSize: zh.vocabSize } : base;
   await mkdir(join(options.outDir, 'onnx'), { recursive: true });
   const files: BuiltFile[] = [];
   const write = async (path: string, data: Uint8Array | string) => {
@@ -86,8 +112,8 @@ export async function buildModel(options: BuildModelOptions): Promise<BuiltFile[
   };
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-  const { tokenizer, tokenizerConfig } = await gpt2TokenizerFiles();
-  await write('config.json', json(gpt2Config(shape, seed)));
+  const { tokenizer, tokenizerConfig } = zh ?? (await gpt2TokenizerFiles());
+  await write('config.json', json(gpt2Config(shape, seed, tokenizerName)));
   await write(
     'generation_config.json',
     json({
