@@ -46,7 +46,7 @@ export function joinCjkSpacing(text: string): string {
   return text.replace(new RegExp(`(?<=[${CJK_CHAR}]) +| +(?=[${CJK_CHAR}])`, 'gu'), '');
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * A pattern matching `phrase` as a whole phrase: an edge that is a letter
@@ -69,7 +69,7 @@ export function phrasePattern(phrase: string, flags: string): RegExp {
   const spaced = new RegExp(`^${SPACED_WORD_CHAR}$`, 'u');
   const before = spaced.test(first) ? `(?<!${SPACED_WORD_CHAR})` : '';
   const after = spaced.test(last) ? `(?!${SPACED_WORD_CHAR})` : '';
-  return new RegExp(`${before}${escape(p)}${after}`, flags.includes('u') ? flags : `${flags}u`);
+  return new RegExp(`${before}${escapeRegExp(p)}${after}`, flags.includes('u') ? flags : `${flags}u`);
 }
 
 /** True when `text` has a CJK character or CJK punctuation. */
