@@ -69,7 +69,10 @@ export function phrasePattern(phrase: string, flags: string): RegExp {
   const spaced = new RegExp(`^${SPACED_WORD_CHAR}$`, 'u');
   const before = spaced.test(first) ? `(?<!${SPACED_WORD_CHAR})` : '';
   const after = spaced.test(last) ? `(?!${SPACED_WORD_CHAR})` : '';
-  return new RegExp(`${before}${escapeRegExp(p)}${after}`, flags.includes('u') ? flags : `${flags}u`);
+  return new RegExp(
+    `${before}${escapeRegExp(p)}${after}`,
+    flags.includes('u') ? flags : `${flags}u`,
+  );
 }
 
 /** True when `text` has a CJK character or CJK punctuation. */

@@ -10,6 +10,7 @@ import { ingestEntries } from '#lib/events/ingest.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 import { nightlyDeps } from '#lib/insights/deps.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
+import type { Language } from '#lib/model/language.ts';
 import { type DemoLoadResult, type EventSink, loadDemoData } from '#tools/demo/load.ts';
 import type { DemoWorld, SeedOptions } from '#tools/demo/seed.ts';
 import { callAdmin } from './adminClient.ts';
@@ -133,8 +134,12 @@ export async function eventsTableEmpty(): Promise<boolean> {
 }
 
 /** Seeds the first-start data set in process; returns what was loaded. */
-export async function seedFirstStart(dataDir: string, end: Date): Promise<DemoLoadResult> {
-  const options: SeedOptions = { ...FIRST_START_SEED, end };
+export async function seedFirstStart(
+  dataDir: string,
+  end: Date,
+  language: Language = 'en',
+): Promise<DemoLoadResult> {
+  const options: SeedOptions = { ...FIRST_START_SEED, end, language };
   const result = await loadDemoData(inProcessSink(), options);
   await writeDemoWorld(dataDir, result.world, options);
   await storeDemoWorld(worldWriter(), result.world);

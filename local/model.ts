@@ -9,6 +9,8 @@ import { hashFile, originOfDir, publishModel } from '#tools/model/publish.ts';
 
 /** The id under which `npm start` publishes its own demo model. */
 export const DEMO_MODEL_ID = 'muse/gpt2-distilgpt2-random';
+/** The id under which `npm start` publishes its Chinese demo model (tiny shape, generated WordPiece vocabulary). */
+export const DEMO_ZH_MODEL_ID = 'muse/gpt2-tiny-zh-random';
 
 /** A model directory found or made for the local stack. */
 export interface LocalModelChoice {
@@ -84,6 +86,32 @@ export async function chooseLocalModel(
     bar.done();
   }
   return { id: DEMO_MODEL_ID, dir, randomWeights: true, source: 'built:distilgpt2' };
+}
+
+/**
+ * Chooses the model for Chinese copy: `MUSE_LOCAL_MODEL_ZH_DIR` if set (for
+ * example an ONNX export of uer/gpt2-chinese-cluecorpussmall), else the
+ * tiny Chinese demo model with random weights (built in well under a
+ * second, reused after).
+ */
+export async function chooseLocalZhModel(dataDir: string): Promise<LocalModelChoice> {
+  const explicit = process.env.MUSE_LOCAL_MODEL_ZH_DIR;
+  if (explicit) {
+    if (!(await isModelDir(explicit))) {
+      throw new Error(
+        `MUSE_LOCAL_MODEL_ZH_DIR=${explicit} is not a model directory (needs ${RUNTIME_FILES.join(', ')}).`,
+      );
+    }
+    return {
+      id: process.env.MUSE_LOCAL_MODEL_ZH_ID ?? 'local/custom-zh',
+      dir: explicit,
+      randomWeights: await randomWeights(explicit),
+      source: `dir:${explicit}`,
+    };
+  }
+  const dir = join(dataDir, 'models', DEMO_ZH_MODEL_ID);
+  if (!(await isModelDir(dir))) await buildModel({ shape: 'tiny', tokenizer: 'zh', outDir: dir });
+  return { id: DEMO_ZH_MODEL_ID, dir, randomWeights: true, source: 'built:tiny-zh' };
 }
 
 /**

@@ -8,9 +8,11 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { createS3Client } from '#lib/aws/clients.ts';
 import { parseConfig } from '#lib/config.ts';
 import { ENV } from '#lib/envNames.ts';
+import { LANGUAGES, type Language } from '#lib/model/language.ts';
 import { progressBar } from '#tools/cli/progress.ts';
 import { adminApi } from './adminApi.ts';
 import { startBridge } from './bridge.ts';
@@ -24,11 +26,19 @@ import {
 import { DataDirInUseError } from './emulators.ts';
 import { HTTP_FUNCTIONS } from './functions.ts';
 import { localJobs } from './jobs.ts';
-import { chooseLocalModel, publishLocalModel } from './model.ts';
+import { chooseLocalModel, chooseLocalZhModel, publishLocalModel } from './model.ts';
 import { openApiApi } from './openapiApi.ts';
 import { startScheduler } from './scheduler.ts';
 import { localSettings } from './settings.ts';
 import { announceBridge, startLocalStack } from './stack.ts';
+
+// `npm start -- --language zh`: a first start seeds the Chinese demo shop instead of the English one.
+const { values: args } = parseArgs({ options: { language: { type: 'string', default: 'en' } } });
+if (!LANGUAGES.includes(args.language as Language)) {
+  console.error(`--language must be one of ${LANGUAGES.join(', ')} (got "${args.language}").`);
+  process.exit(2);
+}
+const language = args.language as Language;
 
 const settings = localSettings();
 const stack = await startLocalStack({
@@ -45,24 +55,31 @@ Object.assign(process.env, stack.env);
 
 // The model: chosen here, published into the local S3, then loaded by the
 // functions from S3 exactly as in Lambda.
+// Chinese copy gets its own model (language: "zh" requests load it).
 const model = await chooseLocalModel(settings.dataDir, (line) => console.log(line));
+const zhModel = await chooseLocalZhModel(settings.dataDir);
 {
   const cfg = parseConfig(process.env);
   const s3 = createS3Client(cfg);
-  const { version, uploaded } = await publishLocalModel(model, s3, cfg.modelBucket);
+  for (const [choice, variable, what] of [
+    [model, ENV.modelId, 'Model'],
+    [zhModel, ENV.modelIdZh, 'Chinese model'],
+  ] as const) {
+    const { version, uploaded } = await publishLocalModel(choice, s3, cfg.modelBucket);
+    process.env[variable] = choice.id;
+    console.log(
+      `${what} ${choice.id}@${version} ${uploaded ? 'published to' : 'already in'} the local S3 (${choice.source}).`,
+    );
+  }
   s3.destroy();
-  process.env[ENV.modelId] = model.id;
   process.env[ENV.modelCacheDir] ??= join(settings.dataDir, 'cache', 'models');
-  console.log(
-    `Model ${model.id}@${version} ${uploaded ? 'published to' : 'already in'} the local S3 (${model.source}).`,
-  );
 }
 
 // First start: seed a small demo data set through the events ingestion code,
 // so insights and recommendations have something to work on.
 if (await eventsTableEmpty()) {
   const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
-  const seeded = await seedFirstStart(settings.dataDir, end);
+  const seeded = await seedFirstStart(settings.dataDir, end, language);
   console.log(
     `Seeded demo data: ${seeded.accepted} events, ${FIRST_START_SEED.customers} customers, ${seeded.world.catalog.length} catalog items (${Math.round(seeded.elapsedMs)} ms; more with npm run seed).`,
   );
@@ -126,6 +143,8 @@ const lines = [
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"prompt":"Our spring sale starts","maxNewTokens":30,"n":2,"seed":1}'`,
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","product":{"name":"Trail Runner 2","features":["light","grippy"]},"customerId":"cust-00003","n":2,"seed":1}'`,
   `  curl -s ${base}/recommend -H 'content-type: application/json' -d '{"customerId":"cust-00003","k":5}'`,
+  `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","language":"zh","product":{"name":"山野保温杯","features":["轻便","终身保修"],"price":199},"n":2,"seed":1}'`,
+  `  curl -s ${base}/recommend -H 'content-type: application/json' -d '{"need":"保温杯","k":3}'   # Chinese items: npm start -- --language zh, or npm run seed -- --language zh`,
   `  curl -s ${base}/events -H 'content-type: application/json' -d '[{"eventId":"e-1","customerId":"c-demo","type":"open","ts":"'$(date -u +%FT%TZ)'","channel":"email"}]'`,
   `  curl -s -X DELETE ${base}/customers/c-demo`,
   '',

@@ -1,15 +1,18 @@
 /**
- * `npm run seed -- --customers 2000 --days 30 --events 200000 [--seed 1] [--end ISO]`:
+ * `npm run seed -- --customers 2000 --days 30 --events 200000 [--seed 1] [--end ISO] [--language en|zh]`:
  * generates realistic demo behaviour and stores it through the events
  * ingestion code. With `npm start` running it posts to its `POST /events`
  * (that process owns the local DynamoDB); otherwise it starts the local stack
  * itself. The catalog, campaigns and customers go to `.data/seed/`, and the
- * catalog into the app table.
+ * catalog into the app table. `--language zh` seeds the Chinese demo shop
+ * (its own ids: `cust-zh-…`, `camp-zh-…`, `item-zh-…`), so it can join an
+ * English one: a mixed-language catalog.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { LANGUAGES } from '#lib/model/language.ts';
 import {
   httpSink,
   inProcessSink,
@@ -38,6 +41,9 @@ const Args = z.object({
   end: z.iso
     .datetime({ offset: true, error: '--end must be an ISO time such as 2026-11-23T00:00:00Z' })
     .optional(),
+  language: z
+    .enum(LANGUAGES, { error: `--language must be one of ${LANGUAGES.join(', ')}` })
+    .default('en'),
 });
 
 const { values } = parseArgs({
@@ -47,13 +53,14 @@ const { values } = parseArgs({
     events: { type: 'string' },
     seed: { type: 'string' },
     end: { type: 'string' },
+    language: { type: 'string' },
   },
 });
 const parsed = Args.safeParse(values);
 if (!parsed.success) {
   console.error(parsed.error.issues.map((i) => i.message).join('\n'));
   console.error(
-    'Usage: npm run seed -- --customers 2000 --days 30 --events 200000 [--seed 1] [--end ISO]',
+    'Usage: npm run seed -- --customers 2000 --days 30 --events 200000 [--seed 1] [--end ISO] [--language en|zh]',
   );
   process.exit(2);
 }
@@ -68,6 +75,7 @@ const options: SeedOptions = {
   events: args.events,
   seed: args.seed,
   end,
+  language: args.language,
 };
 const settings = localSettings();
 
@@ -75,7 +83,7 @@ const { bridgeUrl, stack } = await runningOrLocalStack(settings).catch(exitIfDat
 const running = bridgeUrl !== undefined;
 
 console.log(
-  `Seeding ${options.events} events for ${options.customers} customers over ${options.days} days (seed ${options.seed}, ending ${end.toISOString()}) ${running ? `via ${bridgeUrl}/events` : 'into the local stack'} …`,
+  `Seeding ${options.events} ${args.language} demo events for ${options.customers} customers over ${options.days} days (seed ${options.seed}, ending ${end.toISOString()}) ${running ? `via ${bridgeUrl}/events` : 'into the local stack'} …`,
 );
 const bar = progressBar({ label: 'events', total: options.events, unit: 'count' });
 let code = 0;

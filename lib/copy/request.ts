@@ -144,7 +144,10 @@ export const CopyRequest = z
     }
     const spec = requestSpec(r);
     // mustInclude is met by construction, so a request it cannot meet is refused before generating.
-    for (const issue of phraseConflicts(r, spec)) ctx.addIssue({ code: 'custom', ...issue });
+    const encoding = smsChannelOf(r)?.encoding;
+    for (const issue of phraseConflicts({ ...r, ...(encoding ? { encoding } : {}) }, spec)) {
+      ctx.addIssue({ code: 'custom', ...issue });
+    }
     const maxNewTokens = r.maxNewTokens ?? spec.maxNewTokens;
     if (r.candidates * maxNewTokens > COPY_LIMITS.tokenBudget) {
       ctx.addIssue({

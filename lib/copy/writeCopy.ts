@@ -594,7 +594,9 @@ export async function writeCopy(
   // Fluency of the exact text returned, from the model's logits given the prompt.
   const scoreStarted = performance.now();
   const joiner = /\s$/.test(prompt) ? '' : ' ';
-  const scoredTokens = passing.map((p) => model.encode(joiner + p.text));
+  // A text re-encoded can take more tokens than it was sampled in; what fits the context is scored.
+  const room = model.maxContext - promptTokens.length;
+  const scoredTokens = passing.map((p) => model.encode(joiner + p.text).slice(0, room));
   const logprobs = await model.scoreContinuations(promptTokens, scoredTokens);
   const { terms } = brief;
   const ranked = passing

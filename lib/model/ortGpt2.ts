@@ -43,6 +43,12 @@ export interface Tokenizer {
   promptPrefix?: readonly number[];
   /** The unknown token, for vocabularies that have one (WordPiece's `[UNK]`). */
   unkTokenId?: number;
+  /**
+   * Tokens that are not text and are never sampled: special tokens other
+   * than end-of-text (`[CLS]`, `[PAD]`, `[MASK]`, `[UNK]`) and a BERT
+   * vocabulary's `[unusedN]` placeholders. None for GPT-2.
+   */
+  bannedTokens?: readonly number[];
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -265,6 +271,7 @@ export class OrtGpt2Model implements TextModel {
       );
     }
     const V = this.dims.vocabSize;
+    const banned = this.tokenizer.bannedTokens ?? [];
     const started = performance.now();
     const feeds: Feeds = {};
     let outputs = await this.prefill(promptTokens);
@@ -296,7 +303,9 @@ export class OrtGpt2Model implements TextModel {
       const next = new Array<number>(n).fill(this.dims.eosTokenId);
       for (let r = 0; r < n; r++) {
         if (finished[r]) continue;
-        const sampled = sampleToken(rowLogits(r), options, rngs[r] as SeededRandom);
+        const logits = rowLogits(r);
+        for (const t of banned) logits[t] = Number.NEGATIVE_INFINITY;
+        const sampled = sampleToken(logits, options, rngs[r] as SeededRandom);
         const token = options.adjust
           ? options.adjust(r, (sequences[r] as GeneratedSequence).tokens, sampled)
           : sampled;

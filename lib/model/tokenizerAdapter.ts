@@ -1,7 +1,7 @@
 /**
  * Muse's view of a model's own tokenizer, from the model's own files: its
  * end-of-text token, the special tokens it opens a text with, its unknown
- * token and how its decoder spaces text. Nothing assumes GPT-2's 50,257
+ * token, the tokens that are not text, and how its decoder spaces text. Nothing assumes GPT-2's 50,257
  * tokens or `<|endoftext|>`: a BERT WordPiece vocabulary (e.g.
  * `uer/gpt2-chinese-cluecorpussmall`: 21,128 tokens, `[CLS]`/`[SEP]`) loads
  * the same way.
@@ -93,12 +93,18 @@ export function adaptTokenizer(hf: HfTokenizer, config: Record<string, unknown>)
   }
   const spaced = han.length === 2 && /\p{sc=Han} \p{sc=Han}/u.test(hf.decode(han));
   const unkTokenId = isTokenId(hf.unk_token_id, vocabSize as number) ? hf.unk_token_id : undefined;
+  // Tokens that are not text: the specials but end-of-text, and BERT's [unusedN] placeholders.
+  const bannedTokens = [...new Set(hf.all_special_ids)].filter((id) => id !== eosTokenId);
+  for (const [token, id] of vocab instanceof Map ? vocab : Object.entries(vocab)) {
+    if (/^\[unused\d+\]$/.test(token)) bannedTokens.push(id);
+  }
   const decode = (tokens: number[]) => hf.decode(tokens, { skip_special_tokens: true });
   return {
     tokenizer: {
       encode: (text) => hf.encode(text, { add_special_tokens: false }),
       decode: spaced ? (tokens) => joinCjkSpacing(decode(tokens)) : decode,
       promptPrefix,
+      bannedTokens,
       ...(unkTokenId !== undefined ? { unkTokenId } : {}),
     },
     eosTokenId,

@@ -22,6 +22,8 @@ let bridge: Bridge;
 beforeAll(async () => {
   const manifest = await publishTinyModel('test/copy');
   process.env.MUSE_MODEL_ID = manifest.id;
+  // Only the English model: Chinese requests have no model that writes Chinese.
+  delete process.env.MUSE_MODEL_ID_ZH;
   process.env.MUSE_MODEL_CACHE_DIR = `${process.env.TMPDIR ?? '/tmp'}/muse-copy-test-${Date.now()}`;
   // Read exemplars on every call, so the exemplar test sees what it stores.
   process.env.MUSE_EXEMPLAR_CACHE_SECONDS = '0';
@@ -305,6 +307,21 @@ describe('POST /generate copy (tiny random-weight model)', () => {
 
     expect(status).toBe(400);
     expect(body.error?.issues?.map((i) => i.path)).toContain(path);
+  });
+
+  it('refuses language zh with a 400 naming the fix when the only model is GPT-2’s English vocabulary', async () => {
+    const { status, body } = await post({
+      kind: 'sms',
+      language: 'zh',
+      product: { name: '山野保温杯' },
+      seed: 1,
+    });
+
+    expect(status).toBe(400);
+    expect(body.error?.issues?.map((i) => i.path)).toContain('language');
+    expect(body.error?.message).toMatch(/tokens per character/);
+    expect(body.error?.message).toContain('npm run model:build -- --shape tiny --tokenizer zh');
+    expect(body.error?.message).toContain('MUSE_MODEL_ID_ZH');
   });
 
   it('returns only GSM-7 SMS within 160 septets (1 segment), and no U+FFFD or lone surrogate in any kind, over 200 seeds', async () => {

@@ -6,7 +6,7 @@ import { loadModel } from '#lib/model/loadModel.ts';
 import type { Manifest } from '#lib/model/manifest.ts';
 import { gpt2Dims, OrtGpt2Model, type Tokenizer } from '#lib/model/ortGpt2.ts';
 import type { TextModel } from '#lib/model/textModel.ts';
-import { buildModel } from '#tools/model/builder/buildModel.ts';
+import { buildModel, type TokenizerName } from '#tools/model/builder/buildModel.ts';
 import { publishModel } from '#tools/model/publish.ts';
 import { testClients } from './clients.ts';
 
@@ -54,16 +54,31 @@ export function tinyModelDir(): Promise<string> {
   return built;
 }
 
-/** Publishes the tiny model to the test bucket under a fresh id. */
-export async function publishTinyModel(idPrefix = 'test/tiny'): Promise<Manifest> {
+let builtZh: Promise<string> | undefined;
+
+/** Builds the tiny random-weight Chinese GPT-2 (generated WordPiece vocabulary) once per test file. */
+export function tinyZhModelDir(): Promise<string> {
+  builtZh ??= (async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'muse-tiny-zh-')), 'model');
+    await buildModel({ shape: 'tiny', tokenizer: 'zh', outDir: dir });
+    return dir;
+  })();
+  return builtZh;
+}
+
+/** Publishes the tiny model (or with `tokenizer: 'zh'` the Chinese one) to the test bucket under a fresh id. */
+export async function publishTinyModel(
+  idPrefix = 'test/tiny',
+  tokenizer: TokenizerName = 'gpt2',
+): Promise<Manifest> {
   const { s3, cfg } = testClients();
   const id = `${idPrefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   return publishModel({
     s3,
     bucket: cfg.modelBucket,
-    dir: await tinyModelDir(),
+    dir: await (tokenizer === 'zh' ? tinyZhModelDir() : tinyModelDir()),
     id,
-    source: 'built:tiny',
+    source: tokenizer === 'zh' ? 'built:tiny-zh' : 'built:tiny',
     randomWeights: true,
   });
 }

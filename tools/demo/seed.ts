@@ -77,6 +77,8 @@ export interface DemoWorld {
  * stream are the same in every language, so the worlds match in shape.
  */
 export interface DemoPack {
+  /** Put in customer and campaign ids (`cust-zh-00001`), so two languages' worlds can share one stack. */
+  idPrefix: string;
   categories: Record<string, { slug: string; nouns: string[]; basePrice: number; repeat: boolean }>;
   adjectives: readonly string[];
   features: readonly string[];
@@ -173,6 +175,7 @@ const EN_CAMPAIGN_COPY = [
 
 /** The English demo world (the default). */
 export const EN_PACK: DemoPack = {
+  idPrefix: '',
   categories: EN_CATEGORIES,
   adjectives: EN_ADJECTIVES,
   features: EN_FEATURES,
@@ -278,7 +281,7 @@ function buildCustomers(
     const total = raw.reduce((s, w) => s + w, 0);
     const channelRoll = rng.next();
     return {
-      id: `cust-${String(i + 1).padStart(5, '0')}`,
+      id: `cust-${pack.idPrefix}${String(i + 1).padStart(5, '0')}`,
       lifecycle,
       activeFrom,
       activeTo: Math.max(activeFrom, activeTo),
@@ -297,7 +300,7 @@ function buildCampaigns(rng: SeededRandom, days: number, pack: DemoPack): DemoCa
   const newsletters = Array.from({ length: count }, (_, i): DemoCampaign => {
     const category = pick(rng, categories);
     const variants = 2 + (rng.next() < 0.5 ? 1 : 0);
-    const id = `camp-${String(i + 2).padStart(3, '0')}`;
+    const id = `camp-${pack.idPrefix}${String(i + 2).padStart(3, '0')}`;
     // Each variant has its own copy: templates drawn without replacement.
     const templates = [...pack.campaignCopy].sort(() => rng.next() - 0.5).slice(0, variants);
     return {
@@ -321,7 +324,7 @@ function buildCampaigns(rng: SeededRandom, days: number, pack: DemoPack): DemoCa
   // gap, so the learning loop has exemplars of both kinds on day one.
   const category = pick(rng, categories);
   const triggered: DemoCampaign = {
-    id: 'camp-001',
+    id: `camp-${pack.idPrefix}001`,
     name: pack.triggered.emailName(category),
     category,
     channel: 'email',
@@ -330,13 +333,13 @@ function buildCampaigns(rng: SeededRandom, days: number, pack: DemoPack): DemoCa
     budgetShare: 0.4,
     variants: [
       {
-        variantId: 'camp-001-a',
+        variantId: `camp-${pack.idPrefix}001-a`,
         copy: pack.triggered.email[0].replace('{c}', pack.word(category)),
         openRate: 0.3,
         clickRate: 0.08,
       },
       {
-        variantId: 'camp-001-b',
+        variantId: `camp-${pack.idPrefix}001-b`,
         copy: pack.triggered.email[1].replace('{c}', pack.word(category)),
         openRate: 0.3,
         clickRate: 0.4,
@@ -344,7 +347,7 @@ function buildCampaigns(rng: SeededRandom, days: number, pack: DemoPack): DemoCa
     ],
   };
   const sms: DemoCampaign = {
-    id: 'camp-101',
+    id: `camp-${pack.idPrefix}101`,
     name: pack.triggered.smsName(category),
     category,
     channel: 'sms',
@@ -353,13 +356,13 @@ function buildCampaigns(rng: SeededRandom, days: number, pack: DemoPack): DemoCa
     budgetShare: 0.25,
     variants: [
       {
-        variantId: 'camp-101-a',
+        variantId: `camp-${pack.idPrefix}101-a`,
         copy: pack.triggered.sms[0].replace('{c}', pack.word(category)),
         openRate: 0.5,
         clickRate: 0.06,
       },
       {
-        variantId: 'camp-101-b',
+        variantId: `camp-${pack.idPrefix}101-b`,
         copy: pack.triggered.sms[1].replace('{c}', pack.word(category)),
         openRate: 0.5,
         clickRate: 0.35,

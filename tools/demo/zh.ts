@@ -8,39 +8,40 @@ import type { DemoPack } from './seed.ts';
 
 /** The Chinese demo pack. */
 export const ZH_PACK: DemoPack = {
+  idPrefix: 'zh-',
   categories: {
     户外: {
-      slug: 'out',
+      slug: 'zh-out',
       nouns: ['帐篷', '双肩包', '头灯', '睡袋', '登山杖', '净水器'],
       basePrice: 599,
       repeat: false,
     },
     跑步: {
-      slug: 'run',
+      slug: 'zh-run',
       nouns: ['越野跑鞋', '公路跑鞋', '跑步背心', '运动袜', '运动手表', '运动短裤'],
       basePrice: 499,
       repeat: false,
     },
     服饰: {
-      slug: 'app',
+      slug: 'zh-app',
       nouns: ['冲锋衣', '抓绒衣', '连帽衫', '羊毛T恤', '羽绒背心', '针织帽'],
       basePrice: 399,
       repeat: false,
     },
     家居: {
-      slug: 'hom',
+      slug: 'zh-hom',
       nouns: ['午睡毯', '台灯', '亚麻床单', '香薰蜡烛', '花盆', '地毯'],
       basePrice: 299,
       repeat: false,
     },
     厨房: {
-      slug: 'kit',
+      slug: 'zh-kit',
       nouns: ['保温杯', '电水壶', '铸铁锅', '咖啡豆', '磨豆机', '茶叶罐'],
       basePrice: 199,
       repeat: true,
     },
     美妆: {
-      slug: 'bea',
+      slug: 'zh-bea',
       nouns: ['精华液', '润唇膏', '防晒霜', '洗发皂', '护手霜', '身体油'],
       basePrice: 129,
       repeat: true,

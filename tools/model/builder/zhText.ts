@@ -22,3 +22,14 @@ export const QIANZIWEN_FIRST_HALF =
   '丙舍傍启甲帐对楹肆筵设席鼓瑟吹笙升阶纳陛弁转疑星右通广内左达承明既集坟典亦聚群英' +
   '杜稿钟隶漆书壁经府罗将相路侠槐卿户封八县家给千兵高冠陪辇驱毂振缨世禄侈富车驾肥轻' +
   '策功茂实勒碑刻铭';
+
+/**
+ * Needs and replies Muse's README and demo use (the first is the example of
+ * the documents Muse was created from), so the demo vocabulary writes them.
+ */
+export const ZH_EXAMPLE_TEXT = [
+  '我想买一部好看的电影',
+  '我想买一个保温杯，送给跑步的朋友',
+  '您好，您的订单已发货，预计三天内送达。如有问题请随时联系我们。',
+  '欢迎回来！新品上市，限时优惠，欢迎选购。',
+].join('');
