@@ -22,6 +22,10 @@ export interface MuseStackProps extends StackProps {
   modelVersion?: string;
   /** A local model directory to publish during the deploy (as `modelId`); the functions pin its version. */
   modelDir?: string;
+  /** Model id generate loads for `language: "zh"` copy (a Chinese GPT-2 published to the model bucket). */
+  zhModelId?: string;
+  /** Its version, or `current` (default). */
+  zhModelVersion?: string;
   /** Days engagement events are kept (TTL; default 400), and reports, job files and signals (S3 lifecycle). */
   eventRetentionDays?: number;
   /** ISO 4217 code of the amounts in nightly reports (default USD). */
@@ -81,7 +85,13 @@ export class MuseStack extends Stack {
     // One construct per API: each creates its function, sets the variables it
     // reads and grants exactly what it uses, from the storage layout.
     const health = new HealthApi(this, 'Health', { ...options, ...model }).fn;
-    const generate = new GenerateApi(this, 'Generate', { ...options, ...model }).fn;
+    // Only generate writes Chinese copy, so only it knows the Chinese model.
+    const generate = new GenerateApi(this, 'Generate', {
+      ...options,
+      ...model,
+      ...(props.zhModelId ? { zhModelId: props.zhModelId } : {}),
+      ...(props.zhModelVersion ? { zhModelVersion: props.zhModelVersion } : {}),
+    }).fn;
     const events = new EventsApi(this, 'Events', {
       ...options,
       ...(props.eventRetentionDays ? { eventRetentionDays: props.eventRetentionDays } : {}),

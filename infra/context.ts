@@ -15,6 +15,8 @@ const text = (value: unknown): string | undefined =>
  * - `stackName` (default `Muse`);
  * - `destroyData=true`: `cdk destroy` deletes tables and buckets (default: kept);
  * - `modelId` (default `Xenova/gpt2`), `modelVersion` (default `current`);
+ * - `zhModelId`, `zhModelVersion` (default `current`): the model generate loads
+ *   for `language: "zh"` copy (publish it first with `npm run model:publish`);
  * - `modelDir=DIR`: publish the model in DIR (`config.json`, `tokenizer.json`,
  *   `onnx/model_quantized.onnx`, …) as `modelId` during the deploy and pin the
  *   functions to its version (not with `modelVersion`);
@@ -99,6 +101,13 @@ export function stackPropsFromContext(get: ContextReader): {
   const modelId = text(get('modelId'));
   const modelVersion = text(get('modelVersion'));
   const modelDir = text(get('modelDir'));
+  const zhModelId = text(get('zhModelId'));
+  const zhModelVersion = text(get('zhModelVersion'));
+  if (zhModelVersion !== undefined && zhModelId === undefined) {
+    throw new Error(
+      'Context zhModelVersion needs zhModelId (the Chinese model it is a version of).',
+    );
+  }
   if (modelDir !== undefined) {
     if (modelVersion !== undefined) {
       throw new Error(
@@ -119,6 +128,8 @@ export function stackPropsFromContext(get: ContextReader): {
       ...(modelId ? { modelId } : {}),
       ...(modelVersion ? { modelVersion } : {}),
       ...(modelDir ? { modelDir: resolve(modelDir) } : {}),
+      ...(zhModelId ? { zhModelId } : {}),
+      ...(zhModelVersion ? { zhModelVersion } : {}),
       ...(retentionDays !== undefined ? { eventRetentionDays: retentionDays } : {}),
       ...(currency ? { currency } : {}),
       ...(eventShards !== undefined ? { eventShards } : {}),

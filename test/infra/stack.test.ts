@@ -417,6 +417,26 @@ describe('MuseStack (synthesized)', () => {
     });
   });
 
+  it('gives generate the Chinese model from context zhModelId, and no other function', () => {
+    const { stackName, props } = stackPropsFromContext(
+      (key) => ({ zhModelId: 'uer/gpt2-chinese-cluecorpussmall' })[key],
+    );
+    const custom = Template.fromStack(new MuseStack(new App(), stackName, props));
+    const zhVars = Object.values(custom.findResources('AWS::Lambda::Function'))
+      .filter((f) => f.Properties.Environment?.Variables?.MUSE_MODEL_ID_ZH)
+      .map((f) => [f.Properties.Description, f.Properties.Environment.Variables]);
+
+    expect(zhVars).toHaveLength(1);
+    expect(zhVars[0]?.[0]).toMatch(/marketing copy/);
+    expect(zhVars[0]?.[1]).toMatchObject({
+      MUSE_MODEL_ID_ZH: 'uer/gpt2-chinese-cluecorpussmall',
+      MUSE_MODEL_VERSION_ZH: 'current',
+    });
+    expect(() => stackPropsFromContext((key) => ({ zhModelVersion: 'v1' })[key])).toThrow(
+      /zhModelVersion needs zhModelId/,
+    );
+  });
+
   it('gives each HTTP function the timeout the local bridge gives its calls', () => {
     for (const [name, seconds] of Object.entries(FUNCTION_TIMEOUT_SECONDS)) {
       expect(functionNamed(name).Properties.Timeout, name).toBe(seconds);

@@ -7,6 +7,8 @@ import { mapEvents } from '#lib/insights/partial.ts';
 import { applyDay, type ProfileState } from '#lib/insights/profiles.ts';
 import { FIRST_START_SEED } from '#local/demo.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
+import { zhTokenizerFiles } from '#tools/model/builder/tokenizer.ts';
+import { zhVocabularyText } from '#tools/model/builder/zhVocabulary.ts';
 
 const options: SeedOptions = {
   customers: 150,
@@ -160,5 +162,40 @@ describe('demo data generator', () => {
       expect(top / base.summaries.length).toBeLessThanOrEqual(0.1);
       expect(new Set(base.summaries.map((s) => s.engagement)).size).toBeGreaterThan(30);
     });
+  });
+});
+
+describe('the Chinese demo shop (--language zh)', () => {
+  const zh = { ...options, language: 'zh' as const };
+
+  it('has the English shop’s shape with ids of its own, so both can share one stack', () => {
+    const en = buildWorld(options);
+    const world = buildWorld(zh);
+
+    expect(world.catalog).toHaveLength(en.catalog.length);
+    expect(world.campaigns.map((c) => c.variants.length)).toEqual(
+      en.campaigns.map((c) => c.variants.length),
+    );
+    const enIds = new Set([...en.catalog, ...en.customers, ...en.campaigns].map((x) => x.id));
+    expect(
+      [...world.catalog, ...world.customers, ...world.campaigns].filter((x) => enIds.has(x.id)),
+    ).toEqual([]);
+    expect(world.catalog.some((i) => i.title.endsWith('保温杯'))).toBe(true);
+    expect(generate(zh)).toHaveLength(6000);
+  });
+
+  it('writes only characters the demo Chinese vocabulary has (no [UNK] for the demo model)', () => {
+    const { tokenizer } = zhTokenizerFiles(zhVocabularyText()) as {
+      tokenizer: { model: { vocab: Record<string, number> } };
+    };
+    const world = buildWorld(zh);
+    const texts = [
+      ...world.catalog.flatMap((i) => [i.title, i.description, i.category]),
+      ...world.campaigns.flatMap((c) => c.variants.map((v) => v.copy)),
+    ];
+    const missing = [...new Set(texts.join('').replace(/\s/g, ''))].filter(
+      (c) => !(c in tokenizer.model.vocab),
+    );
+    expect(missing).toEqual([]);
   });
 });

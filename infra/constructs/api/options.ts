@@ -38,6 +38,10 @@ export interface ModelChoice {
   modelId?: string;
   /** A published version, or `current` (default) to follow the pointer. */
   modelVersion?: string;
+  /** The model for `language: "zh"` copy (a Chinese GPT-2); unset: `modelId` answers Chinese requests or refuses them. */
+  zhModelId?: string;
+  /** Its version, or `current` (default). */
+  zhModelVersion?: string;
 }
 
 /**
@@ -61,4 +65,8 @@ export function useModel(fn: UrlFunction, storage: Storage, choice: ModelChoice)
   fn.setEnv(ENV.modelId, choice.modelId ?? DEFAULT_MODEL_ID);
   fn.setEnv(ENV.modelVersion, choice.modelVersion ?? 'current');
   fn.setEnv(ENV.modelCacheDir, '/tmp/models');
+  if (choice.zhModelId) {
+    fn.setEnv(ENV.modelIdZh, choice.zhModelId);
+    fn.setEnv(ENV.modelVersionZh, choice.zhModelVersion ?? 'current');
+  }
 }
