@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#lib/aws/clients.ts';
@@ -123,6 +123,12 @@ export async function writeDemoWorld(
     writeFile(join(dir, 'options.json'), `${JSON.stringify(options, null, 2)}\n`),
   ]);
   return dir;
+}
+
+/** The language of the demo world last seeded into `dataDir` (`en` when none was). */
+export async function seededLanguage(dataDir: string): Promise<Language> {
+  const text = await readFile(join(dataDir, 'seed', 'options.json'), 'utf8').catch(() => '{}');
+  return (JSON.parse(text) as { language?: Language }).language === 'zh' ? 'zh' : 'en';
 }
 
 /** True when the events table holds no event at all. */

@@ -20,6 +20,7 @@ import {
   backfillInsights,
   eventsTableEmpty,
   FIRST_START_SEED,
+  seededLanguage,
   seedFirstStart,
   worldWriter,
 } from './demo.ts';
@@ -121,6 +122,13 @@ try {
 }
 
 const base = bridge.url;
+// The examples name a customer of the demo shop that was seeded (English or Chinese).
+const shop = await seededLanguage(settings.dataDir);
+const demoCustomer = shop === 'zh' ? 'cust-zh-00003' : 'cust-00003';
+const zhNeed =
+  shop === 'zh'
+    ? ''
+    : '   # Chinese items: npm start -- --language zh on a fresh .data/, or npm run seed -- --language zh';
 // CLIs find this npm start by its data directory, whatever PORT it runs on.
 const unannounce = await announceBridge(settings.dataDir, base);
 const lines = [
@@ -141,10 +149,10 @@ const lines = [
   `  curl -s ${base}/health`,
   `  curl -s ${base}/openapi.json   # the API description (OpenAPI 3.1)`,
   `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"prompt":"Our spring sale starts","maxNewTokens":30,"n":2,"seed":1}'`,
-  `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","product":{"name":"Trail Runner 2","features":["light","grippy"]},"customerId":"cust-00003","n":2,"seed":1}'`,
-  `  curl -s ${base}/recommend -H 'content-type: application/json' -d '{"customerId":"cust-00003","k":5}'`,
-  `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","language":"zh","product":{"name":"山野保温杯","features":["轻便","终身保修"],"price":199},"n":2,"seed":1}'`,
-  `  curl -s ${base}/recommend -H 'content-type: application/json' -d '{"need":"保温杯","k":3}'   # Chinese items: npm start -- --language zh, or npm run seed -- --language zh`,
+  `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","product":{"name":"Trail Runner 2","features":["light","grippy"]},"customerId":"${demoCustomer}","n":2,"seed":1}'`,
+  `  curl -s ${base}/recommend -H 'content-type: application/json' -d '{"customerId":"${demoCustomer}","k":5}'`,
+  `  curl -s ${base}/generate -H 'content-type: application/json' -d '{"kind":"sms","language":"zh","product":{"name":"山野保温杯","features":["轻便","终身保修"],"price":199},"customerId":"${demoCustomer}","n":2,"seed":1}'`,
+  `  curl -s ${base}/recommend -H 'content-type: application/json' -d '{"need":"保温杯","k":3}'${zhNeed}`,
   `  curl -s ${base}/events -H 'content-type: application/json' -d '[{"eventId":"e-1","customerId":"c-demo","type":"open","ts":"'$(date -u +%FT%TZ)'","channel":"email"}]'`,
   `  curl -s -X DELETE ${base}/customers/c-demo`,
   '',
