@@ -68,7 +68,7 @@ export async function generate(
   const timing = call.deadline === undefined ? {} : { deadline: call.deadline };
   if ('prompt' in body) {
     const raw = validate(RawGenerateRequest, body, 'generate request');
-    const { model, loadMs } = await deps.model();
+    const { model, loadMs } = await deps.model(raw.language);
     const { pricing } = deps.stores;
     if (!raw.stream) {
       return json(

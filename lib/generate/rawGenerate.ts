@@ -3,6 +3,7 @@ import { completeCharacters } from '../copy/quality.ts';
 import { ValidationError } from '../errors.ts';
 import { type Pricing, type RequestCost, requestCost } from '../model/cost.ts';
 import { type Deadline, decodeWithin } from '../model/deadline.ts';
+import { LANGUAGES } from '../model/language.ts';
 import { samplingFields } from '../model/sampler.ts';
 import { type ModelIdentity, modelIdentity, type TextModel } from '../model/textModel.ts';
 
@@ -18,6 +19,8 @@ export const RawGenerateRequest = z.strictObject({
   maxNewTokens: z.int().min(1).max(RAW_LIMITS.maxNewTokens).default(64),
   ...samplingFields(0.8),
   n: z.int().min(1).max(RAW_LIMITS.n).default(1),
+  /** Which language's model continues the prompt (`zh`: the Chinese model, see README). */
+  language: z.enum(LANGUAGES, { error: `must be one of ${LANGUAGES.join(', ')}` }).default('en'),
   /** Stream each sequence's text as it is generated (NDJSON), then the result. */
   stream: z.boolean().default(false),
 });
@@ -69,7 +72,7 @@ export async function rawGenerate(
   deadline: Deadline = {},
 ): Promise<RawGenerateResponse> {
   const started = performance.now();
-  const promptTokens = model.encode(request.prompt);
+  const promptTokens = model.encodePrompt(request.prompt);
   if (promptTokens.length + request.maxNewTokens > model.maxContext) {
     throw new ValidationError(
       `prompt (${promptTokens.length} tokens) + maxNewTokens (${request.maxNewTokens}) exceeds the model's ${model.maxContext}-token context; shorten the prompt or lower maxNewTokens.`,

@@ -29,7 +29,7 @@ export class ModelPmiScorer implements LmScorer {
   private readonly neutralTokens: number[];
 
   constructor(private readonly model: TextModel) {
-    this.neutralTokens = model.encode(NEUTRAL_PROMPT);
+    this.neutralTokens = model.encodePrompt(NEUTRAL_PROMPT);
   }
 
   async pmi(context: string, items: readonly CatalogItem[]): Promise<number[]> {
@@ -45,7 +45,10 @@ export class ModelPmiScorer implements LmScorer {
         this.neutral.set(key(items[i] as CatalogItem), mean(scores[j] as number[]));
       });
     }
-    const contextual = await this.model.scoreContinuations(this.model.encode(context), tokens);
+    const contextual = await this.model.scoreContinuations(
+      this.model.encodePrompt(context),
+      tokens,
+    );
     return items.map(
       (item, i) => mean(contextual[i] as number[]) - (this.neutral.get(key(item)) as number),
     );

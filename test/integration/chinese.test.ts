@@ -136,6 +136,24 @@ describe('POST /generate with language zh (tiny random-weight Chinese model)', (
     for (const v of body.variants) expect(v.text).toContain('终身保修');
   });
 
+  it('continues a raw Chinese prompt with the Chinese model, opened with [CLS]', async () => {
+    const res = await fetch(`${bridge.url}/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: '新品上市', language: 'zh', maxNewTokens: 12, seed: 1 }),
+    });
+    const body = (await res.json()) as {
+      model: { id: string };
+      usage: { promptTokens: number };
+      variants: Array<{ text: string }>;
+    };
+
+    expect(res.status).toBe(200);
+    expect(body.model.id).toBe(ids.zh);
+    expect(body.usage.promptTokens).toBe(5);
+    expect(body.variants[0]?.text).not.toMatch(/\p{sc=Han} \p{sc=Han}/u);
+  });
+
   it('keeps English requests on the English model', async () => {
     const { status, body } = await post({
       kind: 'sms',
