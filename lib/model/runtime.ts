@@ -44,7 +44,8 @@ const loaded = keyedCache(async (key: string): Promise<LoadedModel> => {
  * const { model } = await getModel('zh');
  * ```
  */
-export function getModel(language: Language = 'en'): Promise<LoadedModel> {
+export async function getModel(language: Language = 'en'): Promise<LoadedModel> {
+  // Async, so a missing variable rejects (warmModel ignores it; a request maps it to a 503).
   const { id, version } = optionsFor(language);
   return loaded(JSON.stringify([id, version]));
 }
