@@ -1,0 +1,195 @@
+/**
+ * `npm run model:optimize`: rewrites a GPT-2-family export into a faster
+ * equivalent (linear layers and the LM head as `MatMulNBits`, see
+ * `rewrite.ts`), measures it against the source (`fidelity.ts`) and writes
+ * it only if it meets the bounds. The output directory is a complete model
+ * in the transformers.js layout (Muse serves `onnx/model_quantized.onnx`);
+ * its `config.json` records the optimisation and the source file's sha256,
+ * and the manifest `npm run model:publish` writes carries that record. The
+ * source directory is not touched, so the original stays publishable.
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { RUNTIME_FILES, WEIGHTS_FILE } from '#lib/model/manifest.ts';
+import { gpt2Dims, OrtGpt2Model } from '#lib/model/ortGpt2.ts';
+import { sessionOptions } from '#lib/model/sessionOptions.ts';
+import { adaptTokenizer, type HfTokenizer } from '#lib/model/tokenizerAdapter.ts';
+import type { BlockSize, NBits } from './blocks.ts';
+import {
+  DEFAULT_BOUNDS,
+  FIDELITY_PROMPTS,
+  type Fidelity,
+  type FidelityBounds,
+  measureFidelity,
+} from './fidelity.ts';
+import { type RewrittenLayer, rewriteLinears } from './rewrite.ts';
+
+const { onnx } = onnxProto;
+
+/** Weight files of the known export layouts, in the order a source is looked for. */
+export const SOURCE_FILES = [
+  'onnx/model_quantized.onnx',
+  'onnx/model_int8.onnx',
+  'onnx/model_uint8.onnx',
+  'onnx/decoder_model_merged_quantized.onnx',
+  'onnx/model.onnx',
+  'onnx/decoder_model_merged.onnx',
+] as const;
+
+/** Options of {@link optimizeModelDir}. */
+export interface OptimizeOptions {
+  inDir: string;
+  outDir: string;
+  bits: NBits;
+  blockSize: BlockSize;
+  /** MatMulNBits `accuracy_level` (default 4: int8 compute). */
+  accuracyLevel?: number;
+  /** The source weights file inside `inDir` (default: the first of {@link SOURCE_FILES} present). */
+  file?: string;
+  /** Bounds of the gate (default {@link DEFAULT_BOUNDS} for the bits). */
+  bounds?: FidelityBounds;
+  /** Tokens sampled per prompt of the fixed text set (default 250: 2,000 tokens over 8 prompts). */
+  tokensPerPrompt?: number;
+  onProgress?: (step: string) => void;
+}
+
+/** What {@link optimizeModelDir} did. */
+export interface OptimizeResult {
+  source: { file: string; bytes: number; sha256: string };
+  /** The optimized weights (`onnx/model_quantized.onnx`); absent when the gate refused. */
+  output?: { bytes: number; sha256: string };
+  layers: RewrittenLayer[];
+  fidelity: Fidelity;
+  bounds: FidelityBounds;
+  passed: boolean;
+}
+
+/** The record `config.json` (and so the manifest) keeps of an optimisation. */
+export interface OptimizationRecord {
+  method: 'MatMulNBits';
+  bits: NBits;
+  blockSize: BlockSize;
+  accuracyLevel: number;
+  sourceFile: string;
+  sourceSha256: string;
+  layers: number;
+  fidelity: Fidelity;
+  bounds: FidelityBounds;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/**
+ * Optimizes the model in `inDir` into `outDir`, unless the optimized
+ * model's next-token log-probs are further from the source's than the
+ * bounds allow (then nothing is written and `passed` is false).
+ *
+ * @example
+ * ```ts
+ * const r = await optimizeModelDir({ inDir: '.data/models/Xenova/gpt2', outDir: '.data/models/Xenova/gpt2-nbits8', bits: 8, blockSize: 32 });
+ * ```
+ */
+export async function optimizeModelDir(options: OptimizeOptions): Promise<OptimizeResult> {
+  const inDir = resolve(options.inDir);
+  const file = options.file ?? (await firstSource(inDir));
+  const sourceBytes = new Uint8Array(await readFile(join(inDir, file)));
+  const config = JSON.parse(await readFile(join(inDir, 'config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  options.onProgress?.(`rewriting ${file} (${(sourceBytes.length / 1e6).toFixed(1)} MB)`);
+  const model = onnx.ModelProto.decode(sourceBytes);
+  const { layers } = rewriteLinears(model, {
+    bits: options.bits,
+    blockSize: options.blockSize,
+    accuracyLevel: options.accuracyLevel ?? 4,
+  });
+  if (layers.length === 0) {
+    throw new Error(
+      `${file} has no linear layer with a constant weight to rewrite; is it a GPT-2 export?`,
+    );
+  }
+  const optimizedBytes = onnx.ModelProto.encode(model).finish();
+
+  options.onProgress?.(`measuring fidelity on ${FIDELITY_PROMPTS.en.length} prompts`);
+  const session = sessionOptions(1);
+  const [sourceSession, optimizedSession, hf] = await Promise.all([
+    ort.InferenceSession.create(sourceBytes, session),
+    ort.InferenceSession.create(optimizedBytes, session),
+    loadTokenizer(inDir),
+  ]);
+  const facts = adaptTokenizer(hf, config);
+  const dims = { ...gpt2Dims(config as Record<string, number>), eosTokenId: facts.eosTokenId };
+  const source = new OrtGpt2Model(sourceSession, facts.tokenizer, dims, {
+    id: 'source',
+    version: 'source',
+    sha256: '',
+    randomWeights: false,
+    source: file,
+  });
+  const prompts = source.languageFit('en').fits ? FIDELITY_PROMPTS.en : FIDELITY_PROMPTS.zh;
+  const fidelity = await measureFidelity(source, sourceSession, optimizedSession, dims, {
+    prompts,
+    tokensPerPrompt: options.tokensPerPrompt ?? 250,
+  });
+  await Promise.all([sourceSession.release(), optimizedSession.release()]);
+  const bounds = options.bounds ?? DEFAULT_BOUNDS[options.bits];
+  const passed = fidelity.meanKl <= bounds.maxMeanKl && fidelity.top1 >= bounds.minTop1;
+  const result: OptimizeResult = {
+    source: { file, bytes: sourceBytes.length, sha256: sha256(sourceBytes) },
+    layers,
+    fidelity,
+    bounds,
+    passed,
+  };
+  if (!passed) return result;
+
+  const outDir = resolve(options.outDir);
+  await mkdir(join(outDir, 'onnx'), { recursive: true });
+  const record: OptimizationRecord = {
+    method: 'MatMulNBits',
+    bits: options.bits,
+    blockSize: options.blockSize,
+    accuracyLevel: options.accuracyLevel ?? 4,
+    sourceFile: file,
+    sourceSha256: result.source.sha256,
+    layers: layers.length,
+    fidelity,
+    bounds,
+  };
+  const muse = (config.muse ?? {}) as Record<string, unknown>;
+  await writeFile(
+    join(outDir, 'config.json'),
+    `${JSON.stringify({ ...config, muse: { ...muse, optimization: record } }, null, 2)}\n`,
+  );
+  for (const f of RUNTIME_FILES) {
+    if (f !== 'config.json' && f !== WEIGHTS_FILE) await copyFile(join(inDir, f), join(outDir, f));
+  }
+  await writeFile(join(outDir, WEIGHTS_FILE), optimizedBytes);
+  result.output = { bytes: optimizedBytes.length, sha256: sha256(optimizedBytes) };
+  return result;
+}
+
+async function firstSource(dir: string): Promise<string> {
+  for (const f of SOURCE_FILES) if (await exists(join(dir, f))) return f;
+  throw new Error(`${dir} has none of ${SOURCE_FILES.join(', ')}.`);
+}
+
+/** The model's own tokenizer, from its directory (local files only). */
+async function loadTokenizer(dir: string): Promise<HfTokenizer> {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = `${dirname(dir)}/`;
+  return (await AutoTokenizer.from_pretrained(basename(dir))) as unknown as HfTokenizer;
+}
