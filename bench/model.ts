@@ -20,7 +20,9 @@ import { startS3rver } from '#local/emulators.ts';
 import { buildModel } from '#tools/model/builder/buildModel.ts';
 import type { ShapeName } from '#tools/model/builder/gpt2.ts';
 import { publishModel } from '#tools/model/publish.ts';
+import { bareGreedy } from './bareLoop.ts';
 import { median, repeat, runChild, table } from './lib.ts';
+import { runOptimizedBench } from './optimize.ts';
 
 const NEW_TOKENS = 64;
 /** Greedy, one sequence: the same work as the bare loop. */
@@ -43,64 +45,6 @@ export async function benchModelDir(shape: ShapeName): Promise<string> {
     await buildModel({ shape, outDir: dir });
   }
   return dir;
-}
-
-/** A bare onnxruntime-node greedy loop with KV cache: the runtime's limit. */
-async function bareGreedy(
-  session: ort.InferenceSession,
-  prompt: number[],
-  newTokens: number,
-  dims: { nLayer: number; nHead: number; headDim: number; vocab: number },
-) {
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(prompt.map(BigInt)), [1, prompt.length]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [
-      1,
-      prompt.length,
-    ]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from(prompt.map((_, i) => BigInt(i))), [
-      1,
-      prompt.length,
-    ]),
-  };
-  for (let i = 0; i < dims.nLayer; i++) {
-    feeds[`past_key_values.${i}.key`] = new ort.Tensor('float32', new Float32Array(0), [
-      1,
-      dims.nHead,
-      0,
-      dims.headDim,
-    ]);
-    feeds[`past_key_values.${i}.value`] = new ort.Tensor('float32', new Float32Array(0), [
-      1,
-      dims.nHead,
-      0,
-      dims.headDim,
-    ]);
-  }
-  let tokens = 0;
-  let length = prompt.length;
-  let out = await session.run(feeds);
-  let logits = (out.logits as ort.Tensor).data as Float32Array;
-  let offset = (prompt.length - 1) * dims.vocab;
-  while (tokens < newTokens) {
-    let best = 0;
-    for (let v = 1; v < dims.vocab; v++)
-      if ((logits[offset + v] as number) > (logits[offset + best] as number)) best = v;
-    tokens++;
-    if (tokens === newTokens) break;
-    for (let i = 0; i < dims.nLayer; i++) {
-      feeds[`past_key_values.${i}.key`] = out[`present.${i}.key`] as ort.Tensor;
-      feeds[`past_key_values.${i}.value`] = out[`present.${i}.value`] as ort.Tensor;
-    }
-    feeds.input_ids = new ort.Tensor('int64', BigInt64Array.from([BigInt(best)]), [1, 1]);
-    feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from([BigInt(length)]), [1, 1]);
-    length++;
-    feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]);
-    out = await session.run(feeds);
-    logits = (out.logits as ort.Tensor).data as Float32Array;
-    offset = 0;
-  }
-  return tokens;
 }
 
 /** Publishes a bench model to the bench bucket. */
@@ -325,8 +269,10 @@ export async function runModelBench(shapes: ShapeName[]): Promise<Record<string,
     `\nPeak RSS of the generate path, gpt2 shape, fresh process: ${fetchedMb} MB after fetch, ${loadedMb} MB after load, ${rssMb} MB after 64 tokens × n=8 (target ≤ 800 MB)`,
   );
   if (!rssMb) console.log(rss?.stderr.slice(-2000));
+  const optimized = await runOptimizedBench(shapes);
   return {
     ...results,
+    optimized,
     speed: speedRows,
     coldStart: coldRows,
     peakRssMb: rssMb,

@@ -15,9 +15,10 @@ import { runEventsBench } from './events.ts';
 import { runInsightsBench } from './insights.ts';
 import { table } from './lib.ts';
 import { runModelBench } from './model.ts';
+import { runOptimizedBench } from './optimize.ts';
 import { runRecommendBench } from './recommend.ts';
 
-const SUITES = ['model', 'events', 'insights', 'copy', 'recommend', 'bundles'] as const;
+const SUITES = ['model', 'optimize', 'events', 'insights', 'copy', 'recommend', 'bundles'] as const;
 const { values } = parseArgs({
   options: {
     shapes: { type: 'string', default: 'distilgpt2,gpt2' },
@@ -38,6 +39,8 @@ if (unknown.length > 0) {
 const started = new Date();
 const results: Record<string, unknown> = {};
 if (suites.includes('model')) results.model = await runModelBench(shapes);
+// The optimized model alone (the model suite runs it too).
+else if (suites.includes('optimize')) results.optimize = await runOptimizedBench(shapes);
 if (suites.includes('events')) results.events = await runEventsBench();
 if (suites.includes('insights')) {
   const reps = values.reps ? Number.parseInt(values.reps, 10) : undefined;

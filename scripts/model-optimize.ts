@@ -8,7 +8,11 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { BLOCK_SIZES, NBITS } from '#tools/model/optimize/blocks.ts';
-import { DEFAULT_BOUNDS } from '#tools/model/optimize/fidelity.ts';
+import {
+  DECISIVE_MARGIN,
+  DEFAULT_BOUNDS,
+  MIN_DECISIVE_TOKENS,
+} from '#tools/model/optimize/fidelity.ts';
 import { optimizeModelDir } from '#tools/model/optimize/optimize.ts';
 
 const USAGE =
@@ -74,7 +78,9 @@ try {
   );
   console.log(
     `fidelity over ${f.tokens} tokens: mean KL ${f.meanKl.toFixed(5)} nats/token (bound ${bounds.maxMeanKl}), ` +
-      `max KL ${f.maxKl.toFixed(4)}, top-1 agreement ${(f.top1 * 100).toFixed(2)} % (bound ${(bounds.minTop1 * 100).toFixed(0)} %)`,
+      `max KL ${f.maxKl.toFixed(4)}; top-1 agreement ${(f.top1 * 100).toFixed(2)} % overall, ` +
+      `${(f.top1Decisive * 100).toFixed(2)} % on the ${f.decisiveTokens} positions where the source leads by ≥ ${DECISIVE_MARGIN} nats ` +
+      `(bound ${(bounds.minTop1 * 100).toFixed(0)} %${f.decisiveTokens < MIN_DECISIVE_TOKENS ? `, not judged: fewer than ${MIN_DECISIVE_TOKENS} such positions` : ''})`,
   );
   if (!result.passed) {
     console.error(

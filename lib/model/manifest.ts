@@ -22,6 +22,20 @@ export const ManifestFile = z.strictObject({
   sha256: Sha256,
 });
 
+/** How `npm run model:optimize` made the weights, when it did (recorded in `config.json` too). */
+export const ManifestOptimization = z.strictObject({
+  method: z.literal('MatMulNBits'),
+  bits: z.union([z.literal(4), z.literal(8)]),
+  blockSize: z.int().positive(),
+  accuracyLevel: z.int().min(0).max(4),
+  /** The weights file it was made from, and that file's sha256. */
+  sourceFile: z.string().min(1),
+  sourceSha256: Sha256,
+  layers: z.int().positive(),
+  fidelity: z.looseObject({ tokens: z.int(), meanKl: z.number(), top1: z.number() }),
+  bounds: z.strictObject({ maxMeanKl: z.number(), minTop1: z.number() }),
+});
+
 /** `models/<id>/<version>/manifest.json`: what a published model consists of. */
 export const Manifest = z.strictObject({
   id: z.string().min(1),
@@ -33,6 +47,8 @@ export const Manifest = z.strictObject({
   /** True for Muse's own random-weight models: their text means nothing. */
   random_weights: z.boolean(),
   created: z.iso.datetime(),
+  /** Present when the weights are `npm run model:optimize`'s output. */
+  optimization: ManifestOptimization.optional(),
 });
 
 /** A parsed manifest. */

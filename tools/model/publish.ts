@@ -98,6 +98,9 @@ export function describeModelDir(options: ModelDirOptions): Manifest {
   if (!VERSION_PATTERN.test(version)) {
     throw new Error(`Version "${version}" is invalid; use 1-64 letters, digits, . _ or -.`);
   }
+  const config = JSON.parse(readFileSync(join(options.dir, 'config.json'), 'utf8')) as {
+    muse?: { optimization?: unknown };
+  };
   return Manifest.parse({
     id: options.id,
     version,
@@ -106,6 +109,7 @@ export function describeModelDir(options: ModelDirOptions): Manifest {
     source: options.source,
     random_weights: options.randomWeights,
     created: (options.created ?? new Date(Math.floor(newest))).toISOString(),
+    ...(config.muse?.optimization ? { optimization: config.muse.optimization } : {}),
   });
 }
 

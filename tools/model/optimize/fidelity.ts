@@ -21,6 +21,31 @@ export interface Fidelity {
   maxKl: number;
   /** Share of positions where both models' most likely next token is the same. */
   top1: number;
+  /**
+   * The same over the decisive positions only: where the source's best token
+   * leads its runner-up by at least {@link DECISIVE_MARGIN} nats. Where two
+   * tokens are that close the source itself is indifferent between them, and
+   * any rounding flips them (random-weight models are nearly flat everywhere).
+   */
+  top1Decisive: number;
+  /** Decisive positions. */
+  decisiveTokens: number;
+}
+
+/**
+ * A source's top-1 is decisive when it leads by this many nats: 0.1 nats is
+ * a 10 % ratio of probabilities, a preference temperature-1 sampling barely
+ * acts on.
+ */
+export const DECISIVE_MARGIN = 0.1;
+
+/** Fewest decisive positions the top-1 bound is judged on; with fewer, the gate is the KL bound alone. */
+export const MIN_DECISIVE_TOKENS = 100;
+
+/** True when `f` meets `bounds` (see {@link MIN_DECISIVE_TOKENS}). */
+export function meetsBounds(f: Fidelity, bounds: FidelityBounds): boolean {
+  const top1Ok = f.decisiveTokens < MIN_DECISIVE_TOKENS || f.top1Decisive >= bounds.minTop1;
+  return f.meanKl <= bounds.maxMeanKl && top1Ok;
 }
 
 /** Bounds a published optimization must meet. */
@@ -98,22 +123,24 @@ async function logitsOf(
   return (out.logits as ort.Tensor).data as Float32Array;
 }
 
-/** log-softmax of one row, into `into`; returns its argmax. */
-function logSoftmax(row: Float32Array, into: Float64Array): number {
+/** log-softmax of one row, into `into`; returns its argmax and its lead over the runner-up (nats). */
+function logSoftmax(row: Float32Array, into: Float64Array): { best: number; margin: number } {
   let max = Number.NEGATIVE_INFINITY;
+  let second = Number.NEGATIVE_INFINITY;
   let best = 0;
   for (let i = 0; i < row.length; i++) {
     const v = row[i] as number;
     if (v > max) {
+      second = max;
       max = v;
       best = i;
-    }
+    } else if (v > second) second = v;
   }
   let sum = 0;
   for (let i = 0; i < row.length; i++) sum += Math.exp((row[i] as number) - max);
   const log = max + Math.log(sum);
   for (let i = 0; i < row.length; i++) into[i] = (row[i] as number) - log;
-  return best;
+  return { best, margin: max - second };
 }
 
 /**
@@ -144,14 +171,17 @@ export async function measureFidelity(
   let klSum = 0;
   let maxKl = 0;
   let agree = 0;
+  let decisive = 0;
+  let decisiveAgree = 0;
   for (const [i, prompt] of options.prompts.entries()) {
     const promptTokens = source.encodePrompt(prompt);
     const room = Math.min(options.tokensPerPrompt, source.maxContext - promptTokens.length);
     const sampled = await source.generate(promptTokens, {
       n: 1,
       maxNewTokens: room,
+      // Muse's own sampling (top-50): what the model is actually asked to produce.
       temperature: 1,
-      topK: 0,
+      topK: 50,
       topP: 1,
       seed: i,
     });
@@ -162,8 +192,8 @@ export async function measureFidelity(
     ]);
     // Positions that predict a continuation token (the last prompt position onwards).
     for (let t = promptTokens.length - 1; t < sequence.length - 1; t++) {
-      const top1 = logSoftmax(a.subarray(t * V, (t + 1) * V), p);
-      const top2 = logSoftmax(b.subarray(t * V, (t + 1) * V), q);
+      const src = logSoftmax(a.subarray(t * V, (t + 1) * V), p);
+      const opt = logSoftmax(b.subarray(t * V, (t + 1) * V), q);
       let kl = 0;
       for (let v = 0; v < V; v++) {
         const lp = p[v] as number;
@@ -171,10 +201,21 @@ export async function measureFidelity(
       }
       klSum += kl;
       maxKl = Math.max(maxKl, kl);
-      if (top1 === top2) agree++;
+      if (src.best === opt.best) agree++;
+      if (src.margin >= DECISIVE_MARGIN) {
+        decisive++;
+        if (src.best === opt.best) decisiveAgree++;
+      }
       tokens++;
     }
     options.onPrompt?.(i + 1);
   }
-  return { tokens, meanKl: klSum / Math.max(1, tokens), maxKl, top1: agree / Math.max(1, tokens) };
+  return {
+    tokens,
+    meanKl: klSum / Math.max(1, tokens),
+    maxKl,
+    top1: agree / Math.max(1, tokens),
+    top1Decisive: decisive === 0 ? 1 : decisiveAgree / decisive,
+    decisiveTokens: decisive,
+  };
 }

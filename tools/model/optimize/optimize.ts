@@ -25,6 +25,7 @@ import {
   type Fidelity,
   type FidelityBounds,
   measureFidelity,
+  meetsBounds,
 } from './fidelity.ts';
 import { type RewrittenLayer, rewriteLinears } from './rewrite.ts';
 
@@ -145,7 +146,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
   });
   await Promise.all([sourceSession.release(), optimizedSession.release()]);
   const bounds = options.bounds ?? DEFAULT_BOUNDS[options.bits];
-  const passed = fidelity.meanKl <= bounds.maxMeanKl && fidelity.top1 >= bounds.minTop1;
+  const passed = meetsBounds(fidelity, bounds);
   const result: OptimizeResult = {
     source: { file, bytes: sourceBytes.length, sha256: sha256(sourceBytes) },
     layers,

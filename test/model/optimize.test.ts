@@ -1,0 +1,204 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DType, GraphBuilder } from '#lib/model/onnxGraph.ts';
+import { SeededRandom } from '#lib/random.ts';
+import { testClients } from '#test/support/clients.ts';
+import { loadTinyModel, tinyModelDir } from '#test/support/tinyModel.ts';
+import { dequantizeBlocks, quantizeBlocks } from '#tools/model/optimize/blocks.ts';
+import { type OptimizeResult, optimizeModelDir } from '#tools/model/optimize/optimize.ts';
+import { rewriteLinears } from '#tools/model/optimize/rewrite.ts';
+import { describeModelDir, publishModel } from '#tools/model/publish.ts';
+
+const { onnx } = onnxProto;
+/** 8 prompts × 40 tokens: enough to judge the tiny model, a few seconds. */
+const TOKENS_PER_PROMPT = 40;
+const OPTIMIZE_TIMEOUT_MS = 120_000;
+
+const ioNames = async (file: string) => {
+  const g = onnx.ModelProto.decode(await readFile(file)).graph as onnxProto.onnx.IGraphProto;
+  return {
+    inputs: (g.input ?? []).map((i) => i.name),
+    outputs: (g.output ?? []).map((o) => o.name),
+    ops: (g.node ?? []).map((n) => n.opType),
+  };
+};
+
+let q8: OptimizeResult;
+let q8Out: string;
+
+beforeAll(async () => {
+  q8Out = join(await mkdtemp(join(tmpdir(), 'muse-opt-')), 'nbits8');
+  q8 = await optimizeModelDir({
+    inDir: await tinyModelDir(),
+    outDir: q8Out,
+    bits: 8,
+    blockSize: 32,
+    tokensPerPrompt: TOKENS_PER_PROMPT,
+  });
+}, OPTIMIZE_TIMEOUT_MS);
+
+describe('block quantization for MatMulNBits', () => {
+  it('packs 4-bit codes low nibble first and keeps every weight within half a step of its block', () => {
+    const rng = new SeededRandom(3);
+    const K = 70;
+    const N = 5;
+    const w = rng.normals(K * N, 0.02);
+    for (const bits of [4, 8] as const) {
+      const q = quantizeBlocks(w, K, N, { bits, blockSize: 32 });
+      const back = dequantizeBlocks(q, K, N, { bits, blockSize: 32 });
+      expect(q.kBlocks).toBe(3);
+      for (let k = 0; k < K; k++) {
+        for (let n = 0; n < N; n++) {
+          const step = q.scales[n * q.kBlocks + Math.floor(k / 32)] as number;
+          expect(
+            Math.abs((back[k * N + n] as number) - (w[k * N + n] as number)),
+          ).toBeLessThanOrEqual(step / 2 + 1e-9);
+        }
+      }
+    }
+    const one = quantizeBlocks(Float32Array.from([7, -7, 0, 0]), 4, 1, { bits: 4, blockSize: 32 });
+    expect([...one.packed.slice(0, 2)]).toEqual([15 | (1 << 4), 8 | (8 << 4)]);
+  });
+});
+
+describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => {
+  it('rewrites all 9 linear layers (8 in the blocks, the LM head) and keeps every input and output name', async () => {
+    const source = await ioNames(join(await tinyModelDir(), 'onnx', 'model_quantized.onnx'));
+    const out = await ioNames(join(q8Out, 'onnx', 'model_quantized.onnx'));
+
+    expect(q8.layers).toHaveLength(9);
+    expect(q8.layers.every((l) => l.from === 'MatMulInteger')).toBe(true);
+    expect(out.inputs).toEqual(source.inputs);
+    expect(out.outputs).toEqual(source.outputs);
+    expect(out.ops.filter((o) => o === 'MatMulNBits')).toHaveLength(9);
+    expect(out.ops).not.toContain('MatMulInteger');
+  });
+
+  it('meets the 8-bit bound and records the optimisation and the source sha256 in config.json and the manifest', async () => {
+    expect(q8.passed).toBe(true);
+    expect(q8.fidelity.meanKl).toBeLessThan(q8.bounds.maxMeanKl);
+    expect(q8.fidelity.tokens).toBe(8 * TOKENS_PER_PROMPT);
+    const manifest = describeModelDir({
+      dir: q8Out,
+      id: 'test/opt',
+      source: 'built:tiny',
+      randomWeights: true,
+    });
+
+    expect(manifest.optimization).toMatchObject({
+      method: 'MatMulNBits',
+      bits: 8,
+      blockSize: 32,
+      accuracyLevel: 4,
+      sourceFile: 'onnx/model_quantized.onnx',
+      sourceSha256: q8.source.sha256,
+      layers: 9,
+    });
+  });
+
+  it('is served by Muse’s loader, and greedy decoding gives the pinned tokens (the source’s)', async () => {
+    const { s3, cfg } = testClients();
+    const manifest = await publishModel({
+      s3,
+      bucket: cfg.modelBucket,
+      dir: q8Out,
+      id: `test/opt-${Date.now()}`,
+      source: 'built:tiny',
+      randomWeights: true,
+    });
+    const model = await loadTinyModel(manifest, 'muse-opt-load');
+    const out = await model.generate(model.encode('Spring sale on trail shoes'), {
+      n: 1,
+      maxNewTokens: 8,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      seed: 1,
+    });
+
+    expect(out.sequences[0]?.tokens).toEqual(PINNED_GREEDY);
+    await model.dispose();
+  });
+
+  it(
+    'rewrites the fp32 layout too (onnx/model.onnx, plain MatMul)',
+    async () => {
+      const r = await optimizeModelDir({
+        inDir: await tinyModelDir(),
+        outDir: join(await mkdtemp(join(tmpdir(), 'muse-opt-')), 'fp32-nbits8'),
+        file: 'onnx/model.onnx',
+        bits: 8,
+        blockSize: 32,
+        tokensPerPrompt: TOKENS_PER_PROMPT,
+      });
+
+      expect(r.layers).toHaveLength(9);
+      expect(r.layers.every((l) => l.from === 'MatMul')).toBe(true);
+      expect(r.passed).toBe(true);
+    },
+    OPTIMIZE_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses, writing nothing, when the optimized model is outside the bounds',
+    async () => {
+      const outDir = join(await mkdtemp(join(tmpdir(), 'muse-opt-')), 'refused');
+      const r = await optimizeModelDir({
+        inDir: await tinyModelDir(),
+        outDir,
+        bits: 4,
+        blockSize: 128,
+        bounds: { maxMeanKl: 1e-12, minTop1: 1 },
+        tokensPerPrompt: TOKENS_PER_PROMPT,
+      });
+
+      expect(r.passed).toBe(false);
+      expect(r.fidelity.meanKl).toBeGreaterThan(1e-12);
+      expect(r.output).toBeUndefined();
+      expect(existsSync(outDir)).toBe(false);
+    },
+    OPTIMIZE_TIMEOUT_MS,
+  );
+});
+
+describe('the rewrite of a tied head (MatMul of a transposed embedding table)', () => {
+  it('gives the head its own quantized copy, keeps the table for the lookup, and matches fp32 within 8-bit rounding', async () => {
+    const V = 40;
+    const E = 64;
+    const wte = new SeededRandom(9).normals(V * E, 0.02);
+    const g = new GraphBuilder();
+    const ids = g.input('input_ids', DType.int64, ['n']);
+    const table = g.tensor('wte', DType.float, [V, E], wte);
+    const h = g.op1('Gather', [table, ids], { axis: 0 });
+    g.op('MatMul', [h, g.op1('Transpose', [table], { perm: [1, 0] })], {}, { outputs: ['logits'] });
+    g.output('logits', DType.float, ['n', V]);
+    const source = g.encode('tied', 17, 'test');
+    const model = onnx.ModelProto.decode(source);
+    const report = rewriteLinears(model, { bits: 8, blockSize: 32 });
+    const optimized = onnx.ModelProto.encode(model).finish();
+    const feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.from([1n, 7n, 39n]), [3]) };
+    const [a, b] = await Promise.all(
+      [source, optimized].map(async (bytes) => {
+        const s = await ort.InferenceSession.create(bytes);
+        return (await s.run(feeds)).logits?.data as Float32Array;
+      }),
+    );
+
+    expect(report.layers).toEqual([{ output: 'logits', from: 'MatMul(Transpose)', K: E, N: V }]);
+    expect(model.graph?.node?.map((n) => n.opType)).toEqual(['Gather', 'MatMulNBits']);
+    const scale = Math.max(...[...(a as Float32Array)].map(Math.abs));
+    for (let i = 0; i < (a as Float32Array).length; i++) {
+      expect(
+        Math.abs(((a as Float32Array)[i] as number) - ((b as Float32Array)[i] as number)),
+      ).toBeLessThan(scale * 0.02);
+    }
+  });
+});
+
+/** Greedy tokens of the optimized tiny model from the pinned prompt: the source q8 model's own (seeded-output.test). */
+const PINNED_GREEDY: number[] = Array(8).fill(10012);
