@@ -17,7 +17,9 @@ import { createS3Client } from '#lib/aws/clients.ts';
 import { type LoadedModel, loadModel } from '#lib/model/loadModel.ts';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { startS3rver } from '#local/emulators.ts';
+import { buildModel } from '#tools/model/builder/buildModel.ts';
 import type { ShapeName } from '#tools/model/builder/gpt2.ts';
+import { DEFAULT_BOUNDS, type Fidelity, meetsBounds } from '#tools/model/optimize/fidelity.ts';
 import { optimizeModelDir } from '#tools/model/optimize/optimize.ts';
 import { publishModel } from '#tools/model/publish.ts';
 import { bareGreedy } from './bareLoop.ts';
@@ -31,23 +33,49 @@ const REPS = 6;
 const THREADS = [1, 2, 4] as const;
 const PROMPT = 'Subject: Your spring trail gear is here. Hi Sam, the new Trail Runner 2 is';
 
-/** The 8-bit optimized copy of a bench model (built once, cached next to it). */
-async function optimizedDir(shape: ShapeName): Promise<string> {
-  const out = join('.data', 'bench-models', `${shape}-nbits8`);
+/** The source layouts compared: what Muse publishes, and transformers.js v3's (fp32 head and embeddings). */
+const LAYOUTS = ['muse', 'v3'] as const;
+
+/** A bench model in `layout` (built once, cached under .data/bench-models). */
+async function layoutDir(shape: ShapeName, layout: (typeof LAYOUTS)[number]): Promise<string> {
+  if (layout === 'muse') return benchModelDir(shape);
+  const dir = join('.data', 'bench-models', `${shape}-v3`);
   try {
-    await access(join(out, 'onnx', 'model_quantized.onnx'));
+    await access(join(dir, 'onnx', 'model_quantized.onnx'));
   } catch {
-    console.error(`optimizing ${shape} (8-bit MatMulNBits) …`);
-    const r = await optimizeModelDir({
-      inDir: await benchModelDir(shape),
-      outDir: out,
-      bits: 8,
-      blockSize: 32,
-    });
-    if (!r.passed)
-      throw new Error(`the fidelity gate refused ${shape}: ${JSON.stringify(r.fidelity)}`);
+    console.error(`building ${shape} in the v3 layout (random weights) …`);
+    await buildModel({ shape, outDir: dir, layout: 'v3' });
   }
-  return out;
+  return dir;
+}
+
+/** What model:optimize makes of a source (cached). 4-bit is measured even when the gate refuses it. */
+async function optimizedDir(
+  source: string,
+  bits: 4 | 8,
+): Promise<{ dir: string; passed: boolean; fidelity: Fidelity }> {
+  const dir = `${source}-nbits${bits}-128`;
+  const record = join(dir, 'bench-fidelity.json');
+  try {
+    const saved = JSON.parse(await readFile(record, 'utf8')) as {
+      passed: boolean;
+      fidelity: Fidelity;
+    };
+    return { dir, ...saved };
+  } catch {
+    console.error(`optimizing ${source} (${bits}-bit MatMulNBits, block 128) …`);
+    // Written whatever the gate says (bounds off), so a refused 4-bit model's speed is still shown.
+    const r = await optimizeModelDir({
+      inDir: source,
+      outDir: dir,
+      bits,
+      blockSize: 128,
+      bounds: { maxMeanKl: Number.POSITIVE_INFINITY, minTop1: 0 },
+    });
+    const passed = meetsBounds(r.fidelity, DEFAULT_BOUNDS[bits]);
+    await writeFile(record, JSON.stringify({ passed, fidelity: r.fidelity }));
+    return { dir, passed, fidelity: r.fidelity };
+  }
 }
 
 /**
@@ -137,15 +165,25 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
   const headlines: string[] = [];
   try {
     for (const shape of shapes) {
-      const q8Dir = await benchModelDir(shape);
-      const optDir = await optimizedDir(shape);
-      const q8 = await publishAs(s3, q8Dir, `bench/${shape}-q8`);
-      const opt = await publishAs(s3, optDir, `bench/${shape}-nbits8`);
-      const perToken = {
-        q8: await bytesPerToken(join(q8Dir, 'onnx', 'model_quantized.onnx')),
-        opt: await bytesPerToken(join(optDir, 'onnx', 'model_quantized.onnx')),
-      };
-      const config = JSON.parse(await readFile(join(q8Dir, 'config.json'), 'utf8')) as Record<
+      const museDir = await layoutDir(shape, 'muse');
+      const v3Dir = await layoutDir(shape, 'v3');
+      const opt8 = await optimizedDir(museDir, 8);
+      const opt4 = await optimizedDir(museDir, 4);
+      const v3opt4 = await optimizedDir(v3Dir, 4);
+      const variants = [
+        { name: 'published q8', dir: museDir, gate: '' },
+        { name: 'v3 (fp32 head)', dir: v3Dir, gate: '' },
+        { name: 'optimized 8-bit', dir: opt8.dir, gate: opt8.passed ? 'passed' : 'refused' },
+        { name: 'optimized 4-bit', dir: opt4.dir, gate: opt4.passed ? 'passed' : 'refused' },
+        { name: 'v3 → 4-bit', dir: v3opt4.dir, gate: v3opt4.passed ? 'passed' : 'refused' },
+      ];
+      const published = [];
+      for (const [i, v] of variants.entries())
+        published.push(await publishAs(s3, v.dir, `bench/${shape}-${i}`));
+      const perToken = await Promise.all(
+        variants.map((v) => bytesPerToken(join(v.dir, 'onnx', 'model_quantized.onnx'))),
+      );
+      const config = JSON.parse(await readFile(join(museDir, 'config.json'), 'utf8')) as Record<
         string,
         number
       >;
@@ -155,58 +193,73 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
         headDim: (config.n_embd as number) / (config.n_head as number),
         vocab: config.vocab_size as number,
       };
-      const speeds: Record<number, { q8: number; opt: number; bare: number }> = {};
+      const at2: number[] = [];
       for (const threads of THREADS) {
-        const a = await load(s3, q8.id, q8.version, threads);
-        const b = await load(s3, opt.id, opt.version, threads);
+        const loaded = [];
+        for (const p of published) loaded.push(await load(s3, p.id, p.version, threads));
         const bare = await ort.InferenceSession.create(
-          join(optDir, 'onnx', 'model_quantized.onnx'),
+          join(opt8.dir, 'onnx', 'model_quantized.onnx'),
           sessionOptions(threads),
         );
-        const prompt = a.model.encode(PROMPT);
-        const runs = { q8: [] as number[], opt: [] as number[], bare: [] as number[] };
+        const prompt = (loaded[0] as LoadedModel).model.encode(PROMPT);
         const bareRun = async () => {
           const t0 = performance.now();
           const n = await bareGreedy(bare, prompt, NEW_TOKENS, dims);
           return n / ((performance.now() - t0) / 1000);
         };
-        await tokPerSec(a.model, prompt);
-        await tokPerSec(b.model, prompt);
+        const runs = variants.map(() => [] as number[]);
+        const bareRuns: number[] = [];
+        for (const l of loaded) await tokPerSec(l.model, prompt);
         await bareRun();
         // Interleaved, rotating which goes first.
+        const jobs = [
+          ...loaded.map(
+            (l, i) => async () => (runs[i] as number[]).push(await tokPerSec(l.model, prompt)),
+          ),
+          async () => bareRuns.push(await bareRun()),
+        ];
         for (let rep = 0; rep < REPS; rep++) {
-          const order = [
-            async () => runs.q8.push(await tokPerSec(a.model, prompt)),
-            async () => runs.opt.push(await tokPerSec(b.model, prompt)),
-            async () => runs.bare.push(await bareRun()),
-          ];
-          for (let i = 0; i < order.length; i++)
-            await (order[(i + rep) % order.length] as () => Promise<number>)();
+          for (let j = 0; j < jobs.length; j++)
+            await (jobs[(j + rep) % jobs.length] as () => Promise<number>)();
         }
-        speeds[threads] = { q8: median(runs.q8), opt: median(runs.opt), bare: median(runs.bare) };
-        const ceiling = ((bandwidth[threads] as number) * 1e9) / perToken.opt;
+        const tok = runs.map(median);
+        if (threads === 2) at2.push(...tok);
+        for (const [i, v] of variants.entries()) {
+          const ceiling = ((bandwidth[threads] as number) * 1e9) / (perToken[i] as number);
+          rows.push({
+            shape,
+            threads,
+            model: v.name,
+            gate: v.gate,
+            'MB/token': (perToken[i] as number) / 1e6,
+            'tok/s': tok[i] as number,
+            '× published q8': (tok[i] as number) / (tok[0] as number),
+            '× v3': (tok[i] as number) / (tok[1] as number),
+            'bandwidth use %': (100 * (tok[i] as number)) / ceiling,
+          });
+        }
         rows.push({
           shape,
           threads,
-          'published q8 tok/s': speeds[threads].q8,
-          'optimized tok/s': speeds[threads].opt,
-          'opt/q8': speeds[threads].opt / speeds[threads].q8,
-          'bare ORT opt tok/s': speeds[threads].bare,
-          'muse/bare': speeds[threads].opt / speeds[threads].bare,
-          'read GB/s': bandwidth[threads] as number,
-          'ceiling tok/s': ceiling,
-          'bandwidth use %': (100 * speeds[threads].opt) / ceiling,
+          model: 'bare ORT, optimized 8-bit',
+          gate: '',
+          'MB/token': (perToken[2] as number) / 1e6,
+          'tok/s': median(bareRuns),
+          '× published q8': (tok[2] as number) / median(bareRuns),
+          '× v3': 0,
+          'bandwidth use %': 0,
         });
         if (threads === 2) {
-          // Best-of-8 against one generation of the same length, on the optimized model.
+          // Best-of-8 against one generation of the same length, on the optimized 8-bit model.
+          const m = (loaded[2] as LoadedModel).model;
           const one = await repeat(3, 1, async () => {
             const t0 = performance.now();
-            await b.model.generate(prompt, { ...GREEDY, maxNewTokens: NEW_TOKENS });
+            await m.generate(prompt, { ...GREEDY, maxNewTokens: NEW_TOKENS });
             return performance.now() - t0;
           });
           const eight = await repeat(3, 1, async () => {
             const t0 = performance.now();
-            await b.model.generate(prompt, {
+            await m.generate(prompt, {
               n: 8,
               temperature: 0.9,
               topK: 50,
@@ -216,43 +269,44 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
             });
             return performance.now() - t0;
           });
-          summary.push({ shape, 'best-of-8 / one generation': median(eight) / median(one) });
+          summary.push({
+            shape,
+            'best-of-8 / one generation (8-bit)': median(eight) / median(one),
+          });
         }
-        await Promise.all([a.model.dispose(), b.model.dispose(), bare.release()]);
+        for (const l of loaded) await l.model.dispose();
+        await bare.release();
       }
-      // Cold start: empty cache → first token, against GetObject + session create, for both files.
-      const cold = async (m: { id: string; version: string }) =>
-        median(
-          await repeat(3, 0, async () => {
-            const t0 = performance.now();
-            const l = await load(s3, m.id, m.version, 2);
-            await l.model.generate(l.model.encode(PROMPT), { ...GREEDY, maxNewTokens: 1 });
-            const ms = performance.now() - t0;
-            await l.model.dispose();
-            return ms;
-          }),
-        );
-      const plain = async (m: { id: string; version: string }) =>
-        median(
-          await repeat(3, 0, async () => {
-            const t0 = performance.now();
-            const got = await s3.send(
-              new GetObjectCommand({
-                Bucket: BUCKET,
-                Key: `models/${m.id}/${m.version}/onnx/model_quantized.onnx`,
-              }),
-            );
-            const file = join(tmpdir(), `muse-bench-plain-${shape}.onnx`);
-            await writeFile(file, (await got.Body?.transformToByteArray()) ?? new Uint8Array());
-            const session = await ort.InferenceSession.create(file, sessionOptions(2));
-            const ms = performance.now() - t0;
-            await session.release();
-            await rm(file, { force: true });
-            return ms;
-          }),
-        );
-      const coldOpt = await cold(opt);
-      const plainOpt = await plain(opt);
+      // Cold start: empty cache → first token, against GetObject + session create (optimized 8-bit).
+      const opt = published[2] as { id: string; version: string };
+      const coldOpt = median(
+        await repeat(3, 0, async () => {
+          const t0 = performance.now();
+          const l = await load(s3, opt.id, opt.version, 2);
+          await l.model.generate(l.model.encode(PROMPT), { ...GREEDY, maxNewTokens: 1 });
+          const ms = performance.now() - t0;
+          await l.model.dispose();
+          return ms;
+        }),
+      );
+      const plainOpt = median(
+        await repeat(3, 0, async () => {
+          const t0 = performance.now();
+          const got = await s3.send(
+            new GetObjectCommand({
+              Bucket: BUCKET,
+              Key: `models/${opt.id}/${opt.version}/onnx/model_quantized.onnx`,
+            }),
+          );
+          const file = join(tmpdir(), `muse-bench-plain-${shape}.onnx`);
+          await writeFile(file, (await got.Body?.transformToByteArray()) ?? new Uint8Array());
+          const session = await ort.InferenceSession.create(file, sessionOptions(2));
+          const ms = performance.now() - t0;
+          await session.release();
+          await rm(file, { force: true });
+          return ms;
+        }),
+      );
       const rss = await runChild([
         '--import',
         'tsx',
@@ -263,21 +317,19 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
         opt.version,
       ]);
       const peak = Number(/^PEAK_RSS_MB=(\d+)/m.exec(rss.stdout)?.[1]);
-      const last = summary.at(-1) as Record<string, string | number>;
-      Object.assign(last, {
-        'q8 MB/token': perToken.q8 / 1e6,
-        'optimized MB/token': perToken.opt / 1e6,
+      Object.assign(summary.at(-1) as Record<string, string | number>, {
         'cold→1st token ms': coldOpt,
         'GetObject+session ms': plainOpt,
         'cold ratio': coldOpt / plainOpt,
-        'peak RSS MB (n=8)': peak,
+        'peak RSS MB (8-bit, n=8)': peak,
+        'fidelity 8-bit': `KL ${opt8.fidelity.meanKl.toFixed(5)}, top-1 ${(opt8.fidelity.top1Decisive * 100).toFixed(1)} %`,
+        'fidelity 4-bit': `KL ${opt4.fidelity.meanKl.toFixed(5)}, top-1 ${(opt4.fidelity.top1Decisive * 100).toFixed(1)} %`,
       });
-      const at2 = speeds[2] as { q8: number; opt: number };
+      const ceiling8 = ((bandwidth[2] as number) * 1e9) / (perToken[2] as number);
       headlines.push(
-        `decode speedup (optimized/published q8, ${shape}): ${(at2.opt / at2.q8).toFixed(2)}×`,
-        `bandwidth use (optimized, ${shape}): ${Math.round(
-          (100 * at2.opt) / (((bandwidth[2] as number) * 1e9) / perToken.opt),
-        )} %`,
+        `decode speedup (optimized/published q8, ${shape}): ${((at2[2] as number) / (at2[0] as number)).toFixed(2)}× (8-bit, gate passed); ${((at2[3] as number) / (at2[0] as number)).toFixed(2)}× (4-bit, gate ${opt4.passed ? 'passed' : 'refused on these random weights'})`,
+        `decode speedup (optimized/v3 fp32 head, ${shape}): ${((at2[2] as number) / (at2[1] as number)).toFixed(2)}× (8-bit); ${((at2[4] as number) / (at2[1] as number)).toFixed(2)}× (4-bit from v3)`,
+        `bandwidth use (optimized, ${shape}): ${Math.round((100 * (at2[2] as number)) / ceiling8)} %`,
       );
     }
   } finally {

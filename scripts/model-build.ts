@@ -1,5 +1,5 @@
 /**
- * `npm run model:build -- --shape tiny|distilgpt2|gpt2 [--tokenizer gpt2|zh] [--out DIR] [--seed N]`
+ * `npm run model:build -- --shape tiny|distilgpt2|gpt2 [--tokenizer gpt2|zh] [--layout muse|v3] [--out DIR] [--seed N]`
  * Builds a GPT-2-architecture model with seeded random weights, in the
  * transformers.js layout: with the real GPT-2 tokenizer (default), or with
  * `--tokenizer zh` a generated Chinese WordPiece vocabulary laid out like
@@ -20,8 +20,13 @@ const { values } = parseArgs({
     out: { type: 'string' },
     seed: { type: 'string', default: String(DEFAULT_MODEL_SEED) },
     tokenizer: { type: 'string', default: 'gpt2' },
+    layout: { type: 'string', default: 'muse' },
   },
 });
+if (!['muse', 'v3'].includes(values.layout ?? '')) {
+  console.error(`--layout must be muse or v3 (got "${values.layout}").`);
+  process.exit(2);
+}
 const tokenizer = values.tokenizer as TokenizerName;
 if (!TOKENIZERS.includes(tokenizer)) {
   console.error(`--tokenizer must be one of ${TOKENIZERS.join(', ')} (got "${values.tokenizer}").`);
@@ -50,6 +55,7 @@ const files = await buildModel({
   outDir,
   seed,
   tokenizer,
+  layout: values.layout as 'muse' | 'v3',
   onProgress: (file, bytes) =>
     console.log(`  wrote ${file.padEnd(28)} ${(bytes / 1e6).toFixed(1).padStart(8)} MB`),
 });

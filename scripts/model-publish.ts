@@ -38,7 +38,7 @@ if (values.optimize) {
   const bits = Number(values.bits) as 4 | 8;
   const out = `${dir.replace(/\/+$/, '')}-nbits${bits}`;
   console.log(`Optimizing ${dir} → ${out} (MatMulNBits ${bits}-bit) …`);
-  const result = await optimizeModelDir({ inDir: dir, outDir: out, bits, blockSize: 32 });
+  const result = await optimizeModelDir({ inDir: dir, outDir: out, bits, blockSize: 128 });
   const f = result.fidelity;
   console.log(
     `  ${result.layers.length} layers; mean KL ${f.meanKl.toFixed(5)} nats/token, top-1 ${(f.top1Decisive * 100).toFixed(2)} % on ${f.decisiveTokens} decisive positions (${f.tokens} tokens)`,

@@ -5,6 +5,7 @@ import {
   buildGpt2Onnx,
   GPT2_EOS_TOKEN_ID,
   type Gpt2Shape,
+  type QuantizedLayout,
   randomWeights,
   SHAPES,
   type ShapeName,
@@ -26,6 +27,8 @@ export interface BuildModelOptions {
   seed?: number;
   /** `gpt2` (default) or `zh`: see {@link zhTokenizerFiles}. */
   tokenizer?: TokenizerName;
+  /** Layout of `onnx/model_quantized.onnx`: `muse` (default) or transformers.js v3's `v3` (fp32 head and embeddings). */
+  layout?: QuantizedLayout;
   /** Called as each file is written. */
   onProgress?: (file: string, bytes: number) => void;
 }
@@ -126,6 +129,9 @@ export async function buildModel(options: BuildModelOptions): Promise<BuiltFile[
   await write('tokenizer_config.json', json(tokenizerConfig));
   const weights = randomWeights(shape, seed);
   await write('onnx/model.onnx', buildGpt2Onnx(shape, weights, false));
-  await write('onnx/model_quantized.onnx', buildGpt2Onnx(shape, weights, true));
+  await write(
+    'onnx/model_quantized.onnx',
+    buildGpt2Onnx(shape, weights, true, options.layout ?? 'muse'),
+  );
   return files;
 }

@@ -44,6 +44,14 @@ export const SHAPES = {
   },
 } as const satisfies Record<string, Gpt2Shape>;
 
+/**
+ * How the quantized file is laid out: `muse` (every weight int8, the head an
+ * untied int8 copy, the embedding int8 + DequantizeLinear: what Muse
+ * publishes) or `v3` (transformers.js v3's `model_quantized.onnx` /
+ * `model_int8.onnx`: int8 linear layers, fp32 LM head and embeddings).
+ */
+export type QuantizedLayout = 'muse' | 'v3';
+
 /** A shape name accepted by the builder. */
 export type ShapeName = keyof typeof SHAPES;
 
@@ -132,7 +140,11 @@ export function buildGpt2Onnx(
   shape: Gpt2Shape,
   weights: Gpt2Weights,
   quantized: boolean,
+  layout: QuantizedLayout = 'muse',
 ): Uint8Array {
+  // transformers.js v3's int8 exports quantize the linear layers only: the tied LM head
+  // (a transposed fp32 copy of the embedding) and the embedding table stay fp32.
+  const fp32HeadAndEmbedding = layout === 'v3';
   const g = new GraphBuilder();
   const E = shape.nEmbd;
   const H = shape.nHead;
@@ -201,7 +213,7 @@ export function buildGpt2Onnx(
 
   // Embeddings.
   let tokens: string;
-  if (quantized) {
+  if (quantized && !fp32HeadAndEmbedding) {
     const { q, scale } = quantizeInt8(weights.wte);
     const wteQ = g.tensor('wte_quantized', DType.int8, [V, E], q);
     const gathered = g.op1('Gather', [wteQ, inputIds], { axis: 0 });
@@ -309,7 +321,10 @@ export function buildGpt2Onnx(
 
   const final = layerNorm(h, 'ln_f', weights.lnfG, weights.lnfB);
   // The LM head is tied to the token embedding; stored transposed ([E, V]) for MatMul.
-  const logits = matmul(final, 'lm_head', transpose(weights.wte, V, E), E, V);
+  // v3 ties the head to the one fp32 table: MatMul by its transpose.
+  const logits = fp32HeadAndEmbedding
+    ? g.op1('MatMul', [final, g.op1('Transpose', ['wte'], { perm: [1, 0] })])
+    : matmul(final, 'lm_head', transpose(weights.wte, V, E), E, V);
   g.op('Identity', [logits], {}, { outputs: ['logits'] });
   g.outputs.unshift({
     name: 'logits',

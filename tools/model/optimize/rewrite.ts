@@ -181,6 +181,7 @@ export function rewriteLinears(model: Onnx.IModelProto, options: RewriteOptions)
   }
 
   graph.initializer = [...(graph.initializer ?? []), ...added];
+  foldBiases(graph, new Map([...inits, ...added.map((t) => [t.name as string, t] as const)]));
   removeDead(graph);
   const imports = model.opsetImport ?? [];
   if (!imports.some((o) => o.domain === 'com.microsoft')) {
@@ -230,6 +231,42 @@ function dynamicQuantChain(
     };
   }
   return undefined;
+}
+
+/**
+ * Folds `Add(MatMulNBits(…), bias)` with a constant `[N]` bias into the
+ * MatMulNBits node's own bias input (one node instead of two per layer).
+ */
+function foldBiases(graph: Onnx.IGraphProto, inits: Map<string, Onnx.ITensorProto>): void {
+  const nodes = graph.node ?? [];
+  const consumers = new Map<string, number>();
+  for (const n of nodes) for (const i of n.input ?? []) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const producer = new Map<string, Onnx.INodeProto>();
+  for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
+  const graphOutputs = new Set((graph.output ?? []).map((o) => o.name));
+  for (const add of nodes) {
+    if (add.opType !== 'Add' || (add.input ?? []).length !== 2) continue;
+    const [a, b] = add.input as [string, string];
+    for (const [mmOut, biasName] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const mm = producer.get(mmOut);
+      const bias = inits.get(biasName);
+      if (mm?.opType !== 'MatMulNBits' || (mm.input ?? []).length !== 3) continue;
+      if (consumers.get(mmOut) !== 1 || graphOutputs.has(mmOut)) continue;
+      const N = Number(mm.attribute?.find((x) => x.name === 'N')?.i ?? 0);
+      if (!bias || bias.dataType !== T.FLOAT || dimsOf(bias).join() !== String(N)) continue;
+      // zero_points and g_idx absent (empty names), bias the sixth input.
+      mm.input = [...(mm.input ?? []), '', '', biasName];
+      mm.output = [...(add.output ?? [])];
+      add.opType = 'Identity';
+      add.input = [];
+      add.output = [`${(add.output ?? [])[0]}_folded`];
+      break;
+    }
+  }
+  graph.node = nodes.filter((n) => !(n.opType === 'Identity' && (n.input ?? []).length === 0));
 }
 
 /** Drops nodes no graph output depends on, then initializers no node reads. */
