@@ -9,6 +9,7 @@ import { DType, GraphBuilder } from '#lib/model/onnxGraph.ts';
 import { SeededRandom } from '#lib/random.ts';
 import { testClients } from '#test/support/clients.ts';
 import { loadTinyModel, tinyModelDir } from '#test/support/tinyModel.ts';
+import { buildModel } from '#tools/model/builder/buildModel.ts';
 import { dequantizeBlocks, quantizeBlocks } from '#tools/model/optimize/blocks.ts';
 import { type OptimizeResult, optimizeModelDir } from '#tools/model/optimize/optimize.ts';
 import { rewriteLinears } from '#tools/model/optimize/rewrite.ts';
@@ -140,6 +141,34 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       expect(r.layers).toHaveLength(9);
       expect(r.layers.every((l) => l.from === 'MatMul')).toBe(true);
       expect(r.passed).toBe(true);
+    },
+    OPTIMIZE_TIMEOUT_MS,
+  );
+
+  it(
+    'rewrites transformers.js v3’s layout (int8 linears, fp32 head tied to the embedding by a Transpose)',
+    async () => {
+      const v3 = join(await mkdtemp(join(tmpdir(), 'muse-opt-v3-')), 'model');
+      await buildModel({ shape: 'tiny', outDir: v3, layout: 'v3' });
+      const outDir = join(v3, '..', 'nbits8');
+      const r = await optimizeModelDir({
+        inDir: v3,
+        outDir,
+        bits: 8,
+        blockSize: 128,
+        tokensPerPrompt: TOKENS_PER_PROMPT,
+      });
+      const out = await ioNames(join(outDir, 'onnx', 'model_quantized.onnx'));
+
+      expect(r.layers.map((l) => l.from)).toEqual([
+        ...Array(8).fill('MatMulInteger'),
+        'MatMul(Transpose)',
+      ]);
+      expect(r.passed).toBe(true);
+      // The lookup keeps the fp32 table; the head reads its own 8-bit copy.
+      expect(out.ops).toContain('Gather');
+      expect(out.ops).not.toContain('MatMulInteger');
+      expect(out.ops.filter((o) => o === 'MatMulNBits')).toHaveLength(9);
     },
     OPTIMIZE_TIMEOUT_MS,
   );
