@@ -240,7 +240,8 @@ function dynamicQuantChain(
 function foldBiases(graph: Onnx.IGraphProto, inits: Map<string, Onnx.ITensorProto>): void {
   const nodes = graph.node ?? [];
   const consumers = new Map<string, number>();
-  for (const n of nodes) for (const i of n.input ?? []) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  for (const n of nodes)
+    for (const i of n.input ?? []) consumers.set(i, (consumers.get(i) ?? 0) + 1);
   const producer = new Map<string, Onnx.INodeProto>();
   for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
   const graphOutputs = new Set((graph.output ?? []).map((o) => o.name));
