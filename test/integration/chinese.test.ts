@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COPY_KINDS, ZH_KINDS } from '#lib/copy/kinds.ts';
 import { endsAtSentence } from '#lib/copy/quality.ts';
-import type { CopyResponse } from '#lib/copy/writeCopy.ts';
 import { hasHan } from '#lib/text.ts';
-import { type Bridge, startBridge } from '#local/bridge.ts';
+import type { Bridge } from '#local/bridge.ts';
+import { type GenerateBridge, startGenerateBridge } from '#test/support/generateBridge.ts';
 import { publishTinyModel } from '#test/support/tinyModel.ts';
 
 let bridge: Bridge;
+let post: GenerateBridge['post'];
 let ids: { en: string; zh: string };
 
 beforeAll(async () => {
@@ -18,25 +19,11 @@ beforeAll(async () => {
   process.env.MUSE_MODEL_ID = en.id;
   process.env.MUSE_MODEL_ID_ZH = zh.id;
   process.env.MUSE_MODEL_CACHE_DIR = `${process.env.TMPDIR ?? '/tmp'}/muse-zh-test-${Date.now()}`;
-  bridge = await startBridge({
-    port: 0,
-    functions: { generate: () => import('#functions/generate.ts') },
-  });
+  ({ bridge, post } = await startGenerateBridge());
 });
 afterAll(async () => {
   await bridge?.close();
 });
-
-type Body = CopyResponse & { error?: { message: string; issues?: Array<{ path: string }> } };
-
-const post = async (body: unknown) => {
-  const res = await fetch(`${bridge.url}/generate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Body };
-};
 
 const product = {
   name: '山野保温杯',

@@ -8,16 +8,21 @@ import { COPY_KINDS, KINDS } from '#lib/copy/kinds.ts';
 import { containsPhrase, endsAtSentence } from '#lib/copy/quality.ts';
 import { gsmSeptets, isGsm7, smsSegments } from '#lib/copy/sms.ts';
 import { DynamoVariantStore, variantIdOf } from '#lib/copy/variants.ts';
-import type { CopyResponse } from '#lib/copy/writeCopy.ts';
 import type { EngagementEvent } from '#lib/events/schema.ts';
 import { mapEvents } from '#lib/insights/partial.ts';
 import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { applyDay } from '#lib/insights/profiles.ts';
-import { type Bridge, startBridge } from '#local/bridge.ts';
+import type { Bridge } from '#local/bridge.ts';
 import { testConfig } from '#test/support/clients.ts';
+import {
+  type GenerateBody,
+  type GenerateBridge,
+  startGenerateBridge,
+} from '#test/support/generateBridge.ts';
 import { fullSequenceLogprobs, publishTinyModel, tinyModelDir } from '#test/support/tinyModel.ts';
 
 let bridge: Bridge;
+let post: GenerateBridge['post'];
 
 beforeAll(async () => {
   const manifest = await publishTinyModel('test/copy');
@@ -27,25 +32,11 @@ beforeAll(async () => {
   process.env.MUSE_MODEL_CACHE_DIR = `${process.env.TMPDIR ?? '/tmp'}/muse-copy-test-${Date.now()}`;
   // Read exemplars on every call, so the exemplar test sees what it stores.
   process.env.MUSE_EXEMPLAR_CACHE_SECONDS = '0';
-  bridge = await startBridge({
-    port: 0,
-    functions: { generate: () => import('#functions/generate.ts') },
-  });
+  ({ bridge, post } = await startGenerateBridge());
 });
 afterAll(async () => {
   await bridge?.close();
 });
-
-type Body = CopyResponse & { error?: { message: string; issues?: Array<{ path: string }> } };
-
-const post = async (body: unknown) => {
-  const res = await fetch(`${bridge.url}/generate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Body };
-};
 
 const product = {
   name: 'Trail Runner 2',
@@ -169,12 +160,12 @@ describe('POST /generate copy (tiny random-weight model)', () => {
     const lines = (await res.text())
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { event: string } & Body);
+      .map((l) => JSON.parse(l) as { event: string } & GenerateBody);
 
     expect(res.headers.get('content-type')).toMatch(/ndjson/);
     expect(lines[0]).toMatchObject({ event: 'start', candidates: 4, seed: 21 });
     expect(lines.some((l) => l.event === 'token' || l.event === 'leader')).toBe(true);
-    const last = lines.at(-1) as Body & { event: string };
+    const last = lines.at(-1) as GenerateBody & { event: string };
     expect(last.event).toBe('result');
     expect(last.variants).toEqual(plain.body.variants);
     expect(last.prompt).toBe(plain.body.prompt);
@@ -659,7 +650,7 @@ describe('POST /generate copy (tiny random-weight model)', () => {
   });
 
   it('streams within the kind’s limits, announces each new leader with its full text, and names what it showed in the result', async () => {
-    type Line = { event: string; candidate?: number; text?: string } & Body;
+    type Line = { event: string; candidate?: number; text?: string } & GenerateBody;
     let leaderChanges = 0;
     for (const [kind, seed] of [
       ['email_subject', 1],
