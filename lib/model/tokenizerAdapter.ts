@@ -25,10 +25,6 @@ export interface TokenizerFacts {
   tokenizer: Tokenizer;
   /** The token that ends a text (GPT-2: `<|endoftext|>`; BERT vocabularies: `[SEP]`). */
   eosTokenId: number;
-  /** Tokens the tokenizer's template opens a text with (`[CLS]`; none for GPT-2). */
-  promptPrefix: number[];
-  /** Tokens in the tokenizer's vocabulary. */
-  vocabTokens: number;
 }
 
 const isTokenId = (id: unknown, vocabSize: number): id is number =>
@@ -108,7 +104,5 @@ export function adaptTokenizer(hf: HfTokenizer, config: Record<string, unknown>)
       ...(unkTokenId !== undefined ? { unkTokenId } : {}),
     },
     eosTokenId,
-    promptPrefix,
-    vocabTokens,
   };
 }

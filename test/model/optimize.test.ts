@@ -195,6 +195,15 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
   );
 });
 
+describe('model:optimize arguments', () => {
+  it('refuses to write over its source directory', async () => {
+    const dir = await tinyModelDir();
+    await expect(
+      optimizeModelDir({ inDir: dir, outDir: `${dir}/`, bits: 8, blockSize: 128 }),
+    ).rejects.toThrow(/--out must be another directory than --in/);
+  });
+});
+
 describe('the rewrite of a tied head (MatMul of a transposed embedding table)', () => {
   it('gives the head its own quantized copy, keeps the table for the lookup, and matches fp32 within 8-bit rounding', async () => {
     const V = 40;

@@ -103,6 +103,11 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function optimizeModelDir(options: OptimizeOptions): Promise<OptimizeResult> {
   const inDir = resolve(options.inDir);
+  if (resolve(options.outDir) === inDir) {
+    throw new Error(
+      '--out must be another directory than --in: the source stays as it is (and publishable).',
+    );
+  }
   const file = options.file ?? (await firstSource(inDir));
   const sourceBytes = new Uint8Array(await readFile(join(inDir, file)));
   const config = JSON.parse(await readFile(join(inDir, 'config.json'), 'utf8')) as Record<

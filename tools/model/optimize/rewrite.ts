@@ -245,6 +245,7 @@ function foldBiases(graph: Onnx.IGraphProto, inits: Map<string, Onnx.ITensorProt
   const producer = new Map<string, Onnx.INodeProto>();
   for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
   const graphOutputs = new Set((graph.output ?? []).map((o) => o.name));
+  const folded = new Set<Onnx.INodeProto>();
   for (const add of nodes) {
     if (add.opType !== 'Add' || (add.input ?? []).length !== 2) continue;
     const [a, b] = add.input as [string, string];
@@ -261,13 +262,11 @@ function foldBiases(graph: Onnx.IGraphProto, inits: Map<string, Onnx.ITensorProt
       // zero_points and g_idx absent (empty names), bias the sixth input.
       mm.input = [...(mm.input ?? []), '', '', biasName];
       mm.output = [...(add.output ?? [])];
-      add.opType = 'Identity';
-      add.input = [];
-      add.output = [`${(add.output ?? [])[0]}_folded`];
+      folded.add(add);
       break;
     }
   }
-  graph.node = nodes.filter((n) => !(n.opType === 'Identity' && (n.input ?? []).length === 0));
+  graph.node = nodes.filter((n) => !folded.has(n));
 }
 
 /** Drops nodes no graph output depends on, then initializers no node reads. */
