@@ -20,12 +20,13 @@ import type { CatalogItem } from '#lib/catalog/schema.ts';
 import { parseConfig } from '#lib/config.ts';
 import { ENV } from '#lib/envNames.ts';
 import { EVENT_TYPES, type EventType } from '#lib/events/schema.ts';
+import { EASE_LAMBDA, EASE_MAX_ITEMS } from '#lib/recommend/ease.ts';
 import { type Progress, progressBar } from '#tools/cli/progress.ts';
 import { buildWorld, demoEvents } from '#tools/demo/seed.ts';
-import { EASE_LAMBDA, EASE_MAX_ITEMS } from '#tools/recommend/ease.ts';
 import {
   cutoffSplit,
   EVAL_DEMO_SEED,
+  EVAL_DEMO_TEST_DAYS,
   easeBaseline,
   evaluate,
   hybridRecommender,
@@ -134,8 +135,13 @@ if (values.interactions && values.items) {
   source = `demo seed (${EVAL_DEMO_SEED.customers} customers, ${EVAL_DEMO_SEED.days} days, seed ${EVAL_DEMO_SEED.seed})`;
 }
 
-const split =
-  values.cutoff === undefined ? timeSplit(log, testFraction) : cutoffSplit(log, values.cutoff);
+/** The demo is cut like the real-data protocol (first purchases in its last weeks) unless told otherwise. */
+const demoCutoff =
+  values.interactions === undefined && values['test-fraction'] === undefined
+    ? new Date(EVAL_DEMO_SEED.end.getTime() - EVAL_DEMO_TEST_DAYS * 86_400_000).toISOString()
+    : undefined;
+const cutoff = values.cutoff ?? demoCutoff;
+const split = cutoff === undefined ? timeSplit(log, testFraction) : cutoffSplit(log, cutoff);
 console.log(
   `${source}: ${log.length} item interactions, ${catalog.length} items; train before ${split.cutoff} (${split.train.length}), test after (${split.test.length}); truth: ${split.truth === 'first-purchase' ? 'items first bought after the cut' : 'items first touched after the cut'}.`,
 );

@@ -76,6 +76,12 @@ export interface ItemCounts {
   views: number;
   carts: number;
   purchases: number;
+  /**
+   * Sessions (see {@link SESSION_WINDOW_MS}) that viewed or bought the item:
+   * the diagonal beside the co-visit pairs in the nightly item-item model.
+   * Absent in item days stored before it was counted.
+   */
+  sessions?: number;
 }
 
 /** The mergeable result of mapping some events. */
@@ -133,9 +139,10 @@ interface Touch {
  * within {@link SESSION_WINDOW_MS} of the previous touch form one session;
  * its distinct items, in the order first touched, pair with the items
  * within {@link MAX_SESSION_ITEMS} places after them, each pair once (keyed
- * `a|b` with a < b).
+ * `a|b` with a < b), and each item's session count goes up by one.
  */
-function addCoVisits(touches: Touch[], into: Record<string, number>) {
+function addSessions(touches: Touch[], partial: Pick<DayPartial, 'items' | 'coVisits'>) {
+  const into = partial.coVisits;
   touches.sort((a, b) => a.at - b.at || a.itemId.localeCompare(b.itemId));
   let session = new Set<string>();
   let last = Number.NEGATIVE_INFINITY;
@@ -143,6 +150,8 @@ function addCoVisits(touches: Touch[], into: Record<string, number>) {
     const items = [...session];
     for (let i = 0; i < items.length; i++) {
       const a = items[i] as string;
+      const counts = partial.items[a];
+      if (counts) counts.sessions = (counts.sessions ?? 0) + 1;
       for (let j = i + 1; j < Math.min(items.length, i + MAX_SESSION_ITEMS); j++) {
         const b = items[j] as string;
         add(into, a < b ? `${a}|${b}` : `${b}|${a}`);
@@ -228,7 +237,12 @@ export class DayMapper {
 
   private addItem(c: CustomerDay, e: EngagementEvent, itemId: string, at: number) {
     const ci = entry(c.items, itemId, () => ({ views: 0, purchases: 0 }));
-    const item = entry(this.partial.items, itemId, () => ({ views: 0, carts: 0, purchases: 0 }));
+    const item = entry(this.partial.items, itemId, () => ({
+      views: 0,
+      carts: 0,
+      purchases: 0,
+      sessions: 0,
+    }));
     if (e.type === 'view') {
       ci.views++;
       item.views++;
@@ -246,7 +260,7 @@ export class DayMapper {
 
   /** Closes every customer's sessions and returns the partial (call once). */
   finish(): DayPartial {
-    for (const touches of this.touches.values()) addCoVisits(touches, this.partial.coVisits);
+    for (const touches of this.touches.values()) addSessions(touches, this.partial);
     this.touches.clear();
     for (const c of Object.values(this.partial.customers)) {
       if (c.messages) c.messages = boundedMessages(c.messages);

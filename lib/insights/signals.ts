@@ -12,6 +12,7 @@ import { getJson, putJson } from '../aws/s3json.ts';
 import type { CatalogItem } from '../catalog/schema.ts';
 import { windowEndingAt } from '../days.ts';
 import { dict } from '../dict.ts';
+import { easeWeights } from '../recommend/ease.ts';
 import type {
   Neighbour,
   Popular,
@@ -32,6 +33,16 @@ export const NEIGHBOURS_PER_ITEM = 20;
 export const SIGNAL_LIST_SIZE = 20;
 /** Weighted recent interactions an item needs before it can trend. */
 export const TRENDING_MIN_RECENT = 5;
+/**
+ * Items the nightly item-item model is fitted on: the window's most
+ * session-active. Two dense n × n matrices of 8-byte numbers (64 MB at
+ * 2,000) and ~5n³/6 multiply-adds: 6–9 s at 2,000 and 35 s at 3,000 on
+ * one core here (README, "Recommendations"). Less active items keep their
+ * co-visit neighbours, scaled alike.
+ */
+export const SIGNAL_MODEL_MAX_ITEMS = 2000;
+/** EASE's λ on the window's age-weighted session counts (tuned with `npm run eval:recs`, see README). */
+export const SIGNAL_MODEL_LAMBDA = 300;
 /** Weight of a view, an add-to-cart and a purchase in an item's interaction score. */
 export const INTERACTION_WEIGHTS = { views: 1, carts: 3, purchases: 5 } as const;
 
@@ -82,6 +93,7 @@ export function buildSignals(
   day: string,
   days: readonly ItemDay[],
   categoryOf: (itemId: string) => string | undefined,
+  model: { lambda?: number; maxItems?: number } = {},
 ): RecommendationSignals {
   const window = windowDays(day);
   const ageOf = new Map(window.map((d, i) => [d, window.length - 1 - i]));
@@ -89,6 +101,8 @@ export function buildSignals(
   const recent = new Map<string, number>();
   const baseline = new Map<string, number>();
   const pairs = new Map<string, { sessions: number; score: number }>();
+  /** Age-weighted sessions per item: the model's diagonal. */
+  const occurrences = new Map<string, number>();
   let daysWithData = 0;
   for (const itemDay of days) {
     const age = ageOf.get(itemDay.day);
@@ -100,6 +114,9 @@ export function buildSignals(
       const n = interactions(counts);
       popularity.set(id, (popularity.get(id) ?? 0) + n * weight);
       bucket.set(id, (bucket.get(id) ?? 0) + n);
+      // Days stored before sessions were counted: each view or purchase stands for one.
+      const sessions = counts.sessions ?? counts.views + counts.purchases;
+      if (sessions > 0) occurrences.set(id, (occurrences.get(id) ?? 0) + sessions * weight);
     }
     for (const [pair, sessions] of Object.entries(itemDay.coVisits)) {
       const p = pairs.get(pair) ?? { sessions: 0, score: 0 };
@@ -109,21 +126,7 @@ export function buildSignals(
     }
   }
 
-  const lists = new Map<string, Neighbour[]>();
-  const link = (from: string, to: string, p: { sessions: number; score: number }) => {
-    const list = lists.get(from) ?? [];
-    list.push({ itemId: to, sessions: p.sessions, score: p.score });
-    lists.set(from, list);
-  };
-  for (const [pair, p] of pairs) {
-    const [a = '', b = ''] = pair.split('|');
-    link(a, b, p);
-    link(b, a, p);
-  }
-  const neighbours = dict<Neighbour[]>();
-  for (const id of [...lists.keys()].sort()) {
-    neighbours[id] = (lists.get(id) ?? []).sort(byScore).slice(0, NEIGHBOURS_PER_ITEM);
-  }
+  const neighbours = itemItemNeighbours(pairs, occurrences, model.lambda, model.maxItems);
 
   const ranked = [...popularity].map(([itemId, score]) => ({ itemId, score })).sort(byScore);
   const popularByCategory = dict<Popular[]>();
@@ -163,6 +166,68 @@ export function buildSignals(
     popularByCategory,
     trending,
   };
+}
+
+/**
+ * Each item's neighbours under the item-item model: EASE (`ease.ts`) fitted
+ * to the window's sessions (G_ij: age-weighted sessions holding both items,
+ * G_ii: holding i) on the {@link SIGNAL_MODEL_MAX_ITEMS} most active items,
+ * keeping each item's {@link NEIGHBOURS_PER_ITEM} largest positive weights.
+ * A pair with an item outside the model weighs what EASE gives two items
+ * alone, G_ij / (G_jj + λ). Deterministic: items are indexed in id order.
+ */
+export function itemItemNeighbours(
+  pairs: ReadonlyMap<string, { sessions: number; score: number }>,
+  occurrences: ReadonlyMap<string, number>,
+  lambda = SIGNAL_MODEL_LAMBDA,
+  maxItems = SIGNAL_MODEL_MAX_ITEMS,
+): Record<string, Neighbour[]> {
+  const modelled = [...occurrences]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, maxItems)
+    .map(([id]) => id)
+    .sort();
+  const n = modelled.length;
+  const index = new Map(modelled.map((id, i) => [id, i]));
+  const gram = new Float64Array(n * n);
+  for (const [i, id] of modelled.entries()) gram[i * n + i] = occurrences.get(id) ?? 0;
+  const lists = new Map<string, Neighbour[]>();
+  const link = (from: string, to: string, p: { sessions: number; score: number }, w: number) => {
+    const list = lists.get(from) ?? [];
+    list.push({ itemId: to, sessions: p.sessions, score: p.score, weight: w });
+    lists.set(from, list);
+  };
+  const none = { sessions: 0, score: 0 };
+  for (const [pair, p] of pairs) {
+    const [a = '', b = ''] = pair.split('|');
+    const ia = index.get(a);
+    const ib = index.get(b);
+    if (ia !== undefined && ib !== undefined) {
+      gram[ia * n + ib] = p.score;
+      gram[ib * n + ia] = p.score;
+      continue;
+    }
+    link(a, b, p, p.score / ((occurrences.get(b) ?? 0) + lambda));
+    link(b, a, p, p.score / ((occurrences.get(a) ?? 0) + lambda));
+  }
+  const weights = easeWeights(gram, n, lambda);
+  for (let i = 0; i < n; i++) {
+    const from = modelled[i] as string;
+    const row = i * n;
+    for (let j = 0; j < n; j++) {
+      const w = weights[row + j] as number;
+      if (w <= 0) continue;
+      const to = modelled[j] as string;
+      link(from, to, pairs.get(from < to ? `${from}|${to}` : `${to}|${from}`) ?? none, w);
+    }
+  }
+  const out = dict<Neighbour[]>();
+  const byWeight = (x: Neighbour, y: Neighbour) =>
+    (y.weight ?? 0) - (x.weight ?? 0) || x.itemId.localeCompare(y.itemId);
+  for (const id of [...lists.keys()].sort()) {
+    out[id] = (lists.get(id) ?? []).sort(byWeight).slice(0, NEIGHBOURS_PER_ITEM);
+  }
+  return out;
 }
 
 /**

@@ -118,8 +118,13 @@ export interface RecommendOutput {
   weights: BlendWeights;
 }
 
-/** Most recent distinct items of the history used as seeds. */
-export const SEED_ITEMS = 10;
+/**
+ * Most recent distinct items of the history used as seeds, each counting
+ * the same. On the eval demo (`npm run eval:recs`, λ 300) 50 equal seeds
+ * scored NDCG@10 0.1414 against 0.1027 for the 10 newest weighted 1/(1 + i),
+ * and 0.1357 for 50 weighted 1/(1 + i/10).
+ */
+export const SEED_ITEMS = 50;
 /** Categories of the history whose popular items are candidates. */
 export const SEED_CATEGORIES = 2;
 /** Candidates (after filters) re-ranked by the language model. */
@@ -145,7 +150,7 @@ function seeds(history: readonly Interaction[]) {
   const newestFirst = [...history]
     .filter((h) => INTERACTION_WEIGHT[h.type] !== undefined)
     .sort((a, b) => b.ts.localeCompare(a.ts));
-  const items: Array<{ itemId: string; weight: number; bought: boolean }> = [];
+  const items: Array<{ itemId: string; bought: boolean }> = [];
   for (const h of newestFirst) {
     const seen = items.find((s) => s.itemId === h.itemId);
     if (seen) {
@@ -153,11 +158,7 @@ function seeds(history: readonly Interaction[]) {
       continue;
     }
     if (items.length < SEED_ITEMS) {
-      items.push({
-        itemId: h.itemId,
-        weight: 1 / (1 + items.length),
-        bought: h.type === 'purchase',
-      });
+      items.push({ itemId: h.itemId, bought: h.type === 'purchase' });
     }
   }
   return items;
@@ -327,7 +328,7 @@ export async function recommendItems(
   for (const seed of seedItems) {
     for (const n of signals?.neighbours[seed.itemId] ?? []) {
       const c = candidate(n.itemId);
-      const weight = seed.weight * n.score;
+      const weight = n.weight ?? n.score;
       c.collaborative += weight;
       c.sources.push({ kind: 'covisit', with: seed.itemId, bought: seed.bought, weight });
     }

@@ -12,6 +12,12 @@ export interface Neighbour {
   sessions: number;
   /** The same, each session weighted by its age (a 14-day half-life, set by the nightly job). */
   score: number;
+  /**
+   * The item-item model's weight of this neighbour (EASE over the window's
+   * sessions; neighbours are ranked by it). Absent in signals written before
+   * the model: readers then use `score`.
+   */
+  weight?: number;
 }
 
 /** An item's popularity: its age-weighted interaction score. */

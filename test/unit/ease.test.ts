@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { easeScores, fitEase, invertSpd } from '#tools/recommend/ease.ts';
+import { easeScores, fitEase, invertSpd } from '#lib/recommend/ease.ts';
 
 describe('EASE', () => {
   it('inverts symmetric positive-definite matrices: G · G⁻¹ = I', () => {
@@ -18,7 +18,7 @@ describe('EASE', () => {
                 s += (values[i * n + k] as number) * (values[j * n + k] as number);
               g[i * n + j] = s;
             }
-          const inv = invertSpd(g, n);
+          const inv = invertSpd(Float64Array.from(g), n);
           for (let i = 0; i < n; i++)
             for (let j = 0; j < n; j++) {
               let s = 0;

@@ -131,7 +131,8 @@ describe('map/merge of a day’s events', () => {
       firstTs: '2026-11-23T09:00:00.000Z',
       lastTs: '2026-11-23T21:00:00.000Z',
     });
-    expect(p.items.b).toEqual({ views: 1, carts: 0, purchases: 1 });
+    expect(p.items.b).toEqual({ views: 1, carts: 0, purchases: 1, sessions: 1 });
+    expect([p.items.a?.sessions, p.items.c?.sessions]).toEqual([1, 1]);
   });
 
   it('builds sessions across pages, and a purchase joins the session like a view', () => {

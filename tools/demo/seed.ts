@@ -3,7 +3,8 @@ import { DAY_MS } from '#lib/days.ts';
  * Realistic demo data: a catalog, customers with tastes, activity levels and
  * lifecycles, email/SMS campaigns whose copy variants have different true
  * rates, and the engagement events all of that produces (campaign funnels
- * and organic browsing sessions with time-of-day patterns and repeat
+ * and organic browsing sessions with time-of-day patterns, long-tailed item
+ * popularity, seasonal items, items shopped together and repeat
  * purchases). Deterministic: the same options give the same data on any
  * machine. The events are ordinary `EngagementEvent`s and are stored through
  * the same ingestion code as any client's.
@@ -26,6 +27,8 @@ export interface SeedOptions {
   end: Date;
   /** The language of the catalog and campaign copy (default `en`). */
   language?: Language;
+  /** Items per category (default: customers / 30, between 6 and 80). */
+  itemsPerCategory?: number;
 }
 
 /** A demo customer and the hidden traits that drive their behaviour. */
@@ -67,6 +70,17 @@ export interface DemoWorld {
   catalog: CatalogItem[];
   customers: DemoCustomer[];
   campaigns: DemoCampaign[];
+  /**
+   * Per item, the items shoppers go on to with it (2 of its own category, 1
+   * of another): browsing follows them, so baskets co-occur the way a real
+   * shop's do, beyond category and popularity.
+   */
+  complements: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Seasonal items and their season: organic interest peaks on `peakDay`
+   * (a day index) and is low far from it.
+   */
+  seasons: ReadonlyMap<string, { peakDay: number; widthDays: number }>;
 }
 
 /**
@@ -206,6 +220,8 @@ export function demoPack(language: Language = 'en'): DemoPack {
 
 /** Share of the event budget spent on campaign funnels (the rest is organic browsing). */
 const CAMPAIGN_SHARE = 0.475;
+/** Chance that a browsing customer's next item is a complement of the one they just looked at. */
+const COMPLEMENT_SHARE = 0.45;
 
 function pick<T>(rng: SeededRandom, items: readonly T[]): T {
   return items[Math.floor(rng.next() * items.length)] as T;
@@ -232,8 +248,12 @@ function cumulate(weights: number[]): number[] {
   });
 }
 
-function buildCatalog(rng: SeededRandom, customers: number, pack: DemoPack): CatalogItem[] {
-  const perCategory = Math.max(6, Math.min(80, Math.round(customers / 30)));
+function buildCatalog(
+  rng: SeededRandom,
+  customers: number,
+  pack: DemoPack,
+  perCategory = Math.max(6, Math.min(80, Math.round(customers / 30))),
+): CatalogItem[] {
   const items: CatalogItem[] = [];
   for (const [category, spec] of Object.entries(pack.categories)) {
     const used = new Set<string>();
@@ -384,20 +404,67 @@ export function buildWorld(options: SeedOptions): DemoWorld {
   const rng = new SeededRandom(options.seed);
   const language = options.language ?? 'en';
   const pack = demoPack(language);
+  const catalog = buildCatalog(rng, options.customers, pack, options.itemsPerCategory);
+  const customers = buildCustomers(rng, options.customers, options.days, pack);
+  const campaigns = buildCampaigns(rng, options.days, pack);
+  // Drawn after everything else, so adding them left the rest of the world unchanged.
   return {
     language,
-    catalog: buildCatalog(rng, options.customers, pack),
-    customers: buildCustomers(rng, options.customers, options.days, pack),
-    campaigns: buildCampaigns(rng, options.days, pack),
+    catalog,
+    customers,
+    campaigns,
+    complements: buildComplements(rng, catalog),
+    seasons: buildSeasons(rng, catalog, options.days),
   };
+}
+
+/** Complements per item: 2 other items of its category and 1 of another (see {@link DemoWorld}). */
+function buildComplements(rng: SeededRandom, catalog: CatalogItem[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const item of catalog) {
+    const same = catalog.filter((i) => i.category === item.category && i.id !== item.id);
+    const other = catalog.filter((i) => i.category !== item.category);
+    const chosen = new Set<string>();
+    for (let tries = 0; chosen.size < 2 && tries < 20 && same.length > 0; tries++) {
+      chosen.add(pick(rng, same).id);
+    }
+    if (other.length > 0) chosen.add(pick(rng, other).id);
+    out.set(item.id, [...chosen]);
+  }
+  return out;
+}
+
+/** Share of items that are seasonal. */
+const SEASONAL_SHARE = 0.15;
+
+/** A season for about {@link SEASONAL_SHARE} of the items, peaking somewhere in the window. */
+function buildSeasons(rng: SeededRandom, catalog: CatalogItem[], days: number) {
+  const out = new Map<string, { peakDay: number; widthDays: number }>();
+  for (const item of catalog) {
+    const seasonal = rng.next() < SEASONAL_SHARE;
+    const peakDay = Math.floor(rng.next() * days);
+    const widthDays = 2 + rng.next() * 4;
+    if (seasonal) out.set(item.id, { peakDay, widthDays });
+  }
+  return out;
+}
+
+/** How much more (or less) organic interest a seasonal item gets on `day` than a plain one. */
+export function seasonalFactor(
+  season: { peakDay: number; widthDays: number } | undefined,
+  day: number,
+): number {
+  if (!season) return 1;
+  return 0.1 + 6 * Math.exp(-(((day - season.peakDay) / season.widthDays) ** 2));
 }
 
 /**
  * The engagement events of `world`, exactly `options.events` of them:
  * campaign funnels (delivered → open → click → view → add_to_cart →
  * purchase, plus bounces and unsubscribes) and organic sessions of views in
- * the customer's favourite categories, with carts, purchases and repeat
- * purchases of consumables.
+ * the customer's favourite categories (Zipf-popular items, seasonal ones in
+ * their season, often going on to an item's complements), with carts,
+ * purchases and repeat purchases of consumables.
  *
  * @example
  * ```ts
@@ -437,6 +504,29 @@ function* behaviour(world: DemoWorld, options: SeedOptions): Generator<Engagemen
   const drawItem = (category: string) => {
     const c = byCategory.get(category) as { items: CatalogItem[]; cumulative: number[] };
     return c.items[drawIndex(rng, c.cumulative)] as CatalogItem;
+  };
+  // Organic browsing: the same Zipf law, times each seasonal item's interest on the day.
+  const organicByDay = new Map<string, number[]>();
+  const drawOrganic = (category: string, day: number) => {
+    const c = byCategory.get(category) as { items: CatalogItem[]; cumulative: number[] };
+    const key = `${category}|${day}`;
+    let cumulative = organicByDay.get(key);
+    if (!cumulative) {
+      cumulative = cumulate(
+        c.items.map((item, r) => seasonalFactor(world.seasons.get(item.id), day) / (r + 1) ** 1.1),
+      );
+      organicByDay.set(key, cumulative);
+    }
+    return c.items[drawIndex(rng, cumulative)] as CatalogItem;
+  };
+  const itemById = new Map(world.catalog.map((i) => [i.id, i]));
+  /** The next item a browsing customer looks at after `previous`: often one of its complements. */
+  const nextOrganic = (category: string, day: number, previous: CatalogItem | undefined) => {
+    const complements = previous ? world.complements.get(previous.id) : undefined;
+    if (complements && complements.length > 0 && rng.next() < COMPLEMENT_SHARE) {
+      return itemById.get(pick(rng, complements)) as CatalogItem;
+    }
+    return drawOrganic(category, day);
   };
   const drawCategory = (customer: DemoCustomer) => {
     const names = Object.keys(customer.tastes);
@@ -553,8 +643,10 @@ function* behaviour(world: DemoWorld, options: SeedOptions): Generator<Engagemen
     }
     const category = drawCategory(customer);
     const views = 1 + Math.floor(-Math.log(1 - rng.next()) * 2.2);
+    let previous: CatalogItem | undefined;
     for (let v = 0; v < views; v++) {
-      yield* shop(customer, drawItem(category), day, hour, v * 75_000, { channel });
+      previous = nextOrganic(category, day, previous);
+      yield* shop(customer, previous, day, hour, v * 75_000, { channel });
     }
   }
 }

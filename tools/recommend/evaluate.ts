@@ -16,6 +16,7 @@ import {
   SIGNAL_WINDOW_DAYS,
 } from '#lib/insights/signals.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
+import { EASE_LAMBDA, EASE_MAX_ITEMS, easeScores, fitEase } from '#lib/recommend/ease.ts';
 import {
   type BlendWeights,
   type Interaction,
@@ -24,7 +25,6 @@ import {
 } from '#lib/recommend/engine.ts';
 import type { RecommendationSignals } from '#lib/recommend/signals.ts';
 import type { SeedOptions } from '../demo/seed.ts';
-import { EASE_LAMBDA, EASE_MAX_ITEMS, easeScores, fitEase } from './ease.ts';
 
 /** One interaction of the log: who, which item, what, when. */
 export interface LoggedInteraction {
@@ -287,14 +287,23 @@ export function easeBaseline(split: Split, lambda = EASE_LAMBDA): Recommender | 
       .map(([id]) => id);
 }
 
-/** The demo data `npm run eval:recs` (and the recommend benchmark) use by default. */
+/**
+ * The demo shop `npm run eval:recs` evaluates on by default, shaped like the
+ * real retail log the protocol was set on (about 4,000 customers, 1,800
+ * items, 400,000 events over four months: long-tailed popularity, seasonal
+ * items, complements shopped together, repeat purchases).
+ */
 export const EVAL_DEMO_SEED: SeedOptions = {
-  customers: 1000,
-  days: 30,
-  events: 60_000,
+  customers: 4000,
+  days: 120,
+  events: 400_000,
+  itemsPerCategory: 300,
   seed: 1,
   end: new Date('2026-11-01T00:00:00Z'),
 };
+
+/** Days before the demo's end that `npm run eval:recs` cuts at by default (truth: first purchases after it). */
+export const EVAL_DEMO_TEST_DAYS = 21;
 
 /**
  * The recommendation signals the nightly job would hold after these events:
@@ -306,6 +315,7 @@ export function signalsFromEvents(
   events: readonly EngagementEvent[],
   catalog: CatalogIndex,
   fallbackDay: string,
+  model?: Parameters<typeof buildSignals>[3],
 ): RecommendationSignals {
   const lastDay = events.reduce((max, e) => (e.ts > max ? e.ts : max), '').slice(0, 10);
   // Only the days the signals window reads are mapped.
@@ -321,7 +331,7 @@ export function signalsFromEvents(
     slot(byDay, day, () => []).push(e);
   }
   const days: ItemDay[] = [...byDay].map(([day, list]) => itemDayOf(day, mapEvents(list)));
-  return buildSignals(lastDay || fallbackDay, days, (id) => catalog.items.get(id)?.category);
+  return buildSignals(lastDay || fallbackDay, days, (id) => catalog.items.get(id)?.category, model);
 }
 
 /**

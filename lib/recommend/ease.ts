@@ -8,15 +8,17 @@
  * to {@link EASE_MAX_ITEMS} items.
  */
 
-/** Largest item count EASE runs on here (4 dense n × n matrices of 8-byte numbers: 512 MB at 4,000). */
+/** Largest item count EASE runs on here (2 dense n × n matrices of 8-byte numbers: 256 MB at 4,000). */
 export const EASE_MAX_ITEMS = 4000;
 /** The L2 regularisation λ (the paper's range for such data is 100–1,000). */
 export const EASE_LAMBDA = 500;
 
 /**
- * Inverts a symmetric positive-definite n × n matrix (row-major) through its
- * Cholesky factor G = L·Lᵀ: G⁻¹ = L⁻ᵀ·L⁻¹. Every inner loop is a dot product
- * of two contiguous rows.
+ * Inverts a symmetric positive-definite n × n matrix (row-major) in place
+ * through its Cholesky factor G = L·Lᵀ: G⁻¹ = L⁻ᵀ·L⁻¹. Every inner loop is
+ * a dot product of two contiguous rows. Holds two n × n matrices: `g`,
+ * overwritten with the inverse and returned, and one for L, overwritten
+ * row by row with L⁻¹'s columns as they are found.
  */
 export function invertSpd(g: Float64Array, n: number): Float64Array {
   const l = new Float64Array(n * n);
@@ -34,8 +36,8 @@ export function invertSpd(g: Float64Array, n: number): Float64Array {
       l[ri + j] = s / ljj;
     }
   }
-  // U = (L⁻¹)ᵀ, built row by row: column c of L⁻¹ solves L·x = e_c (x_i = 0 for i < c).
-  const u = new Float64Array(n * n);
+  // U = (L⁻¹)ᵀ, row c = column c of L⁻¹, which solves L·x = e_c (x_i = 0 for i < c). It reads
+  // rows c… of L only, so it can take row c's place: later columns never read row c again.
   const x = new Float64Array(n);
   for (let c = 0; c < n; c++) {
     x.fill(0);
@@ -45,21 +47,21 @@ export function invertSpd(g: Float64Array, n: number): Float64Array {
       for (let k = c; k < i; k++) s -= (l[ri + k] as number) * (x[k] as number);
       x[i] = s / (l[ri + i] as number);
     }
-    u.set(x, c * n);
+    l.set(x, c * n);
   }
   // G⁻¹_ij = Σ_k (L⁻¹)_ki (L⁻¹)_kj = Σ_{k ≥ max(i, j)} U_ik U_jk.
-  const inv = new Float64Array(n * n);
+  const u = l;
   for (let i = 0; i < n; i++) {
     const ri = i * n;
     for (let j = i; j < n; j++) {
       const rj = j * n;
       let s = 0;
       for (let k = j; k < n; k++) s += (u[ri + k] as number) * (u[rj + k] as number);
-      inv[ri + j] = s;
-      inv[rj + i] = s;
+      g[ri + j] = s;
+      g[rj + i] = s;
     }
   }
-  return inv;
+  return g;
 }
 
 /** A fitted EASE model over `items` (index i of the matrices is `items[i]`). */
@@ -88,20 +90,31 @@ export function fitEase(
     throw new Error(`EASE runs on at most ${EASE_MAX_ITEMS} items here; this log has ${n}`);
   }
   const index = new Map(items.map((id, i) => [id, i]));
-  const g = new Float64Array(n * n);
+  const gram = new Float64Array(n * n);
   for (const basket of baskets) {
     const ids = [...new Set(basket)].map((id) => index.get(id) as number);
-    for (const a of ids) for (const b of ids) g[a * n + b] = (g[a * n + b] as number) + 1;
+    for (const a of ids) for (const b of ids) gram[a * n + b] = (gram[a * n + b] as number) + 1;
   }
-  for (let i = 0; i < n; i++) g[i * n + i] = (g[i * n + i] as number) + lambda;
-  const p = invertSpd(g, n);
-  const weights = new Float64Array(n * n);
+  return { items, weights: easeWeights(gram, n, lambda) };
+}
+
+/**
+ * EASE's weights B from a Gram matrix G = XᵀX (n × n, row-major; any
+ * weighting of the rows of X, e.g. sessions by age): B_ij = −P_ij / P_jj
+ * with P = (G + λI)⁻¹, B_jj = 0. `gram` is used up (its diagonal gets λ).
+ */
+export function easeWeights(gram: Float64Array, n: number, lambda = EASE_LAMBDA): Float64Array {
+  if (!(lambda > 0)) throw new RangeError(`λ must be positive, not ${lambda}`);
+  for (let i = 0; i < n; i++) gram[i * n + i] = (gram[i * n + i] as number) + lambda;
+  // B is P with each column divided by −P_jj, written over P.
+  const p = invertSpd(gram, n);
+  const diagonal = Float64Array.from({ length: n }, (_, j) => p[j * n + j] as number);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      if (i !== j) weights[i * n + j] = -(p[i * n + j] as number) / (p[j * n + j] as number);
-    }
+    const row = i * n;
+    for (let j = 0; j < n; j++)
+      p[row + j] = i === j ? 0 : -(p[row + j] as number) / (diagonal[j] as number);
   }
-  return { items, weights };
+  return p;
 }
 
 /** A customer's score for every item of the model, from the items they touched. */
