@@ -1,6 +1,7 @@
 /**
  * `npm run eval:recs [-- --interactions FILE --items FILE] [--cutoff ISO | --test-fraction 0.2]
- * [--k 10] [--weights collaborative=0.5,…] [--skip-invalid]`: offline
+ * [--k 10] [--weights collaborative=0.5,…] [--methods popularity,recent,knn,ease,hybrid]
+ * [--skip-invalid]`: offline
  * evaluation of recommendations. Interactions: CSV with header
  * `customerId,itemId,type,ts` (type: view, add_to_cart or purchase; ts ISO)
  * or a JSON array of such objects. Items: a catalog file as
@@ -47,13 +48,14 @@ const { values } = parseArgs({
     k: { type: 'string', default: '10' },
     weights: { type: 'string' },
     'skip-invalid': { type: 'boolean', default: false },
+    methods: { type: 'string' },
   },
 });
 const started = performance.now();
 const fail = (message: string): never => {
   console.error(message);
   console.error(
-    'Usage: npm run eval:recs -- [--interactions FILE.csv|json --items FILE.csv|json] [--cutoff ISO-DATE | --test-fraction 0.2] [--k 10] [--weights collaborative=0.5,text=0.3,popularity=0.2] [--skip-invalid]',
+    'Usage: npm run eval:recs -- [--interactions FILE.csv|json --items FILE.csv|json] [--cutoff ISO-DATE | --test-fraction 0.2] [--k 10] [--weights collaborative=0.5,text=0.3,popularity=0.2] [--methods popularity,recent,knn,ease,hybrid] [--skip-invalid]',
   );
   process.exit(2);
 };
@@ -77,6 +79,13 @@ function blendWeights() {
 }
 const weights = blendWeights();
 if (!Number.isInteger(k) || k < 1 || k > 50) fail('--k must be a whole number from 1 to 50');
+/** The methods `--methods` can name (all by default). */
+const METHOD_NAMES = ['popularity', 'recent', 'knn', 'ease', 'hybrid'] as const;
+type MethodName = (typeof METHOD_NAMES)[number];
+const chosen = values.methods?.split(',').map((m) => m.trim()) ?? [...METHOD_NAMES];
+const unknown = chosen.filter((m) => !(METHOD_NAMES as readonly string[]).includes(m));
+if (unknown.length > 0 || chosen.length === 0)
+  fail(`--methods: unknown ${unknown.join(', ')}; choose from ${METHOD_NAMES.join(', ')}`);
 if (Boolean(values.interactions) !== Boolean(values.items))
   fail('give both --interactions and --items, or neither');
 
@@ -147,13 +156,17 @@ console.log(
 );
 console.log(`hybrid weights: ${JSON.stringify({ ...weights, lm: 0 })}`);
 const ease = `EASE (λ ${EASE_LAMBDA})`;
-const methods: Record<string, () => Recommender | undefined> = {
-  popularity: () => popularityBaseline(split),
-  'popularity, last 28 days': () => popularityBaseline(split, 28),
-  'item-kNN': () => itemKnnBaseline(split),
-  [ease]: () => easeBaseline(split),
-  'Muse hybrid (no LM)': () => hybridRecommender(split, catalog, { ...weights, lm: 0 }),
-};
+/** Each method: its short name for `--methods`, its label and how to build it. */
+const METHODS: Array<[MethodName, string, () => Recommender | undefined]> = [
+  ['popularity', 'popularity', () => popularityBaseline(split)],
+  ['recent', 'popularity, last 28 days', () => popularityBaseline(split, 28)],
+  ['knn', 'item-kNN', () => itemKnnBaseline(split)],
+  ['ease', ease, () => easeBaseline(split)],
+  ['hybrid', 'Muse hybrid (no LM)', () => hybridRecommender(split, catalog, { ...weights, lm: 0 })],
+];
+const methods = Object.fromEntries(
+  METHODS.filter(([name]) => chosen.includes(name)).map(([, label, make]) => [label, make]),
+);
 const rows = [];
 const four = (v: number) => v.toFixed(4);
 for (const [name, make] of Object.entries(methods)) {

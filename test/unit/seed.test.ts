@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkEvent } from '#lib/events/schema.ts';
+import { checkEvent, type EngagementEvent } from '#lib/events/schema.ts';
 import { assessBase } from '#lib/insights/base.ts';
 import { learnCampaigns } from '#lib/insights/campaigns.ts';
 import { mapEvents } from '#lib/insights/partial.ts';
@@ -9,6 +9,14 @@ import { FIRST_START_SEED } from '#local/demo.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 import { zhTokenizerFiles } from '#tools/model/builder/tokenizer.ts';
 import { zhVocabularyText } from '#tools/model/builder/zhVocabulary.ts';
+import {
+  cutoffSplit,
+  easeBaseline,
+  evaluate,
+  itemKnnBaseline,
+  popularityBaseline,
+  type Recommender,
+} from '#tools/recommend/evaluate.ts';
 
 const options: SeedOptions = {
   customers: 150,
@@ -197,5 +205,98 @@ describe('the Chinese demo shop (--language zh)', () => {
       (c) => !(c in tokenizer.model.vocab),
     );
     expect(missing).toEqual([]);
+  });
+});
+
+describe('the demo shop behaves like a real one', () => {
+  const shop: SeedOptions = {
+    customers: 1500,
+    days: 60,
+    events: 120_000,
+    itemsPerCategory: 100,
+    seed: 3,
+    end: new Date('2026-11-01T00:00:00Z'),
+  };
+  const world = buildWorld(shop);
+  const events = generate(shop);
+  const organicViews = events.filter((e) => e.type === 'view' && !e.campaignId);
+  const start = shop.end.getTime() - shop.days * 86_400_000;
+
+  it('has long-tailed popularity: the top 10 % of items get over a third of the views', () => {
+    const views = new Map<string, number>();
+    for (const e of organicViews)
+      views.set(e.itemId as string, (views.get(e.itemId as string) ?? 0) + 1);
+    const ranked = world.catalog.map((i) => views.get(i.id) ?? 0).sort((a, b) => b - a);
+    const top = ranked.slice(0, ranked.length / 10).reduce((s, v) => s + v, 0);
+
+    expect(top / organicViews.length).toBeGreaterThan(0.35);
+  });
+
+  it('has baskets: the next item of a session is often a complement of the last (chance: 0.5 %)', () => {
+    const byCustomer = new Map<string, EngagementEvent[]>();
+    for (const e of organicViews) {
+      const list = byCustomer.get(e.customerId);
+      if (list) list.push(e);
+      else byCustomer.set(e.customerId, [e]);
+    }
+    let pairs = 0;
+    let complements = 0;
+    for (const list of byCustomer.values()) {
+      list.sort((a, b) => a.ts.localeCompare(b.ts));
+      for (const [i, b] of list.entries()) {
+        const a = list[i - 1];
+        if (!a || a.itemId === b.itemId || Date.parse(b.ts) - Date.parse(a.ts) > 1_800_000)
+          continue;
+        pairs++;
+        if (world.complements.get(a.itemId as string)?.includes(b.itemId as string)) complements++;
+      }
+    }
+
+    expect(3 / world.catalog.length).toBeLessThan(0.006);
+    expect(complements / pairs).toBeGreaterThan(0.25);
+  });
+
+  it('has seasonal items, looked at 3× more per day in their season than out of it', () => {
+    const inSeason = (itemId: string, day: number) => {
+      const season = world.seasons.get(itemId);
+      return season && Math.abs(day - season.peakDay) <= season.widthDays;
+    };
+    const itemDays = { in: 0, out: 0 };
+    for (const id of world.seasons.keys())
+      for (let d = 0; d < shop.days; d++) itemDays[inSeason(id, d) ? 'in' : 'out']++;
+    const views = { in: 0, out: 0 };
+    for (const e of organicViews) {
+      if (!world.seasons.has(e.itemId as string)) continue;
+      const day = Math.floor((Date.parse(e.ts) - start) / 86_400_000);
+      views[inSeason(e.itemId as string, day) ? 'in' : 'out']++;
+    }
+
+    expect(world.seasons.size / world.catalog.length).toBeGreaterThan(0.1);
+    expect(views.in / itemDays.in).toBeGreaterThan((3 * views.out) / itemDays.out);
+  });
+
+  it('has repeat purchases: over 5 % of the customer–item pairs bought are bought again', () => {
+    const bought = new Map<string, number>();
+    for (const e of events) {
+      if (e.type !== 'purchase') continue;
+      const key = `${e.customerId}|${e.itemId}`;
+      bought.set(key, (bought.get(key) ?? 0) + 1);
+    }
+
+    expect([...bought.values()].filter((n) => n > 1).length / bought.size).toBeGreaterThan(0.05);
+  });
+
+  it('has item-item structure to find: item-kNN and EASE beat popularity by 30 % NDCG@10', async () => {
+    const log = events.flatMap((e) =>
+      e.itemId ? [{ customerId: e.customerId, itemId: e.itemId, type: e.type, ts: e.ts }] : [],
+    );
+    const split = cutoffSplit(log, new Date(shop.end.getTime() - 14 * 86_400_000).toISOString());
+    const ndcg = async (method: Recommender | undefined) =>
+      (await evaluate(split, world.catalog.length, method as Recommender)).ndcg;
+
+    const popularity = await ndcg(popularityBaseline(split));
+
+    expect(await ndcg(itemKnnBaseline(split))).toBeGreaterThan(1.3 * popularity);
+    expect(await ndcg(easeBaseline(split))).toBeGreaterThan(1.3 * popularity);
   });
 });
