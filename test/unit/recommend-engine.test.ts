@@ -1,9 +1,17 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CatalogItem } from '#lib/catalog/schema.ts';
 import { CatalogIndex } from '#lib/recommend/catalogIndex.ts';
 import { effectiveWeights, type RecommendInput, recommendItems } from '#lib/recommend/engine.ts';
 import type { RecommendationSignals } from '#lib/recommend/signals.ts';
-import { cutoffSplit, evaluate, ndcgAt, recallAt, timeSplit } from '#tools/recommend/evaluate.ts';
+import {
+  cutoffSplit,
+  evaluate,
+  itemKnnBaseline,
+  ndcgAt,
+  recallAt,
+  timeSplit,
+} from '#tools/recommend/evaluate.ts';
 
 const item = (
   id: string,
@@ -273,6 +281,50 @@ describe('offline evaluation metrics', () => {
     // k = 1: the list holds c, a miss.
     expect(result).toEqual({ ndcg: 0, recall: 0, coverage: 1 / 3, users: 1 });
     expect(recallAt(['b', 'x', 'y'], new Set(['b', 'q', 'r', 's']), 2)).toBe(0.5);
+  });
+
+  it('item-kNN: the dense matrix and the per-customer sums give the same lists, cosine on a known answer', async () => {
+    const at = (d: number) => new Date(Date.UTC(2026, 0, 1 + d)).toISOString();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            customerId: fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5'),
+            itemId: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'),
+            type: fc.constantFrom('view' as const, 'purchase' as const),
+            ts: fc.integer({ min: 0, max: 59 }).map(at),
+          }),
+          { minLength: 1, maxLength: 60 },
+        ),
+        async (log) => {
+          const split = cutoffSplit(log, at(30));
+          const dense = itemKnnBaseline(split);
+          const sparse = itemKnnBaseline(split, 0);
+          for (const customerId of ['u1', 'u2', 'u3']) {
+            const history = split.train.filter((i) => i.customerId === customerId);
+            const excluded = new Set(
+              history.filter((h) => h.type === 'purchase').map((h) => h.itemId),
+            );
+            expect(await dense(customerId, history, 5, excluded)).toEqual(
+              await sparse(customerId, history, 5, excluded),
+            );
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+    // a and b share u1 of {u1, u2} and {u1}: cos 1/√2; c shares nobody with a.
+    const split = cutoffSplit(
+      [
+        { customerId: 'u1', itemId: 'a', type: 'purchase' as const, ts: at(0) },
+        { customerId: 'u1', itemId: 'b', type: 'purchase' as const, ts: at(1) },
+        { customerId: 'u2', itemId: 'a', type: 'purchase' as const, ts: at(2) },
+        { customerId: 'u3', itemId: 'c', type: 'purchase' as const, ts: at(3) },
+      ],
+      at(30),
+    );
+    const history = [{ customerId: 'u9', itemId: 'a', type: 'view' as const, ts: at(4) }];
+    expect(await itemKnnBaseline(split)('u9', history, 5, new Set(['a']))).toEqual(['b']);
   });
 });
 

@@ -222,19 +222,63 @@ export function popularityBaseline(split: Split, days?: number): Recommender {
   };
 }
 
+/** Items up to which item-kNN keeps a dense n × n similarity matrix (8-byte numbers: 128 MB at 4,000). */
+export const KNN_DENSE_MAX_ITEMS = 4000;
+
 /**
  * Baseline: item-kNN, cosine similarity of items over the sets of customers
  * who touched them in training; a customer's score for an item is the sum of
- * its similarities to the items they touched. Computed through the
- * customers of those items (Σ over shared customers), not over all item pairs.
+ * its similarities to the items they touched. Up to
+ * {@link KNN_DENSE_MAX_ITEMS} items the similarities are one dense matrix
+ * built once (Σ over customers of their item pairs); beyond, each
+ * customer's scores are summed through the customers of their items.
  */
-export function itemKnnBaseline(split: Split): Recommender {
+export function itemKnnBaseline(split: Split, denseMaxItems = KNN_DENSE_MAX_ITEMS): Recommender {
   const customersOf = new Map<string, Set<string>>();
   const itemsOf = new Map<string, Set<string>>();
   for (const i of split.train) {
     if (!INTERACTIONS.has(i.type)) continue;
     slot(customersOf, i.itemId, () => new Set()).add(i.customerId);
     slot(itemsOf, i.customerId, () => new Set()).add(i.itemId);
+  }
+  const items = [...customersOf.keys()].sort();
+  // Scores equal to 9 places tie (the two ways of summing round differently), broken by id.
+  const rank = (scores: Iterable<[string, number]>, k: number, excluded: ReadonlySet<string>) =>
+    [...scores]
+      .map(([id, s]): [string, number] => [id, Math.round(s * 1e9) / 1e9])
+      .filter(([id, s]) => s > 0 && !excluded.has(id))
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, k)
+      .map(([id]) => id);
+  if (items.length <= denseMaxItems) {
+    const n = items.length;
+    const index = new Map(items.map((id, i) => [id, i]));
+    const cosine = new Float64Array(n * n);
+    for (const basket of itemsOf.values()) {
+      const ids = [...basket].map((id) => index.get(id) as number);
+      for (const a of ids)
+        for (const b of ids) cosine[a * n + b] = (cosine[a * n + b] as number) + 1;
+    }
+    const norm = items.map((id) => 1 / Math.sqrt(customersOf.get(id)?.size ?? 1));
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++)
+        cosine[a * n + b] =
+          (cosine[a * n + b] as number) * (norm[a] as number) * (norm[b] as number);
+    const sums = new Float64Array(n);
+    return async (_c, history, k, excluded) => {
+      sums.fill(0);
+      for (const h of new Set(history.map((x) => x.itemId))) {
+        const a = index.get(h);
+        if (a === undefined) continue;
+        const row = cosine.subarray(a * n, (a + 1) * n);
+        for (let b = 0; b < n; b++) sums[b] = (sums[b] as number) + (row[b] as number);
+      }
+      return rank(
+        items.map((id, b) => [id, sums[b] as number]),
+        k,
+        excluded,
+      );
+    };
   }
   return async (_c, history, k, excluded) => {
     // Σ_h |U_i ∩ U_h| / sqrt(|U_i| |U_h|), accumulated customer by customer.
@@ -249,12 +293,11 @@ export function itemKnnBaseline(split: Split): Recommender {
         }
       }
     }
-    return [...overlap]
-      .filter(([id]) => !excluded.has(id))
-      .map(([id, sum]) => ({ id, s: sum / Math.sqrt(customersOf.get(id)?.size ?? 1) }))
-      .sort((a, b) => b.s - a.s || a.id.localeCompare(b.id))
-      .slice(0, k)
-      .map((x) => x.id);
+    return rank(
+      [...overlap].map(([id, sum]) => [id, sum / Math.sqrt(customersOf.get(id)?.size ?? 1)]),
+      k,
+      excluded,
+    );
   };
 }
 
