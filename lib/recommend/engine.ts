@@ -88,7 +88,14 @@ export function effectiveWeights(
 
 /** Why an item was proposed. */
 export type Source =
-  | { kind: 'covisit'; with: string; bought: boolean; weight: number }
+  | {
+      kind: 'covisit';
+      with: string;
+      bought: boolean;
+      /** Sessions held both items (the model can relate items no session held together). */
+      together: boolean;
+      weight: number;
+    }
   | { kind: 'category'; category: string; weight: number }
   | { kind: 'trending'; lift: number; weight: number }
   | { kind: 'popular'; weight: number }
@@ -267,8 +274,11 @@ export function mmr<T extends { relevance: number; item: CatalogItem }>(
 /** The reason of the source that contributed most, in words. */
 export function reasonText(source: Source, catalog: CatalogIndex, need?: string): string {
   switch (source.kind) {
-    case 'covisit':
-      return `${source.bought ? 'often bought' : 'viewed'} with ${catalog.items.get(source.with)?.title ?? source.with}`;
+    case 'covisit': {
+      const title = catalog.items.get(source.with)?.title ?? source.with;
+      if (!source.together) return `liked by shoppers of ${title}`;
+      return `${source.bought ? 'often bought' : 'viewed'} with ${title}`;
+    }
     case 'category':
       return `popular in ${source.category} lately`;
     case 'trending':
@@ -330,7 +340,13 @@ export async function recommendItems(
       const c = candidate(n.itemId);
       const weight = n.weight ?? n.score;
       c.collaborative += weight;
-      c.sources.push({ kind: 'covisit', with: seed.itemId, bought: seed.bought, weight });
+      c.sources.push({
+        kind: 'covisit',
+        with: seed.itemId,
+        bought: seed.bought,
+        together: n.sessions > 0,
+        weight,
+      });
     }
   }
   for (const category of topCategories(input.history, catalog)) {

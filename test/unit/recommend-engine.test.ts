@@ -92,6 +92,30 @@ describe('recommendation engine', () => {
     expect(out.items[0]?.components.collaborative).toBe(1);
   });
 
+  it('says "liked by shoppers of" for a model neighbour no session held with the seed, never "viewed with"', async () => {
+    const related: RecommendationSignals = {
+      ...signals,
+      neighbours: {
+        tent: [
+          { itemId: 'jacket', sessions: 0, score: 0, weight: 0.4 },
+          { itemId: 'lamp', sessions: 5, score: 4, weight: 0.2 },
+        ],
+      },
+    };
+    const viewed = [{ itemId: 'tent', type: 'view' as const, ts: '2026-11-20T10:00:00Z' }];
+
+    const out = await recommendItems(input({ history: viewed }), {
+      catalog,
+      signals: related,
+      weights,
+    });
+
+    expect(out.items.slice(0, 2).map((i) => [i.itemId, i.reason])).toEqual([
+      ['jacket', 'liked by shoppers of Ridge Tent'],
+      ['lamp', 'viewed with Ridge Tent'],
+    ]);
+  });
+
   it('respects category, price and exclude filters', async () => {
     const out = await recommendItems(
       input({
