@@ -12,7 +12,12 @@ import {
   TOKENIZERS,
   type TokenizerName,
 } from '#tools/model/builder/buildModel.ts';
-import { SHAPES, type ShapeName } from '#tools/model/builder/gpt2.ts';
+import {
+  QUANTIZED_LAYOUTS,
+  type QuantizedLayout,
+  SHAPES,
+  type ShapeName,
+} from '#tools/model/builder/gpt2.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,8 +28,10 @@ const { values } = parseArgs({
     layout: { type: 'string', default: 'muse' },
   },
 });
-if (!['muse', 'v3'].includes(values.layout ?? '')) {
-  console.error(`--layout must be muse or v3 (got "${values.layout}").`);
+if (!(QUANTIZED_LAYOUTS as readonly string[]).includes(values.layout ?? '')) {
+  console.error(
+    `--layout must be one of ${QUANTIZED_LAYOUTS.join(', ')} (got "${values.layout}").`,
+  );
   process.exit(2);
 }
 const tokenizer = values.tokenizer as TokenizerName;
@@ -55,7 +62,7 @@ const files = await buildModel({
   outDir,
   seed,
   tokenizer,
-  layout: values.layout as 'muse' | 'v3',
+  layout: values.layout as QuantizedLayout,
   onProgress: (file, bytes) =>
     console.log(`  wrote ${file.padEnd(28)} ${(bytes / 1e6).toFixed(1).padStart(8)} MB`),
 });

@@ -174,6 +174,52 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
   );
 
   it(
+    'rewrites transformers.js v3’s uint8 layout (asymmetric uint8 weights with zero points, fp32 tied head)',
+    async () => {
+      const u8 = join(await mkdtemp(join(tmpdir(), 'muse-opt-u8-')), 'model');
+      await buildModel({ shape: 'tiny', outDir: u8, layout: 'v3-uint8' });
+      const source = onnx.ModelProto.decode(
+        await readFile(join(u8, 'onnx', 'model_quantized.onnx')),
+      );
+      const inits = new Map((source.graph?.initializer ?? []).map((t) => [t.name, t]));
+      const weights = (source.graph?.node ?? [])
+        .filter((n) => n.opType === 'MatMulInteger')
+        .map((n) => inits.get(n.input?.[1]));
+      const zeroPoints = (source.graph?.node ?? [])
+        .filter((n) => n.opType === 'MatMulInteger')
+        .map((n) => inits.get(n.input?.[3]));
+      // The stand-in is what quantize_dynamic(QUInt8) writes: uint8 weights, uint8 zero points ≠ 0.
+      expect(weights.map((t) => t?.dataType)).toEqual(
+        Array(8).fill(onnx.TensorProto.DataType.UINT8),
+      );
+      expect(zeroPoints.every((t) => t?.dataType === onnx.TensorProto.DataType.UINT8)).toBe(true);
+      expect(zeroPoints.some((t) => (t?.rawData?.[0] ?? 0) !== 0)).toBe(true);
+
+      const outDir = join(u8, '..', 'nbits8');
+      const r = await optimizeModelDir({
+        inDir: u8,
+        outDir,
+        bits: 8,
+        blockSize: 128,
+        tokensPerPrompt: TOKENS_PER_PROMPT,
+      });
+      const out = await ioNames(join(outDir, 'onnx', 'model_quantized.onnx'));
+
+      expect(r.layers.map((l) => l.from)).toEqual([
+        ...Array(8).fill('MatMulInteger'),
+        'MatMul(Transpose)',
+      ]);
+      expect(r.passed).toBe(true);
+      expect(out.ops).not.toContain('MatMulInteger');
+      expect(out.inputs).toEqual((await ioNames(join(u8, 'onnx', 'model_quantized.onnx'))).inputs);
+      expect(out.outputs).toEqual(
+        (await ioNames(join(u8, 'onnx', 'model_quantized.onnx'))).outputs,
+      );
+    },
+    OPTIMIZE_TIMEOUT_MS,
+  );
+
+  it(
     'refuses, writing nothing, when the optimized model is outside the bounds',
     async () => {
       const outDir = join(await mkdtemp(join(tmpdir(), 'muse-opt-')), 'refused');

@@ -47,10 +47,15 @@ export const SHAPES = {
 /**
  * How the quantized file is laid out: `muse` (every weight int8, the head an
  * untied int8 copy, the embedding int8 + DequantizeLinear: what Muse
- * publishes) or `v3` (transformers.js v3's `model_quantized.onnx` /
- * `model_int8.onnx`: int8 linear layers, fp32 LM head and embeddings).
+ * publishes), `v3` (transformers.js v3's `model_int8.onnx`: int8 linear
+ * layers, fp32 LM head and embeddings) or `v3-uint8` (its
+ * `model_uint8.onnx`: the same with asymmetric uint8 weights, a zero point
+ * per tensor, as onnxruntime's `quantize_dynamic` with `QUInt8` writes them).
  */
-export type QuantizedLayout = 'muse' | 'v3';
+export type QuantizedLayout = 'muse' | 'v3' | 'v3-uint8';
+
+/** The layouts, for CLI validation. */
+export const QUANTIZED_LAYOUTS: readonly QuantizedLayout[] = ['muse', 'v3', 'v3-uint8'];
 
 /** A shape name accepted by the builder. */
 export type ShapeName = keyof typeof SHAPES;
@@ -108,6 +113,30 @@ export function randomWeights(shape: Gpt2Shape, seed: number): Gpt2Weights {
   };
 }
 
+/**
+ * Asymmetric per-tensor uint8 quantization over [min(w, 0), max(w, 0)]:
+ * `w ≈ (q − zeroPoint) * scale`.
+ */
+export function quantizeUint8(w: Float32Array): {
+  q: Uint8Array;
+  scale: number;
+  zeroPoint: number;
+} {
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < w.length; i++) {
+    min = Math.min(min, w[i] as number);
+    max = Math.max(max, w[i] as number);
+  }
+  const scale = Math.fround(max > min ? (max - min) / 255 : 1);
+  const zeroPoint = Math.max(0, Math.min(255, Math.round(-min / scale)));
+  const q = new Uint8Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    q[i] = Math.max(0, Math.min(255, Math.round((w[i] as number) / scale) + zeroPoint));
+  }
+  return { q, scale, zeroPoint };
+}
+
 /** Symmetric per-tensor int8 quantization: `w ≈ q * scale`, zero point 0. */
 export function quantizeInt8(w: Float32Array): { q: Int8Array; scale: number } {
   let max = 0;
@@ -144,7 +173,7 @@ export function buildGpt2Onnx(
 ): Uint8Array {
   // transformers.js v3's int8 exports quantize the linear layers only: the tied LM head
   // (a transposed fp32 copy of the embedding) and the embedding table stay fp32.
-  const fp32HeadAndEmbedding = layout === 'v3';
+  const fp32HeadAndEmbedding = layout !== 'muse';
   const g = new GraphBuilder();
   const E = shape.nEmbd;
   const H = shape.nHead;
@@ -175,10 +204,20 @@ export function buildGpt2Onnx(
   // Weight MatMul: fp32 or dynamic-quantized.
   const matmul = (x: string, name: string, w: Float32Array, rows: number, cols: number): string => {
     if (!quantized) return g.op1('MatMul', [x, g.tensor(name, DType.float, [rows, cols], w)]);
-    const { q, scale } = quantizeInt8(w);
-    const wq = g.tensor(`${name}_quantized`, DType.int8, [rows, cols], q);
-    const wzp = g.tensor(`${name}_zero_point`, DType.int8, [], new Int8Array([0]));
-    const wscale = g.float(`${name}_scale`, [scale], []);
+    let wq: string;
+    let wzp: string;
+    let wscale: string;
+    if (layout === 'v3-uint8') {
+      const { q, scale, zeroPoint } = quantizeUint8(w);
+      wq = g.tensor(`${name}_quantized`, DType.uint8, [rows, cols], q);
+      wzp = g.tensor(`${name}_zero_point`, DType.uint8, [], new Uint8Array([zeroPoint]));
+      wscale = g.float(`${name}_scale`, [scale], []);
+    } else {
+      const { q, scale } = quantizeInt8(w);
+      wq = g.tensor(`${name}_quantized`, DType.int8, [rows, cols], q);
+      wzp = g.tensor(`${name}_zero_point`, DType.int8, [], new Int8Array([0]));
+      wscale = g.float(`${name}_scale`, [scale], []);
+    }
     const [xq, xscale, xzp] = g.op('DynamicQuantizeLinear', [x], {}, { outputs: 3 }) as [
       string,
       string,
