@@ -19,6 +19,7 @@ import type {
   RecommendationSignals,
   SignalReader,
 } from '../recommend/signals.ts';
+import { topIndices } from '../topK.ts';
 import type { DayPartial, ItemCounts } from './partial.ts';
 
 /** Days of item activity the signals are built from. */
@@ -213,10 +214,11 @@ export function itemItemNeighbours(
   const weights = easeWeights(gram, n, lambda);
   for (let i = 0; i < n; i++) {
     const from = modelled[i] as string;
-    const row = i * n;
-    for (let j = 0; j < n; j++) {
-      const w = weights[row + j] as number;
-      if (w <= 0) continue;
+    // Only each row's best NEIGHBOURS_PER_ITEM become objects (not all n − 1 weights).
+    const row = weights.subarray(i * n, (i + 1) * n);
+    for (const j of topIndices(row, NEIGHBOURS_PER_ITEM)) {
+      const w = row[j] as number;
+      if (w <= 0) break; // largest first: the rest are not positive either
       const to = modelled[j] as string;
       link(from, to, pairs.get(from < to ? `${from}|${to}` : `${to}|${from}`) ?? none, w);
     }

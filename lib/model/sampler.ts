@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SeededRandom } from '../random.ts';
+import { topIndices } from '../topK.ts';
 
 /**
  * The sampling fields of every generating request (raw and copy), one
@@ -37,23 +38,6 @@ function argmax(logits: Float32Array): number {
   for (let i = 1; i < logits.length; i++)
     if ((logits[i] as number) > (logits[best] as number)) best = i;
   return best;
-}
-
-/** Indices of the k largest values, largest first (k small: partial insertion). */
-function topIndices(logits: Float32Array, k: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < logits.length; i++) {
-    const v = logits[i] as number;
-    if (idx.length === k && v <= (logits[idx[k - 1] as number] as number)) continue;
-    let j = idx.length < k ? idx.length : k - 1;
-    if (idx.length < k) idx.push(i);
-    while (j > 0 && (logits[idx[j - 1] as number] as number) < v) {
-      idx[j] = idx[j - 1] as number;
-      j--;
-    }
-    idx[j] = i;
-  }
-  return idx;
 }
 
 /**

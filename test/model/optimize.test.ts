@@ -145,20 +145,31 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
     OPTIMIZE_TIMEOUT_MS,
   );
 
+  /** A tiny build in `layout`, optimized to 8 bits: the report, and the source's and output's graphs. */
+  const optimizeLayout = async (layout: 'v3' | 'v3-uint8') => {
+    const inDir = join(await mkdtemp(join(tmpdir(), `muse-opt-${layout}-`)), 'model');
+    await buildModel({ shape: 'tiny', outDir: inDir, layout });
+    const outDir = join(inDir, '..', 'nbits8');
+    const r = await optimizeModelDir({
+      inDir,
+      outDir,
+      bits: 8,
+      blockSize: 128,
+      tokensPerPrompt: TOKENS_PER_PROMPT,
+    });
+    const file = join('onnx', 'model_quantized.onnx');
+    return {
+      r,
+      inDir,
+      source: await ioNames(join(inDir, file)),
+      out: await ioNames(join(outDir, file)),
+    };
+  };
+
   it(
     'rewrites transformers.js v3’s layout (int8 linears, fp32 head tied to the embedding by a Transpose)',
     async () => {
-      const v3 = join(await mkdtemp(join(tmpdir(), 'muse-opt-v3-')), 'model');
-      await buildModel({ shape: 'tiny', outDir: v3, layout: 'v3' });
-      const outDir = join(v3, '..', 'nbits8');
-      const r = await optimizeModelDir({
-        inDir: v3,
-        outDir,
-        bits: 8,
-        blockSize: 128,
-        tokensPerPrompt: TOKENS_PER_PROMPT,
-      });
-      const out = await ioNames(join(outDir, 'onnx', 'model_quantized.onnx'));
+      const { r, source, out } = await optimizeLayout('v3');
 
       expect(r.layers.map((l) => l.from)).toEqual([
         ...Array(8).fill('MatMulInteger'),
@@ -169,6 +180,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       expect(out.ops).toContain('Gather');
       expect(out.ops).not.toContain('MatMulInteger');
       expect(out.ops.filter((o) => o === 'MatMulNBits')).toHaveLength(9);
+      expect([out.inputs, out.outputs]).toEqual([source.inputs, source.outputs]);
     },
     OPTIMIZE_TIMEOUT_MS,
   );
@@ -176,45 +188,28 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
   it(
     'rewrites transformers.js v3’s uint8 layout (asymmetric uint8 weights with zero points, fp32 tied head)',
     async () => {
-      const u8 = join(await mkdtemp(join(tmpdir(), 'muse-opt-u8-')), 'model');
-      await buildModel({ shape: 'tiny', outDir: u8, layout: 'v3-uint8' });
-      const source = onnx.ModelProto.decode(
-        await readFile(join(u8, 'onnx', 'model_quantized.onnx')),
-      );
-      const inits = new Map((source.graph?.initializer ?? []).map((t) => [t.name, t]));
-      const weights = (source.graph?.node ?? [])
-        .filter((n) => n.opType === 'MatMulInteger')
-        .map((n) => inits.get(n.input?.[1]));
-      const zeroPoints = (source.graph?.node ?? [])
-        .filter((n) => n.opType === 'MatMulInteger')
-        .map((n) => inits.get(n.input?.[3]));
+      const { r, inDir, source, out } = await optimizeLayout('v3-uint8');
+
       // The stand-in is what quantize_dynamic(QUInt8) writes: uint8 weights, uint8 zero points ≠ 0.
-      expect(weights.map((t) => t?.dataType)).toEqual(
-        Array(8).fill(onnx.TensorProto.DataType.UINT8),
-      );
-      expect(zeroPoints.every((t) => t?.dataType === onnx.TensorProto.DataType.UINT8)).toBe(true);
+      const graph = onnx.ModelProto.decode(
+        await readFile(join(inDir, 'onnx', 'model_quantized.onnx')),
+      ).graph;
+      const inits = new Map((graph?.initializer ?? []).map((t) => [t.name, t]));
+      const mmi = (graph?.node ?? []).filter((n) => n.opType === 'MatMulInteger');
+      const weights = mmi.map((n) => inits.get(n.input?.[1]));
+      const zeroPoints = mmi.map((n) => inits.get(n.input?.[3]));
+      const UINT8 = onnx.TensorProto.DataType.UINT8;
+      expect(weights.map((t) => t?.dataType)).toEqual(Array(8).fill(UINT8));
+      expect(zeroPoints.every((t) => t?.dataType === UINT8)).toBe(true);
       expect(zeroPoints.some((t) => (t?.rawData?.[0] ?? 0) !== 0)).toBe(true);
-
-      const outDir = join(u8, '..', 'nbits8');
-      const r = await optimizeModelDir({
-        inDir: u8,
-        outDir,
-        bits: 8,
-        blockSize: 128,
-        tokensPerPrompt: TOKENS_PER_PROMPT,
-      });
-      const out = await ioNames(join(outDir, 'onnx', 'model_quantized.onnx'));
-
+      // The rewrite dequantizes through the zero points: within the 8-bit gate.
       expect(r.layers.map((l) => l.from)).toEqual([
         ...Array(8).fill('MatMulInteger'),
         'MatMul(Transpose)',
       ]);
       expect(r.passed).toBe(true);
       expect(out.ops).not.toContain('MatMulInteger');
-      expect(out.inputs).toEqual((await ioNames(join(u8, 'onnx', 'model_quantized.onnx'))).inputs);
-      expect(out.outputs).toEqual(
-        (await ioNames(join(u8, 'onnx', 'model_quantized.onnx'))).outputs,
-      );
+      expect([out.inputs, out.outputs]).toEqual([source.inputs, source.outputs]);
     },
     OPTIMIZE_TIMEOUT_MS,
   );
