@@ -122,13 +122,26 @@ async function child(
   }
 }
 
+/** The sizes with these customer counts (every size when none given); refuses an unknown count. */
+function sizesOf(customers?: readonly number[]): Size[] {
+  if (!customers || customers.length === 0) return [...SIZES];
+  const known = SIZES.map((s) => s.customers as number);
+  const unknown = customers.filter((c) => !known.includes(c));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `No insights bench size with ${unknown.join(', ')} customers; choose from ${known.join(', ')}.`,
+    );
+  }
+  return SIZES.filter((s) => customers.includes(s.customers));
+}
+
 /** Seeds the benchmark's days (once; later runs find them in `.data/bench-insights/`). */
-export async function prepareInsightsBench(): Promise<void> {
+export async function prepareInsightsBench(sizes: readonly Size[] = SIZES): Promise<void> {
   await mkdir(DATA_DIR, { recursive: true });
   const stack = await startLocalStack({ dataDir: DATA_DIR });
   Object.assign(process.env, stack.env);
   try {
-    for (const size of SIZES) {
+    for (const size of sizes) {
       await seed(size);
       await ensureResources({
         dynamo: dynamoClient(),
@@ -146,19 +159,21 @@ export async function prepareInsightsBench(): Promise<void> {
  * Runs the insights benchmark; returns rows for the table and JSON. With
  * `compareRoot` (another checkout, e.g. a worktree of main) its nightly job
  * runs on the same data, interleaved with this one's, and the rows show
- * both and their ratio.
+ * both and their ratio. `customers` picks sizes by customer count.
  */
 export async function runInsightsBench(
   compareRoot?: string,
   reps = REPS,
+  customers?: readonly number[],
 ): Promise<Record<string, unknown>> {
-  await prepareInsightsBench();
+  const sizes = sizesOf(customers);
+  await prepareInsightsBench(sizes);
   const stack = await startLocalStack({ dataDir: DATA_DIR });
   const env = { ...process.env, ...stack.env, POWERTOOLS_LOG_LEVEL: 'WARN' };
   const rows: Array<Record<string, string | number>> = [];
   const raw: Record<string, unknown> = {};
   try {
-    for (const size of SIZES) {
+    for (const size of sizes) {
       const sized = { ...env, [ENV.appTable]: appTableOf(size) };
       const runs: Record<string, Record<string, number>[]> = {
         raw: [],

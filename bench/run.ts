@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --suites model,events,insights,copy,recommend,bundles] [--compare-root DIR] [--shapes gpt2,distilgpt2]`: runs
+ * `npm run bench [-- --suites model,events,insights,copy,recommend,bundles] [--compare-root DIR] [--shapes gpt2,distilgpt2] [--reps N] [--customers 12500,50000]`: runs
  * the benchmarks side by side, prints tables with ratios and writes JSON
  * under bench/results/.
  */
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     'compare-root': { type: 'string' },
     // insights: repetitions per size (default 3).
     reps: { type: 'string' },
+    // insights: only these sizes, by customer count (e.g. 12500,50000; default all).
+    customers: { type: 'string' },
   },
 });
 const shapes = (values.shapes ?? '').split(',').filter(Boolean) as ShapeName[];
@@ -44,7 +46,8 @@ else if (suites.includes('optimize')) results.optimize = await runOptimizedBench
 if (suites.includes('events')) results.events = await runEventsBench();
 if (suites.includes('insights')) {
   const reps = values.reps ? Number.parseInt(values.reps, 10) : undefined;
-  results.insights = await runInsightsBench(values['compare-root'], reps);
+  const customers = values.customers?.split(',').map((c) => Number.parseInt(c, 10));
+  results.insights = await runInsightsBench(values['compare-root'], reps, customers);
 }
 if (suites.includes('copy')) results.copy = await runCopyBench();
 if (suites.includes('recommend')) results.recommend = await runRecommendBench();
