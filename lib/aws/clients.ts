@@ -15,6 +15,18 @@ await tracingReady;
  */
 export const SDK_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
 
+/**
+ * `client` without the SDK's logger middleware. Muse logs no SDK call, but
+ * the middleware still runs each call's input and output through the
+ * sensitive-data log filter (the default logger's no-op `info` is called
+ * with them), walking every item of every page: 6 % of the nightly job's
+ * CPU in a profile. Removing it changes nothing that is logged.
+ */
+function withoutCallLog<C extends S3Client | DynamoDBClient>(client: C): C {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
 /** Credentials the emulators accept; they check only that some are present. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -24,8 +36,8 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
  * streamed uploads with aws-chunked framing that s3rver stores verbatim.
  */
 export function createS3Client(cfg: Pick<Config, 'region' | 'local'>): S3Client {
-  if (!cfg.local) return traced(new S3Client({ region: cfg.region, ...SDK_RETRY }));
-  return new S3Client({
+  if (!cfg.local) return traced(withoutCallLog(new S3Client({ region: cfg.region, ...SDK_RETRY })));
+  return withoutCallLog(new S3Client({
     region: cfg.region,
     ...SDK_RETRY,
     endpoint: cfg.local.s3Endpoint,
@@ -33,18 +45,18 @@ export function createS3Client(cfg: Pick<Config, 'region' | 'local'>): S3Client 
     credentials: LOCAL_CREDENTIALS,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  }));
 }
 
 /** Creates a DynamoDB client for `cfg` (dynalite in local mode). */
 export function createDynamoClient(cfg: Pick<Config, 'region' | 'local'>): DynamoDBClient {
-  if (!cfg.local) return traced(new DynamoDBClient({ region: cfg.region, ...SDK_RETRY }));
-  return new DynamoDBClient({
+  if (!cfg.local) return traced(withoutCallLog(new DynamoDBClient({ region: cfg.region, ...SDK_RETRY })));
+  return withoutCallLog(new DynamoDBClient({
     region: cfg.region,
     ...SDK_RETRY,
     endpoint: cfg.local.dynamoEndpoint,
     credentials: LOCAL_CREDENTIALS,
-  });
+  }));
 }
 
 let s3: S3Client | undefined;

@@ -1,5 +1,5 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { nullPrototypeReviver } from '../dict.ts';
+import { parseDictJson } from '../dict.ts';
 
 /** Reads a text object from S3; undefined when the key does not exist. */
 export async function getText(
@@ -25,7 +25,7 @@ export async function getJson<T>(
   key: string,
 ): Promise<T | undefined> {
   const text = await getText(s3, bucket, key);
-  return text === undefined ? undefined : (JSON.parse(text, nullPrototypeReviver) as T);
+  return text === undefined ? undefined : parseDictJson<T>(text);
 }
 
 /** Writes a text object to S3. */

@@ -1,4 +1,4 @@
-import { nullPrototype, nullPrototypeReviver } from '../dict.ts';
+import { nullPrototype, parseDictJson } from '../dict.ts';
 
 /**
  * A state read back from an item's `state` attribute. States keyed by client
@@ -10,6 +10,6 @@ import { nullPrototype, nullPrototypeReviver } from '../dict.ts';
  */
 export function readState<T>(attribute: unknown): T {
   return typeof attribute === 'string'
-    ? (JSON.parse(attribute, nullPrototypeReviver) as T)
+    ? parseDictJson<T>(attribute)
     : nullPrototype(attribute as T);
 }

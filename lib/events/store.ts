@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mapLimit, type RetryPolicy } from '../async.ts';
 import { batchWrite, deleteWhere, type TableKey, TRANSIENT_ERRORS } from '../aws/batch.ts';
-import { nullPrototypeReviver } from '../dict.ts';
+import { parseDictJson } from '../dict.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import {
   CUSTOMER_INDEX,
@@ -117,7 +117,7 @@ function idRecord(event: StoredEvent, item: StoredItem): StoredItem {
 function fromItem(item: Record<string, unknown>): StoredEvent {
   const { propsJson, ...rest } = item;
   const event = rest as unknown as StoredEvent;
-  if (typeof propsJson === 'string') event.props = JSON.parse(propsJson, nullPrototypeReviver);
+  if (typeof propsJson === 'string') event.props = parseDictJson(propsJson);
   return event;
 }
 

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RetryPolicy } from '#lib/async.ts';
 import { batchWrite } from '#lib/aws/batch.ts';
-import { createDynamoClient, SDK_RETRY } from '#lib/aws/clients.ts';
+import { createDynamoClient, createS3Client, SDK_RETRY } from '#lib/aws/clients.ts';
 import { toStoredEvent } from '#lib/events/keys.ts';
 import { DynamoEventStore } from '#lib/events/store.ts';
 
@@ -84,6 +84,17 @@ describe('batchWrite under throttling (mocked DynamoDB)', () => {
     expect(await client.config.maxAttempts()).toBe(SDK_RETRY.maxAttempts);
     const mode = client.config.retryMode;
     expect(typeof mode === 'function' ? await mode() : mode).toBe('standard');
+  });
+
+  it("builds the SDK clients without the logger middleware (its filter walks every call's items)", () => {
+    const local = { dynamoEndpoint: 'http://127.0.0.1:1', s3Endpoint: 'http://127.0.0.1:1' };
+    for (const cfg of [{ region: 'us-east-1' }, { region: 'us-east-1', local }]) {
+      for (const client of [createDynamoClient(cfg), createS3Client(cfg)]) {
+        const names = client.middlewareStack.identify().join('\n');
+        expect(names).toContain('retryMiddleware');
+        expect(names).not.toContain('loggerMiddleware');
+      }
+    }
   });
 
   it('reports items still unprocessed at the deadline as failed, never drops them', async () => {
