@@ -37,26 +37,31 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
  */
 export function createS3Client(cfg: Pick<Config, 'region' | 'local'>): S3Client {
   if (!cfg.local) return traced(withoutCallLog(new S3Client({ region: cfg.region, ...SDK_RETRY })));
-  return withoutCallLog(new S3Client({
-    region: cfg.region,
-    ...SDK_RETRY,
-    endpoint: cfg.local.s3Endpoint,
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  }));
+  return withoutCallLog(
+    new S3Client({
+      region: cfg.region,
+      ...SDK_RETRY,
+      endpoint: cfg.local.s3Endpoint,
+      forcePathStyle: true,
+      credentials: LOCAL_CREDENTIALS,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
+  );
 }
 
 /** Creates a DynamoDB client for `cfg` (dynalite in local mode). */
 export function createDynamoClient(cfg: Pick<Config, 'region' | 'local'>): DynamoDBClient {
-  if (!cfg.local) return traced(withoutCallLog(new DynamoDBClient({ region: cfg.region, ...SDK_RETRY })));
-  return withoutCallLog(new DynamoDBClient({
-    region: cfg.region,
-    ...SDK_RETRY,
-    endpoint: cfg.local.dynamoEndpoint,
-    credentials: LOCAL_CREDENTIALS,
-  }));
+  if (!cfg.local)
+    return traced(withoutCallLog(new DynamoDBClient({ region: cfg.region, ...SDK_RETRY })));
+  return withoutCallLog(
+    new DynamoDBClient({
+      region: cfg.region,
+      ...SDK_RETRY,
+      endpoint: cfg.local.dynamoEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+  );
 }
 
 let s3: S3Client | undefined;

@@ -9,8 +9,8 @@ describe('parseDictJson: JSON keyed by client ids', () => {
 
     expect(Object.getPrototypeOf(parsed)).toBeNull();
     expect(Object.keys(parsed)).toEqual(['__proto__', 'constructor', 'days', 'n', 's']);
-    expect(Object.getPrototypeOf(parsed.__proto__)).toBeNull();
-    expect((parsed.__proto__ as Record<string, unknown>).polluted).toBe(true);
+    expect(Object.getPrototypeOf(parsed['__proto__'])).toBeNull();
+    expect((parsed['__proto__'] as Record<string, unknown>).polluted).toBe(true);
     const days = parsed.days as Array<{ items: Record<string, unknown> }>;
     expect(Array.isArray(days)).toBe(true);
     expect(Object.getPrototypeOf(days[0])).toBeNull();
