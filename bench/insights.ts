@@ -8,12 +8,16 @@
  *  - whole-job time and events/s vs a raw parallel Query of the same
  *    partitions (the job as `npm start` runs it, 4 tasks at a time);
  *  - aggregation CPU (map, merge and reduce computations on events already
- *    in memory) as a share of the job.
+ *    in memory) as a share of the job;
+ *  - where the CPU goes: the emulators' (this process, which hosts them)
+ *    and the job child's, and the job/raw ratio that CPU would allow if it
+ *    overlapped perfectly on this machine's cores (the ratio's ceiling).
  * Each size has its own app table, so its base is its own customers. The
  * seeded data stays in `.data/bench-insights/` so later runs skip seeding.
  */
 
 import { access, mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { documentClient, dynamoClient, s3Client } from '#lib/aws/clients.ts';
 import { APP_TABLE } from '#lib/aws/resources.ts';
@@ -109,14 +113,19 @@ async function child(
   env: NodeJS.ProcessEnv,
   root?: string,
 ) {
+  // The emulators run in this process, which does nothing else while a child runs: its CPU
+  // over the child's run is what dynalite and s3rver spent serving it.
+  const cpu0 = process.cpuUsage();
   const out = await runChild(
     ['--import', 'tsx', 'bench/insightsChild.ts', mode, size.day, runId, String(size.shards)],
     env,
     root,
   );
   const line = out.stdout.trim().split('\n').at(-1) ?? '';
+  const spent = process.cpuUsage(cpu0);
   try {
-    return JSON.parse(line) as Record<string, number>;
+    const result = JSON.parse(line) as Record<string, number>;
+    return { ...result, emulatorCpuMs: (spent.user + spent.system) / 1000 };
   } catch {
     throw new Error(`insights child ${mode} failed (${out.code}): ${out.stderr.slice(-1500)}`);
   }
@@ -201,6 +210,13 @@ export async function runInsightsBench(
         median((runs[key] ?? []).map((r) => r[field] ?? Number.NaN));
       const rawRate = size.events / (m('raw', 'ms') / 1000);
       const jobRate = size.events / (m('job', 'ms') / 1000);
+      // The best job/raw this machine allows for the CPU the job spends now (the child's and the
+      // emulators', perfectly overlapped on its cores): what the ratio is bounded by.
+      const demand = Math.max(
+        m('job', 'emulatorCpuMs'),
+        m('job', 'processCpuMs'),
+        (m('job', 'emulatorCpuMs') + m('job', 'processCpuMs')) / availableParallelism(),
+      );
       const taskPeak = Math.max(
         m('shard', 'peakRssMb'),
         m('tally', 'peakRssMb'),
@@ -225,6 +241,11 @@ export async function runInsightsBench(
         'job/raw': jobRate / rawRate,
         'job peak MB': m('job', 'peakRssMb'),
         'CPU share': m('cpu', 'ms') / m('job', 'ms'),
+        'raw emulator CPU s': m('raw', 'emulatorCpuMs') / 1000,
+        'raw child CPU s': m('raw', 'processCpuMs') / 1000,
+        'job emulator CPU s': m('job', 'emulatorCpuMs') / 1000,
+        'job child CPU s': m('job', 'processCpuMs') / 1000,
+        'job/raw ceiling': m('raw', 'ms') / demand,
         ...(compareRoot
           ? {
               'before job s': m('before', 'ms') / 1000,

@@ -58,6 +58,7 @@ const cpuMs = () => {
 
 async function raw() {
   const doc = documentClient();
+  const cpu0 = cpuMs();
   const t0 = performance.now();
   let total = 0;
   await mapLimit(shards, SHARD_CONCURRENCY, async (shard) => {
@@ -71,7 +72,7 @@ async function raw() {
     );
     for await (const page of pages) total += page.Items?.length ?? 0;
   });
-  return { ms: performance.now() - t0, events: total };
+  return { ms: performance.now() - t0, events: total, processCpuMs: cpuMs() - cpu0 };
 }
 
 async function job() {

@@ -1,4 +1,4 @@
-import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { cx_api as cxapi, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -63,6 +63,9 @@ export class NightlyInsights extends Construct {
 
   constructor(scope: Construct, id: string, props: NightlyInsightsProps) {
     super(scope, id);
+    // The Distributed Maps' ResultWriter is CDK's V2 one (the V1 props are deprecated); CDK
+    // renders V2 only under this feature flag, set here before any child so it holds for them.
+    this.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     // The day of the run and its shard count (one Query): small and quick.
     this.planFn = new UrlFunction(this, 'Plan', {
       name: 'insights-plan',
@@ -124,7 +127,7 @@ export class NightlyInsights extends Construct {
         // 0 is also Step Functions' default (CDK renders nothing for it): one failed item fails the run.
         toleratedFailurePercentage: 0,
         itemSelector,
-        resultWriter: new sfn.ResultWriter({
+        resultWriterV2: new sfn.ResultWriterV2({
           bucket: props.storage.reportsBucket,
           prefix: `${PREFIXES.insights}map-runs/`,
         }),
