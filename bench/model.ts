@@ -21,7 +21,7 @@ import { buildModel } from '#tools/model/builder/buildModel.ts';
 import type { ShapeName } from '#tools/model/builder/gpt2.ts';
 import { publishModel } from '#tools/model/publish.ts';
 import { bareGreedy } from './bareLoop.ts';
-import { median, repeat, runChild, table } from './lib.ts';
+import { median, repeat, runBundledChild, table } from './lib.ts';
 import { runOptimizedBench } from './optimize.ts';
 
 const NEW_TOKENS = 64;
@@ -244,15 +244,7 @@ export async function runModelBench(shapes: ShapeName[]): Promise<Record<string,
     // Peak RSS in a fresh process, as a Lambda container: fetch + load + generate.
     const gpt2 = await publishTo(s3, await benchModelDir('gpt2'), 'gpt2');
     // Async: the child fetches from the s3rver running in this process.
-    rss = await runChild([
-      '--import',
-      'tsx',
-      'bench/rss.ts',
-      s3server.endpoint,
-      BUCKET,
-      gpt2.id,
-      gpt2.version,
-    ]);
+    rss = await runBundledChild('bench/rss.ts', [s3server.endpoint, BUCKET, gpt2.id, gpt2.version]);
   } finally {
     s3.destroy();
     await s3server.stop();

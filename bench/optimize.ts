@@ -23,7 +23,7 @@ import { DEFAULT_BOUNDS, type Fidelity, meetsBounds } from '#tools/model/optimiz
 import { optimizeModelDir } from '#tools/model/optimize/optimize.ts';
 import { publishModel } from '#tools/model/publish.ts';
 import { bareGreedy } from './bareLoop.ts';
-import { median, repeat, runChild, table } from './lib.ts';
+import { median, repeat, runBundledChild, table } from './lib.ts';
 import { BUCKET, benchModelDir } from './model.ts';
 
 const { onnx } = onnxProto;
@@ -314,10 +314,7 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
           return ms;
         }),
       );
-      const rss = await runChild([
-        '--import',
-        'tsx',
-        'bench/rss.ts',
+      const rss = await runBundledChild('bench/rss.ts', [
         s3server.endpoint,
         BUCKET,
         opt.id,

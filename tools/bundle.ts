@@ -22,15 +22,20 @@ export interface BuiltBundle {
  * const { file, bytes } = await bundleFunction('generate', '.data/bundles');
  * ```
  */
-export async function bundleFunction(
-  name: string,
-  outDir: string,
-  root = ROOT,
-): Promise<BuiltBundle> {
-  const file = join(outDir, `${name}.mjs`);
+export function bundleFunction(name: string, outDir: string, root = ROOT): Promise<BuiltBundle> {
+  return bundleEntry(`functions/${name}.ts`, join(outDir, `${name}.mjs`), root);
+}
+
+/**
+ * Bundles any entry point of the checkout at `root` (relative to it) into
+ * `file` with the same settings as {@link bundleFunction}: a script run
+ * with plain `node` from the bundle loads what a deployed function loads
+ * (no TypeScript loader in the process, so its memory is the function's).
+ */
+export async function bundleEntry(entry: string, file: string, root = ROOT): Promise<BuiltBundle> {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [`functions/${name}.ts`],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
