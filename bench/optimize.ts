@@ -50,7 +50,7 @@ async function layoutDir(shape: ShapeName, layout: (typeof LAYOUTS)[number]): Pr
 }
 
 /** What model:optimize makes of a source (cached). 4-bit is measured even when the gate refuses it. */
-async function optimizedDir(
+export async function optimizedDir(
   source: string,
   bits: 4 | 8,
 ): Promise<{ dir: string; passed: boolean; fidelity: Fidelity }> {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --suites model,events,insights,copy,recommend,bundles] [--compare-root DIR] [--shapes gpt2,distilgpt2] [--reps N] [--customers 12500,50000]`: runs
+ * `npm run bench [-- --suites model,optimize,sizing,events,insights,copy,recommend,bundles] [--compare-root DIR] [--shapes gpt2,distilgpt2] [--reps N] [--customers 12500,50000]`: runs
  * the benchmarks side by side, prints tables with ratios and writes JSON
  * under bench/results/.
  */
@@ -17,8 +17,18 @@ import { table } from './lib.ts';
 import { runModelBench } from './model.ts';
 import { runOptimizedBench } from './optimize.ts';
 import { runRecommendBench } from './recommend.ts';
+import { runSizingBench } from './sizing.ts';
 
-const SUITES = ['model', 'optimize', 'events', 'insights', 'copy', 'recommend', 'bundles'] as const;
+const SUITES = [
+  'model',
+  'optimize',
+  'sizing',
+  'events',
+  'insights',
+  'copy',
+  'recommend',
+  'bundles',
+] as const;
 const { values } = parseArgs({
   options: {
     shapes: { type: 'string', default: 'distilgpt2,gpt2' },
@@ -43,6 +53,7 @@ const results: Record<string, unknown> = {};
 if (suites.includes('model')) results.model = await runModelBench(shapes);
 // The optimized model alone (the model suite runs it too).
 else if (suites.includes('optimize')) results.optimize = await runOptimizedBench(shapes);
+if (suites.includes('sizing')) results.sizing = await runSizingBench(shapes);
 if (suites.includes('events')) results.events = await runEventsBench();
 if (suites.includes('insights')) {
   const reps = values.reps ? Number.parseInt(values.reps, 10) : undefined;

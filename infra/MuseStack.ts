@@ -34,6 +34,8 @@ export interface MuseStackProps extends StackProps {
   eventShards?: number;
   /** Nightly map tasks (shards) run at once (default 16). */
   mapConcurrency?: number;
+  /** The generate function's memory in MB (default {@link DEFAULT_GENERATE_MEMORY_MB}: one vCPU). */
+  generateMemoryMb?: number;
   /** Browser origins allowed to call the function URLs (CORS); none by default. */
   corsOrigins?: string[];
   /** Reserved concurrency per function name (`generate`, `recommend`, …); unreserved by default. */
@@ -91,6 +93,7 @@ export class MuseStack extends Stack {
       ...model,
       ...(props.zhModelId ? { zhModelId: props.zhModelId } : {}),
       ...(props.zhModelVersion ? { zhModelVersion: props.zhModelVersion } : {}),
+      ...(props.generateMemoryMb ? { memoryMb: props.generateMemoryMb } : {}),
     }).fn;
     const events = new EventsApi(this, 'Events', {
       ...options,

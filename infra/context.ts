@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { MB_PER_VCPU } from '#lib/envNames.ts';
 import { isShardCount, MAX_EVENT_SHARDS } from '#lib/events/keys.ts';
 import type { MuseStackProps } from './MuseStack.ts';
+
+/** Lambda's largest memory size in MB. */
+const MAX_LAMBDA_MEMORY_MB = 10_240;
 
 /** Reads one CDK context value (`-c key=value` or `cdk.json`). */
 export type ContextReader = (key: string) => unknown;
@@ -26,6 +30,9 @@ const text = (value: unknown): string | undefined =>
  * - `eventShards` (default 16): shards a day's events are written in, a power
  *   of two up to 1,024 (each day is read with the count it was written with);
  * - `mapConcurrency` (default 16): nightly map tasks run at once (1–1,000);
+ * - `generateMemory` (default 1769): the generate function's memory in MB
+ *   (1,769–10,240); it decodes with round(MB / 1,769) threads, so more
+ *   memory buys vCPUs for latency at a higher cost per token;
  * - `corsOrigins=https://a.example,https://b.example`: browser origins allowed
  *   on the function URLs (default: CORS off);
  * - `reservedConcurrency=generate=5,recommend=5`: reserved concurrency per
@@ -70,6 +77,20 @@ export function stackPropsFromContext(get: ContextReader): {
   ) {
     throw new Error(
       `Context mapConcurrency must be a whole number from 1 to 1000, got "${concurrencyText}".`,
+    );
+  }
+  const memoryText = text(get('generateMemory'));
+  const generateMemoryMb = memoryText === undefined ? undefined : Number(memoryText);
+  if (
+    generateMemoryMb !== undefined &&
+    !(
+      Number.isInteger(generateMemoryMb) &&
+      generateMemoryMb >= MB_PER_VCPU &&
+      generateMemoryMb <= MAX_LAMBDA_MEMORY_MB
+    )
+  ) {
+    throw new Error(
+      `Context generateMemory must be a whole number of MB from ${MB_PER_VCPU} (one vCPU) to ${MAX_LAMBDA_MEMORY_MB}, got "${memoryText}".`,
     );
   }
   const origins = text(get('corsOrigins'))
@@ -134,6 +155,7 @@ export function stackPropsFromContext(get: ContextReader): {
       ...(currency ? { currency } : {}),
       ...(eventShards !== undefined ? { eventShards } : {}),
       ...(mapConcurrency !== undefined ? { mapConcurrency } : {}),
+      ...(generateMemoryMb !== undefined ? { generateMemoryMb } : {}),
       ...(origins?.length ? { corsOrigins: origins } : {}),
       ...(Object.keys(concurrency).length ? { reservedConcurrency: concurrency } : {}),
       tracing: text(get('tracing')) === 'true',

@@ -1,12 +1,14 @@
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
   DEFAULT_CURRENCY,
   DEFAULT_EVENT_SHARDS,
+  DEFAULT_GENERATE_MEMORY_MB,
   DEFAULT_RETENTION_DAYS,
   ENV,
   MAX_EVENT_SHARDS,
+  MB_PER_VCPU,
 } from './envNames.ts';
 
 const name = (label: string) =>
@@ -117,7 +119,7 @@ const configSchema = z.object({
     .number({ error: 'must be a whole number of MB' })
     .int()
     .min(128)
-    .default(3008),
+    .default(DEFAULT_GENERATE_MEMORY_MB),
   [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   [ENV.region]: z.string().min(1).default('us-east-1'),
 });
@@ -136,9 +138,19 @@ export interface Config {
   region: string;
   /**
    * Model to load: id (unset in functions that use no model), version or
-   * `current`, cache dir; `zh`, the model for Chinese copy when it is another.
+   * `current`, cache dir; `zh`, the model for Chinese copy when it is another;
+   * `threads`, onnxruntime's intra-op threads: on Lambda the vCPUs its
+   * memory buys (round(memory / {@link MB_PER_VCPU}), at least 1, at most
+   * the CPUs the process sees: Lambda shows 2 even where it grants 1, and
+   * a second thread on one vCPU only contends), elsewhere every CPU.
    */
-  model: { id?: string; version: string; cacheDir: string; zh?: { id: string; version: string } };
+  model: {
+    id?: string;
+    version: string;
+    cacheDir: string;
+    threads: number;
+    zh?: { id: string; version: string };
+  };
   /** Engagement events: how long they are kept. */
   events: { retentionDays: number; shards: number };
   /** Nightly insights: the currency revenue is reported in (`MUSE_CURRENCY`, default USD). */
@@ -258,9 +270,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       ENV.modelCacheDir,
       ENV.modelIdZh,
       ENV.modelVersionZh,
+      ENV.lambdaMemoryMb,
     ]);
     const zh = e[ENV.modelIdZh];
+    const cpus = availableParallelism();
+    // Only where Lambda set the variable: its default stands in for local cost estimates.
+    const vcpus = env[ENV.lambdaMemoryMb] ? Math.round(e[ENV.lambdaMemoryMb] / MB_PER_VCPU) : cpus;
     return {
+      threads: Math.max(1, Math.min(cpus, vcpus)),
       ...(e[ENV.modelId] ? { id: e[ENV.modelId] } : {}),
       version: e[ENV.modelVersion],
       cacheDir: e[ENV.modelCacheDir] ?? join(tmpdir(), 'models'),

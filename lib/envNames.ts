@@ -21,6 +21,22 @@ export const DEFAULT_EVENT_SHARDS = 16;
 /** The most shards a day may have (the nightly job runs one map task per shard). */
 export const MAX_EVENT_SHARDS = 1024;
 
+/**
+ * Lambda's memory per full vCPU: it allocates CPU in proportion to memory,
+ * one vCPU's worth at 1,769 MB (AWS Lambda developer guide, "Memory and
+ * computing power"). A model function runs round(memory / this) intra-op
+ * threads.
+ */
+export const MB_PER_VCPU = 1769;
+
+/**
+ * The generate function's memory (CDK context `generateMemory` changes it):
+ * one vCPU, the cheapest size per generated token for gpt2 and distilgpt2
+ * (`npm run bench -- --suites sizing`: a second vCPU decoded 0.92–1.16× as
+ * fast for twice the GB-seconds). Local mode prices calls at it too.
+ */
+export const DEFAULT_GENERATE_MEMORY_MB = MB_PER_VCPU;
+
 /** Default of {@link ENV.currency}. */
 export const DEFAULT_CURRENCY = 'USD';
 
@@ -63,7 +79,7 @@ export const ENV = {
   recsLm: 'MUSE_RECS_LM',
   /** Lambda price per GB-second in USD for cost estimates (default: arm64, us-east-1). */
   lambdaGbSecondUsd: 'MUSE_LAMBDA_GB_SECOND_USD',
-  /** Lambda memory in MB; Lambda sets it, local mode uses the generate function's 3008. */
+  /** Lambda memory in MB; Lambda sets it, local mode uses the generate function's default ({@link DEFAULT_GENERATE_MEMORY_MB}). */
   lambdaMemoryMb: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
   /** Log level: debug, info, warn or error. */
   logLevel: 'MUSE_LOG_LEVEL',

@@ -191,11 +191,15 @@ export const FUNCTION_TIMEOUT_SECONDS = {
   health: 10,
   /**
    * The largest copy request the token budget admits (16 × 256 tokens)
-   * took 31 s on the gpt2 shape on 2 vCPUs (`npm run bench -- --suites
-   * copy`); × 2 for Lambda's 1.7 vCPUs at 3008 MB and its per-core speed,
-   * plus a cold start and the 3 s reserve, is ~70 s.
+   * took 43.9–55.8 s on the gpt2 shape with one intra-op thread (the
+   * generate function's default one vCPU; 35.5–40.7 s with two) on this
+   * machine on 2026-12-03 (`npm run bench -- --suites sizing`, "largest
+   * request", and a first run of the same calls).
+   * × 2 for Lambda's per-core speed, plus a cold start and the 3 s
+   * reserve, is ~120 s. Requests the time left cannot hold are refused or
+   * truncated by the deadline check, whatever this is.
    */
-  generate: 90,
+  generate: 120,
   events: 30,
   insights: 60,
   recommend: 30,

@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-common';
 import * as ort from 'onnxruntime-node';
+import { config } from '../config.ts';
 import { DType, GraphBuilder } from './onnxGraph.ts';
 import { sessionOptions } from './sessionOptions.ts';
 
@@ -26,7 +26,7 @@ let session: Promise<InferenceSession> | undefined;
  * Log-probabilities of target tokens under rows of logits: `targets[r]` are
  * token ids scored against row `r` of `logits` (`vocab` floats per row;
  * every row has the same number of targets). One session per process,
- * created on first use.
+ * created on first use, with the model's thread count (`config().model.threads`).
  *
  * @example
  * ```ts
@@ -47,7 +47,7 @@ export async function logProbs(
   if (targets.some((t) => t.length !== k)) {
     throw new RangeError('logProbs: every row needs the same number of targets.');
   }
-  session ??= ort.InferenceSession.create(headModel(), sessionOptions(availableParallelism()));
+  session ??= ort.InferenceSession.create(headModel(), sessionOptions(config().model.threads));
   const out = await (await session).run({
     logits: new ort.Tensor('float32', logits, [rows, vocab]),
     targets: new ort.Tensor('int64', BigInt64Array.from(targets.flatMap((t) => t.map(BigInt))), [

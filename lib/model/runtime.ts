@@ -28,6 +28,7 @@ const loaded = keyedCache(async (key: string): Promise<LoadedModel> => {
     s3: s3Client(),
     bucket: cfg.modelBucket,
     cacheDir: cfg.model.cacheDir,
+    threads: cfg.model.threads,
     id,
     version,
   });

@@ -260,6 +260,9 @@ describe('MuseStack (synthesized)', () => {
     [{ eventRetentionDays: '-3' }, /eventRetentionDays must be a positive/],
     [{ alarmEmail: 'ops' }, /alarmEmail must be an email address/],
     [{ currency: 'euro' }, /currency must be an ISO 4217 code/],
+    [{ generateMemory: '1024' }, /generateMemory must be a whole number of MB from 1769/],
+    [{ generateMemory: '1e200' }, /generateMemory .* got "1e200"/],
+    [{ generateMemory: '2048.5' }, /generateMemory must be a whole number/],
   ])('refuses bad context %j, naming the flag', (context, message) => {
     expect(() => stackPropsFromContext((key) => (context as Record<string, string>)[key])).toThrow(
       message,
@@ -399,13 +402,14 @@ describe('MuseStack (synthesized)', () => {
     template.hasOutput('InsightsUrl', {});
   });
 
-  it('runs generate with room for the gpt2-shape model and names the model in its env', () => {
+  it('runs generate on one vCPU (the cheapest per token), room for the gpt2-shape model, the model named in its env', () => {
     const fn = functionNamed('generate');
 
     expect(fn.Properties).toMatchObject({
-      MemorySize: 3008,
-      // The largest request the token budget admits, measured on the gpt2 shape, with room (README).
-      Timeout: 90,
+      // 1,769 MB buys one full vCPU (bench --suites sizing: the cheapest size per generated token).
+      MemorySize: 1769,
+      // The largest request the token budget admits, measured on the gpt2 shape on one thread, with room (README).
+      Timeout: 120,
       EphemeralStorage: { Size: 1024 },
       Environment: {
         Variables: {
@@ -415,6 +419,19 @@ describe('MuseStack (synthesized)', () => {
         },
       },
     });
+  });
+
+  it('sizes generate from context generateMemory (more vCPUs for latency), recommend staying at 3008 MB', () => {
+    const { stackName, props } = stackPropsFromContext((key) => ({ generateMemory: '3538' })[key]);
+    const custom = Template.fromStack(new MuseStack(new App(), stackName, props));
+    const memoryOf = (t: Template, pattern: RegExp) =>
+      Object.values(t.findResources('AWS::Lambda::Function')).find((f) =>
+        pattern.test(f.Properties.Description ?? ''),
+      )?.Properties.MemorySize;
+
+    expect(memoryOf(custom, /marketing copy/)).toBe(3538);
+    expect(memoryOf(custom, /recommend/i)).toBe(3008);
+    expect(memoryOf(template, /recommend/i)).toBe(3008);
   });
 
   it('gives generate the Chinese model from context zhModelId, and no other function', () => {

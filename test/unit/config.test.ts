@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '#lib/config.ts';
 
@@ -27,6 +28,21 @@ describe('parseConfig', () => {
       dynamoEndpoint: 'http://127.0.0.1:1',
       s3Endpoint: 'http://127.0.0.1:2',
     });
+  });
+
+  it('runs the model on the vCPUs Lambda memory buys (1 per 1,769 MB, at least 1, at most the CPUs seen), every CPU elsewhere', () => {
+    const threads = (memory?: string) =>
+      parseConfig(memory ? { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: memory } : {}).model.threads;
+    const cpus = availableParallelism();
+
+    expect(threads('1769')).toBe(1);
+    expect(threads('128')).toBe(1);
+    expect(threads('3008')).toBe(Math.min(2, cpus));
+    expect(threads('10240')).toBe(Math.min(6, cpus));
+    expect(threads()).toBe(cpus);
+    expect(() => threads('1e200.5')).toThrow(/AWS_LAMBDA_FUNCTION_MEMORY_SIZE/);
+    // Local mode prices calls at the generate function's default size.
+    expect(parseConfig({}).pricing.memoryMb).toBe(1769);
   });
 
   it('needs only the sections a function reads', () => {

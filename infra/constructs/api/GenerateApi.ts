@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { APP_PARTITIONS, FUNCTION_TIMEOUT_SECONDS } from '#lib/aws/resources.ts';
-import { ENV } from '#lib/envNames.ts';
+import { DEFAULT_GENERATE_MEMORY_MB, ENV } from '#lib/envNames.ts';
 import { UrlFunction } from '../UrlFunction.ts';
 import {
   type ApiOptions,
@@ -16,13 +16,18 @@ import {
 export class GenerateApi extends Construct {
   readonly fn: UrlFunction;
 
-  constructor(scope: Construct, id: string, options: ApiOptions & ModelChoice) {
+  constructor(
+    scope: Construct,
+    id: string,
+    options: ApiOptions & ModelChoice & { memoryMb?: number },
+  ) {
     super(scope, id);
     const { customerPrefix, catalog, exemplars, variantPrefix } = APP_PARTITIONS;
-    // 60 s covers a cold start plus a 256-token best-of-8 request.
     this.fn = new UrlFunction(this, 'Generate', {
       ...commonProps('generate', options),
       ...MODEL_FUNCTION,
+      // One vCPU by default: the cheapest size per generated token (see DEFAULT_GENERATE_MEMORY_MB).
+      memorySize: options.memoryMb ?? DEFAULT_GENERATE_MEMORY_MB,
       description: 'Muse: marketing copy from the quantized GPT-2',
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.generate),
       // stream: true sends tokens as they are generated (Powertools streamify).

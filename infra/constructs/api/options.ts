@@ -45,9 +45,12 @@ export interface ModelChoice {
 }
 
 /**
- * Functions that run the gpt2-shape model: ~1 GB resident at peak, so 3008
- * MB (which also buys ~2 vCPUs for onnxruntime's threads); 1 GB of /tmp
- * holds the ~170 MB q8 files with room for a second version.
+ * Functions that run the gpt2-shape model. Recommend keeps 3008 MB (~1.7
+ * vCPUs) for the latency of its one batched forward; generate sets its own
+ * size (one vCPU by default, the cheapest per generated token). The model
+ * path peaks at ~600 MB resident (`npm run bench -- --suites optimize`,
+ * bundled as deployed); 1 GB of /tmp holds the ~170 MB q8 files with room
+ * for a second version.
  */
 export const MODEL_FUNCTION = {
   memorySize: 3008,
