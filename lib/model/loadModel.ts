@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-common';
 import { type CachedModel, cacheModel } from './cache.ts';
-import { gpt2Dims, OrtGpt2Model } from './ortGpt2.ts';
+import { gpt2Dims, logitsAreLogProbs, OrtGpt2Model } from './ortGpt2.ts';
 import { sessionOptions } from './sessionOptions.ts';
 import type { TextModel } from './textModel.ts';
 import { adaptTokenizer, type HfTokenizer } from './tokenizerAdapter.ts';
@@ -61,13 +61,14 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
     readFile(join(cached.dir, 'config.json'), 'utf8'),
   ]);
   const config = JSON.parse(configText) as Record<string, number>;
+  const normalised = logitsAreLogProbs(config as unknown as Record<string, unknown>);
   const session = (lm as unknown as { sessions: Record<string, InferenceSession> }).sessions.model;
   if (!session) throw new Error(`transformers.js loaded ${path} without a "model" session.`);
   const facts = adaptTokenizer(tokenizer as unknown as HfTokenizer, config);
   const model = new OrtGpt2Model(
     session,
     facts.tokenizer,
-    { ...gpt2Dims(config), eosTokenId: facts.eosTokenId },
+    { ...gpt2Dims(config), eosTokenId: facts.eosTokenId, logitsAreLogProbs: normalised },
     {
       id: cached.manifest.id,
       version: cached.manifest.version,

@@ -32,6 +32,8 @@ export const ManifestOptimization = z.strictObject({
   sourceFile: z.string().min(1),
   sourceSha256: Sha256,
   layers: z.int().positive(),
+  /** `log_softmax`: the `logits` output carries log-probabilities (read off the row when sampling). */
+  logits: z.literal('log_softmax').optional(),
   fidelity: z.looseObject({ tokens: z.int(), meanKl: z.number(), top1: z.number() }),
   bounds: z.strictObject({ maxMeanKl: z.number(), minTop1: z.number() }),
 });

@@ -20,6 +20,19 @@ export interface Gpt2Dims {
   vocabSize: number;
   maxContext: number;
   eosTokenId: number;
+  /**
+   * The graph's `logits` are already log-probabilities (`model:optimize`
+   * appends a LogSoftmax): a sampled token's log-prob is read off its row,
+   * with no second session run. Sampling is the same either way (softmax
+   * ignores a per-row shift).
+   */
+  logitsAreLogProbs?: boolean;
+}
+
+/** Whether a model's `config.json` says its `logits` output is log-softmaxed (see {@link Gpt2Dims}). */
+export function logitsAreLogProbs(config: Record<string, unknown>): boolean {
+  const muse = config.muse as { optimization?: { logits?: unknown } } | undefined;
+  return muse?.optimization?.logits === 'log_softmax';
 }
 
 /** The dimensions of a GPT-2 export, read from its `config.json`. */
@@ -316,10 +329,12 @@ export class OrtGpt2Model implements TextModel {
         }
         next[r] = token;
       }
-      // The sampled tokens' log-probs, all rows in one call (step 0: every row
-      // samples from the prompt's last position).
-      const lps =
-        step === 0
+      // The sampled tokens' log-probs: read off the rows when the graph already normalises them,
+      // else all rows in one call of the log-prob head (step 0: every row samples from the
+      // prompt's last position).
+      const lps = this.dims.logitsAreLogProbs
+        ? next.map((token, r) => rowLogits(r)[token] as number)
+        : step === 0
           ? ((await logProbs(rowLogits(0), V, [next]))[0] as number[])
           : (
               await logProbs(

@@ -6,6 +6,7 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DType, GraphBuilder } from '#lib/model/onnxGraph.ts';
+import type { GeneratedSequence } from '#lib/model/textModel.ts';
 import { SeededRandom } from '#lib/random.ts';
 import { testClients } from '#test/support/clients.ts';
 import { loadTinyModel, tinyModelDir } from '#test/support/tinyModel.ts';
@@ -124,6 +125,85 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
 
     expect(out.sequences[0]?.tokens).toEqual(PINNED_GREEDY);
     await model.dispose();
+  });
+
+  it('ends the graph in a LogSoftmax that keeps the logits name (recorded), so Muse reads sampled log-probs off the row: the source’s, within 8-bit error', async () => {
+    const file = join(q8Out, 'onnx', 'model_quantized.onnx');
+    const { outputs, ops } = await ioNames(file);
+    expect(outputs).toContain('logits');
+    expect(ops.filter((op) => op === 'LogSoftmax')).toHaveLength(1);
+    expect(
+      describeModelDir({ dir: q8Out, id: 'test/opt', source: 'x', randomWeights: true })
+        .optimization?.logits,
+    ).toBe('log_softmax');
+
+    // Each row of the output is a distribution: its exps sum to 1.
+    const session = await ort.InferenceSession.create(file);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from([5n, 9n, 2n]), [1, 3]),
+      attention_mask: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n]), [1, 3]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 2n]), [1, 3]),
+    };
+    for (const name of session.inputNames.filter((n) => n.startsWith('past_key_values'))) {
+      const meta = session.inputMetadata.find((m) => m.name === name) as unknown as {
+        shape: readonly number[];
+      };
+      const [, heads, , dim] = meta.shape as number[];
+      feeds[name] = new ort.Tensor('float32', new Float32Array(0), [
+        1,
+        heads as number,
+        0,
+        dim as number,
+      ]);
+    }
+    const logits = (await session.run(feeds)).logits as ort.Tensor;
+    const vocab = logits.dims.at(-1) as number;
+    const data = logits.data as Float32Array;
+    for (let row = 0; row < 3; row++) {
+      let sum = 0;
+      for (let v = 0; v < vocab; v++) sum += Math.exp(data[row * vocab + v] as number);
+      expect(sum).toBeCloseTo(1, 4);
+    }
+    await session.release();
+
+    const { s3, cfg } = testClients();
+    const publish = (dir: string, id: string) =>
+      publishModel({
+        s3,
+        bucket: cfg.modelBucket,
+        dir,
+        id,
+        source: 'built:tiny',
+        randomWeights: true,
+      });
+    const source = await loadTinyModel(
+      await publish(await tinyModelDir(), `test/src-${Date.now()}`),
+      'muse-opt-src',
+    );
+    const optimized = await loadTinyModel(
+      await publish(q8Out, `test/opt-lp-${Date.now()}`),
+      'muse-opt-lp',
+    );
+    expect(
+      (optimized as unknown as { dims: { logitsAreLogProbs?: boolean } }).dims.logitsAreLogProbs,
+    ).toBe(true);
+    expect(
+      (source as unknown as { dims: { logitsAreLogProbs?: boolean } }).dims.logitsAreLogProbs,
+    ).toBe(false);
+    const options = { n: 1, maxNewTokens: 8, temperature: 0, topK: 0, topP: 1, seed: 1 };
+    const prompt = source.encode('Spring sale on trail shoes');
+    const [a, b] = [
+      await source.generate(prompt, options),
+      await optimized.generate(prompt, options),
+    ];
+    const [src, opt] = [a.sequences[0], b.sequences[0]] as [GeneratedSequence, GeneratedSequence];
+    expect(opt.tokens).toEqual(src.tokens);
+    expect(opt.logprobs).toHaveLength(src.logprobs.length);
+    opt.logprobs.forEach((lp, i) => {
+      expect(lp).toBeLessThan(0);
+      expect(Math.abs(lp - (src.logprobs[i] as number))).toBeLessThan(0.05);
+    });
+    await Promise.all([source.dispose(), optimized.dispose()]);
   });
 
   it(

@@ -27,7 +27,7 @@ import {
   measureFidelity,
   meetsBounds,
 } from './fidelity.ts';
-import { type RewrittenLayer, rewriteLinears } from './rewrite.ts';
+import { normaliseLogits, type RewrittenLayer, rewriteLinears } from './rewrite.ts';
 
 const { onnx } = onnxProto;
 
@@ -78,6 +78,8 @@ export interface OptimizationRecord {
   sourceFile: string;
   sourceSha256: string;
   layers: number;
+  /** `log_softmax`: the `logits` output carries log-probabilities (see `normaliseLogits`). */
+  logits?: 'log_softmax';
   fidelity: Fidelity;
   bounds: FidelityBounds;
 }
@@ -126,6 +128,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
       `${file} has no linear layer with a constant weight to rewrite; is it a GPT-2 export?`,
     );
   }
+  const normalised = normaliseLogits(model);
   const optimizedBytes = onnx.ModelProto.encode(model).finish();
 
   options.onProgress?.(`measuring fidelity on ${FIDELITY_PROMPTS.en.length} prompts`);
@@ -171,6 +174,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
     sourceFile: file,
     sourceSha256: result.source.sha256,
     layers: layers.length,
+    ...(normalised ? { logits: 'log_softmax' as const } : {}),
     fidelity,
     bounds,
   };

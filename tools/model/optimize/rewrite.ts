@@ -289,3 +289,37 @@ function removeDead(graph: Onnx.IGraphProto): void {
   const used = new Set((graph.node ?? []).flatMap((n) => n.input ?? []));
   graph.initializer = (graph.initializer ?? []).filter((t) => used.has(t.name as string));
 }
+
+/** Name the raw scores get when {@link normaliseLogits} puts a LogSoftmax behind them. */
+const RAW_LOGITS = 'muse_logits_raw';
+
+/**
+ * Makes the graph's `logits` output log-probabilities: its producer now
+ * writes {@link RAW_LOGITS} and a `LogSoftmax` over the vocabulary (the
+ * last axis) writes `logits`, so the output keeps its name and shape.
+ * Muse's loop then reads a sampled token's log-prob off the row instead of
+ * running the log-prob head once per step; sampling and any log-softmax
+ * over the output are unchanged (softmax ignores a per-row shift, and
+ * log-softmax is idempotent). Returns false, changing nothing, when there
+ * is no `logits` output or it is already a LogSoftmax's.
+ */
+export function normaliseLogits(model: Onnx.IModelProto): boolean {
+  const graph = model.graph as Onnx.IGraphProto;
+  const nodes = graph.node ?? [];
+  if (!(graph.output ?? []).some((o) => o.name === 'logits')) return false;
+  const producer = nodes.find((n) => (n.output ?? []).includes('logits'));
+  if (!producer || producer.opType === 'LogSoftmax') return false;
+  producer.output = (producer.output ?? []).map((o) => (o === 'logits' ? RAW_LOGITS : o));
+  for (const n of nodes) n.input = (n.input ?? []).map((i) => (i === 'logits' ? RAW_LOGITS : i));
+  graph.node = [
+    ...nodes,
+    {
+      opType: 'LogSoftmax',
+      name: 'muse_log_softmax',
+      input: [RAW_LOGITS],
+      output: ['logits'],
+      attribute: [intAttr('axis', -1)],
+    },
+  ];
+  return true;
+}
