@@ -141,8 +141,9 @@ export interface Config {
    * `current`, cache dir; `zh`, the model for Chinese copy when it is another;
    * `threads`, onnxruntime's intra-op threads: on Lambda the vCPUs its
    * memory buys (round(memory / {@link MB_PER_VCPU}), at least 1, at most
-   * the CPUs the process sees: Lambda shows 2 even where it grants 1, and
-   * a second thread on one vCPU only contends), elsewhere every CPU.
+   * the CPUs the process sees: Lambda can show a process more CPUs than
+   * its memory's share of CPU time, and a second thread on one vCPU only
+   * contends), elsewhere every CPU.
    */
   model: {
     id?: string;
