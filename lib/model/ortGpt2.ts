@@ -249,7 +249,10 @@ export class OrtGpt2Model implements TextModel {
           j < c.length - 1 ? (c[j + 1] as number) : 0,
         ]);
       });
-      const lps = await logProbs((out.logits as ort.Tensor).data as Float32Array, V, targets);
+      const lps = await this.tokenLogProbs(
+        (out.logits as ort.Tensor).data as Float32Array,
+        targets,
+      );
       batch.forEach((i, r) => {
         const c = continuations[i] as number[];
         const row = scores[i] as number[];
@@ -257,6 +260,17 @@ export class OrtGpt2Model implements TextModel {
       });
     }
     return scores;
+  }
+
+  /**
+   * Log-probs of `targets[r]` under row `r` of `logits`: read off the rows
+   * when the graph already outputs log-probabilities, else one call of the
+   * log-prob head.
+   */
+  private async tokenLogProbs(logits: Float32Array, targets: number[][]): Promise<number[][]> {
+    const V = this.dims.vocabSize;
+    if (!this.dims.logitsAreLogProbs) return logProbs(logits, V, targets);
+    return targets.map((row, r) => row.map((t) => logits[r * V + t] as number));
   }
 
   private carryPast(outputs: InferenceSession.ReturnType, feeds: Feeds): void {
@@ -329,17 +343,14 @@ export class OrtGpt2Model implements TextModel {
         }
         next[r] = token;
       }
-      // The sampled tokens' log-probs: read off the rows when the graph already normalises them,
-      // else all rows in one call of the log-prob head (step 0: every row samples from the
+      // The sampled tokens' log-probs, all rows at once (step 0: every row samples from the
       // prompt's last position).
-      const lps = this.dims.logitsAreLogProbs
-        ? next.map((token, r) => rowLogits(r)[token] as number)
-        : step === 0
-          ? ((await logProbs(rowLogits(0), V, [next]))[0] as number[])
+      const lps =
+        step === 0
+          ? ((await this.tokenLogProbs(rowLogits(0), [next]))[0] as number[])
           : (
-              await logProbs(
+              await this.tokenLogProbs(
                 stepLogits as Float32Array,
-                V,
                 next.map((t) => [t]),
               )
             ).map((row) => row[0] as number);

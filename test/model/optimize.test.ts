@@ -203,6 +203,17 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       expect(lp).toBeLessThan(0);
       expect(Math.abs(lp - (src.logprobs[i] as number))).toBeLessThan(0.05);
     });
+    // Scoring continuations (recommend's path) reads the rows too.
+    const continuations = [prompt.slice(0, 3), prompt.slice(1, 5)];
+    const [sa, sb] = [
+      await source.scoreContinuations(prompt, continuations),
+      await optimized.scoreContinuations(prompt, continuations),
+    ];
+    sb.forEach((row, i) =>
+      row.forEach((lp, j) => {
+        expect(Math.abs(lp - (sa[i]?.[j] as number))).toBeLessThan(0.05);
+      }),
+    );
     await Promise.all([source.dispose(), optimized.dispose()]);
   });
 

@@ -300,15 +300,17 @@ const RAW_LOGITS = 'muse_logits_raw';
  * Muse's loop then reads a sampled token's log-prob off the row instead of
  * running the log-prob head once per step; sampling and any log-softmax
  * over the output are unchanged (softmax ignores a per-row shift, and
- * log-softmax is idempotent). Returns false, changing nothing, when there
- * is no `logits` output or it is already a LogSoftmax's.
+ * log-softmax is idempotent). Returns whether `logits` now carries
+ * log-probabilities: true, changing nothing, when it already is a
+ * LogSoftmax's; false, changing nothing, when there is no `logits` output.
  */
 export function normaliseLogits(model: Onnx.IModelProto): boolean {
   const graph = model.graph as Onnx.IGraphProto;
   const nodes = graph.node ?? [];
   if (!(graph.output ?? []).some((o) => o.name === 'logits')) return false;
   const producer = nodes.find((n) => (n.output ?? []).includes('logits'));
-  if (!producer || producer.opType === 'LogSoftmax') return false;
+  if (!producer) return false;
+  if (producer.opType === 'LogSoftmax') return true;
   producer.output = (producer.output ?? []).map((o) => (o === 'logits' ? RAW_LOGITS : o));
   for (const n of nodes) n.input = (n.input ?? []).map((i) => (i === 'logits' ? RAW_LOGITS : i));
   graph.node = [
