@@ -209,11 +209,12 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       await source.scoreContinuations(prompt, continuations),
       await optimized.scoreContinuations(prompt, continuations),
     ];
-    sb.forEach((row, i) =>
-      row.forEach((lp, j) => {
+    for (const [i, row] of sb.entries()) {
+      expect(row).toHaveLength(sa[i]?.length ?? -1);
+      for (const [j, lp] of row.entries()) {
         expect(Math.abs(lp - (sa[i]?.[j] as number))).toBeLessThan(0.05);
-      }),
-    );
+      }
+    }
     await Promise.all([source.dispose(), optimized.dispose()]);
   });
 
