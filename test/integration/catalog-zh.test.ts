@@ -10,7 +10,7 @@ import { type Bridge, startBridge } from '#local/bridge.ts';
 import { worldWriter } from '#local/demo.ts';
 import { startScheduler } from '#local/scheduler.ts';
 import { announceBridge } from '#local/stack.ts';
-import { ownAppTable } from '#test/support/ownAppTable.ts';
+import { ownAppTable } from '#test/support/ownTables.ts';
 import { publishTinyModel } from '#test/support/tinyModel.ts';
 
 const run = promisify(execFile);

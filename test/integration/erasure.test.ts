@@ -7,7 +7,7 @@ import { nightlyDeps } from '#lib/insights/deps.ts';
 import { runNightly } from '#lib/insights/nightly.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testConfig } from '#test/support/clients.ts';
-import { ownAppTable } from '#test/support/ownAppTable.ts';
+import { ownAppTable } from '#test/support/ownTables.ts';
 
 const cfg = testConfig();
 const run = Date.now().toString(36);

@@ -8,7 +8,7 @@ import { runNightly } from '#lib/insights/nightly.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testConfig } from '#test/support/clients.ts';
 import { HOSTILE_IDS } from '#test/support/hostile.ts';
-import { ownAppTable } from '#test/support/ownAppTable.ts';
+import { ownAppTable, ownEventsTable } from '#test/support/ownTables.ts';
 import { publishTinyModel } from '#test/support/tinyModel.ts';
 
 /** Each hostile id is used as a customer, item, campaign, variant and event id at once, end to end. */
@@ -27,6 +27,7 @@ const get = async (path: string) => {
 
 beforeAll(async () => {
   await ownAppTable('hostile-ids');
+  await ownEventsTable('hostile-ids');
   const manifest = await publishTinyModel('test/hostile');
   process.env.MUSE_MODEL_ID = manifest.id;
   process.env.MUSE_MODEL_CACHE_DIR = `${process.env.TMPDIR ?? '/tmp'}/muse-hostile-${Date.now()}`;

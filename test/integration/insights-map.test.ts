@@ -23,7 +23,7 @@ import { DynamoProfileStore } from '#lib/insights/profileStore.ts';
 import { applyDay, type ProfileState } from '#lib/insights/profiles.ts';
 import { S3ReportStore } from '#lib/insights/report.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
-import { ownAppTable } from '#test/support/ownAppTable.ts';
+import { ownAppTable } from '#test/support/ownTables.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 // A day no other test file writes to, so this file owns every shard of it.

@@ -16,7 +16,7 @@ import { eraseCustomer, eventsEraser, profileEraser } from '#lib/privacy/eraseCu
 import { DynamoErasureStore } from '#lib/privacy/erasures.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
-import { ownAppTable } from '#test/support/ownAppTable.ts';
+import { ownAppTable } from '#test/support/ownTables.ts';
 import { buildWorld, demoEvents, type SeedOptions } from '#tools/demo/seed.ts';
 
 // Days no other test file writes, so this file owns all their shards.
