@@ -1,7 +1,8 @@
 /**
  * `npm run model:optimize`: rewrites a GPT-2-family export into a faster
  * equivalent (linear layers and the LM head as `MatMulNBits`, see
- * `rewrite.ts`), measures it against the source (`fidelity.ts`) and writes
+ * `rewrite.ts`; each layer's attention as one `MultiHeadAttention`, see
+ * `attention.ts`), measures it against the source (`fidelity.ts`) and writes
  * it only if it meets the bounds. The output directory is a complete model
  * in the transformers.js layout (Muse serves `onnx/model_quantized.onnx`);
  * its `config.json` records the optimisation and the source file's sha256,
@@ -18,6 +19,7 @@ import { RUNTIME_FILES, WEIGHTS_FILE } from '#lib/model/manifest.ts';
 import { gpt2Dims, OrtGpt2Model } from '#lib/model/ortGpt2.ts';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { adaptTokenizer, type HfTokenizer } from '#lib/model/tokenizerAdapter.ts';
+import { fuseAttention } from './attention.ts';
 import type { BlockSize, NBits } from './blocks.ts';
 import {
   DEFAULT_BOUNDS,
@@ -49,6 +51,8 @@ export interface OptimizeOptions {
   blockSize: BlockSize;
   /** MatMulNBits `accuracy_level` (default 4: int8 compute). */
   accuracyLevel?: number;
+  /** Fuse each layer's attention into one MultiHeadAttention node (default true). */
+  fuseAttention?: boolean;
   /** The source weights file inside `inDir` (default: the first of {@link SOURCE_FILES} present). */
   file?: string;
   /** Bounds of the gate (default {@link DEFAULT_BOUNDS} for the bits). */
@@ -64,6 +68,8 @@ export interface OptimizeResult {
   /** The optimized weights (`onnx/model_quantized.onnx`); absent when the gate refused. */
   output?: { bytes: number; sha256: string };
   layers: RewrittenLayer[];
+  /** Transformer layers whose attention became one MultiHeadAttention node. */
+  attentionFused: number;
   fidelity: Fidelity;
   bounds: FidelityBounds;
   passed: boolean;
@@ -78,6 +84,8 @@ export interface OptimizationRecord {
   sourceFile: string;
   sourceSha256: string;
   layers: number;
+  /** Transformer layers whose attention is one `com.microsoft.MultiHeadAttention` node. */
+  attentionFused?: number;
   /** `log_softmax`: the `logits` output carries log-probabilities (see `normaliseLogits`). */
   logits?: 'log_softmax';
   fidelity: Fidelity;
@@ -128,6 +136,10 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
       `${file} has no linear layer with a constant weight to rewrite; is it a GPT-2 export?`,
     );
   }
+  const attentionFused =
+    options.fuseAttention === false
+      ? 0
+      : fuseAttention(model, { numHeads: Number(config.n_head) }).fused.length;
   const normalised = normaliseLogits(model);
   const optimizedBytes = onnx.ModelProto.encode(model).finish();
 
@@ -158,6 +170,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
   const result: OptimizeResult = {
     source: { file, bytes: sourceBytes.length, sha256: sha256(sourceBytes) },
     layers,
+    attentionFused,
     fidelity,
     bounds,
     passed,
@@ -174,6 +187,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
     sourceFile: file,
     sourceSha256: result.source.sha256,
     layers: layers.length,
+    ...(attentionFused > 0 ? { attentionFused } : {}),
     ...(normalised ? { logits: 'log_softmax' as const } : {}),
     fidelity,
     bounds,

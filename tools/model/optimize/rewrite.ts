@@ -270,7 +270,7 @@ function foldBiases(graph: Onnx.IGraphProto, inits: Map<string, Onnx.ITensorProt
 }
 
 /** Drops nodes no graph output depends on, then initializers no node reads. */
-function removeDead(graph: Onnx.IGraphProto): void {
+export function removeDead(graph: Onnx.IGraphProto): void {
   const producer = new Map<string, Onnx.INodeProto>();
   for (const n of graph.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
   const live = new Set<Onnx.INodeProto>();
