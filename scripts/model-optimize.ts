@@ -1,7 +1,7 @@
 /**
- * `npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/…] [--max-kl N] [--min-top1 N] [--no-fuse-attention]`
+ * `npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/…] [--max-kl N] [--min-top1 N] [--no-fuse]`
  * Rewrites a GPT-2-family export for decode speed (MatMulNBits linear
- * layers and LM head, one fused attention node per layer) and writes it to `--out` only if its next-token
+ * layers and LM head, attention and residual layer norms as fused contrib ops) and writes it to `--out` only if its next-token
  * log-probs match the source's within the bounds, printing what it measured.
  * Exit 1 when the gate refuses, 2 on bad arguments.
  */
@@ -16,7 +16,7 @@ import {
 import { optimizeModelDir } from '#tools/model/optimize/optimize.ts';
 
 const USAGE =
-  'Usage: npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/model.onnx] [--max-kl 0.02] [--min-top1 0.98] [--no-fuse-attention]';
+  'Usage: npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/model.onnx] [--max-kl 0.02] [--min-top1 0.98] [--no-fuse]';
 
 const Args = z.object({
   in: z.string({ error: '--in is required (a model directory)' }).min(1),
@@ -35,7 +35,7 @@ const Args = z.object({
   file: z.string().optional(),
   'max-kl': z.coerce.number({ error: '--max-kl must be a number' }).positive().optional(),
   'min-top1': z.coerce.number({ error: '--min-top1 must be a number' }).min(0).max(1).optional(),
-  'no-fuse-attention': z.boolean().default(false),
+  'no-fuse': z.boolean().default(false),
 });
 
 const { values } = parseArgs({
@@ -47,7 +47,7 @@ const { values } = parseArgs({
     file: { type: 'string' },
     'max-kl': { type: 'string' },
     'min-top1': { type: 'string' },
-    'no-fuse-attention': { type: 'boolean' },
+    'no-fuse': { type: 'boolean' },
   },
 });
 const parsed = Args.safeParse(values);
@@ -71,7 +71,7 @@ try {
     bits,
     blockSize: args.block as 32 | 128,
     ...(args.file ? { file: args.file } : {}),
-    fuseAttention: !args['no-fuse-attention'],
+    fuse: !args['no-fuse'],
     bounds,
     onProgress: (step) => console.log(`  ${step} …`),
   });
@@ -79,7 +79,7 @@ try {
   console.log(
     `${result.layers.length} linear layers → MatMulNBits (${bits}-bit, block ${args.block}, accuracy_level 4): ` +
       `${(result.source.bytes / 1e6).toFixed(1)} MB → ${result.output ? (result.output.bytes / 1e6).toFixed(1) : '–'} MB; ` +
-      `attention fused into MultiHeadAttention in ${result.attentionFused} layers`,
+      `fused: attention in ${result.fused.attention} layers (MultiHeadAttention), ${result.fused.skipLayerNorm} residual layer norms (SkipLayerNormalization)`,
   );
   console.log(
     `fidelity over ${f.tokens} tokens: mean KL ${f.meanKl.toFixed(5)} nats/token (bound ${bounds.maxMeanKl}), ` +

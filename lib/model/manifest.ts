@@ -32,8 +32,10 @@ export const ManifestOptimization = z.strictObject({
   sourceFile: z.string().min(1),
   sourceSha256: Sha256,
   layers: z.int().positive(),
-  /** Transformer layers whose attention is one fused `MultiHeadAttention` node. */
-  attentionFused: z.int().positive().optional(),
+  /** Fused contrib ops: layers with one `MultiHeadAttention`, `SkipLayerNormalization` nodes. */
+  fused: z
+    .strictObject({ attention: z.int().nonnegative(), skipLayerNorm: z.int().nonnegative() })
+    .optional(),
   /** `log_softmax`: the `logits` output carries log-probabilities (read off the row when sampling). */
   logits: z.literal('log_softmax').optional(),
   fidelity: z.looseObject({ tokens: z.int(), meanKl: z.number(), top1: z.number() }),

@@ -27,7 +27,7 @@
  */
 import type { onnx as Onnx } from 'onnx-proto';
 import onnxProto from 'onnx-proto';
-import { removeDead } from './rewrite.ts';
+import { importContribOps, intAttr, removeDead, sortTopologically } from './graph.ts';
 
 const { onnx } = onnxProto;
 
@@ -65,12 +65,6 @@ const REGION_OPS = new Set([
 
 /** Name of the shared int32 copy of `attention_mask` the fused nodes read. */
 const MASK_I32 = 'muse_attention_mask_int32';
-
-const intAttr = (name: string, i: number): Onnx.IAttributeProto => ({
-  name,
-  type: onnx.AttributeProto.AttributeType.INT,
-  i,
-});
 
 const perm = (n: Onnx.INodeProto) =>
   n.attribute
@@ -148,10 +142,7 @@ export function fuseAttention(
     ...fusedNodes,
   ]);
   removeDead(graph);
-  const imports = model.opsetImport ?? [];
-  if (!imports.some((o) => o.domain === 'com.microsoft')) {
-    model.opsetImport = [...imports, { domain: 'com.microsoft', version: 1 }];
-  }
+  importContribOps(model);
   return report;
 }
 
@@ -252,33 +243,4 @@ function matchLayer(
     }
   }
   return softmaxes === 1 ? { nodes: region, q, k, v, context } : undefined;
-}
-
-/**
- * `nodes` in an order where every node follows the producers of its inputs
- * (Kahn's algorithm, keeping the given order where it is free to).
- */
-function sortTopologically(graph: Onnx.IGraphProto, nodes: Onnx.INodeProto[]): Onnx.INodeProto[] {
-  const available = new Set<string>([
-    ...(graph.input ?? []).map((i) => i.name as string),
-    ...(graph.initializer ?? []).map((t) => t.name as string),
-    '',
-  ]);
-  const producers = new Set(nodes.flatMap((n) => n.output ?? []));
-  const ready = (n: Onnx.INodeProto) =>
-    (n.input ?? []).every((x) => available.has(x) || !producers.has(x));
-  const out: Onnx.INodeProto[] = [];
-  let pending = nodes;
-  while (pending.length > 0) {
-    const still: Onnx.INodeProto[] = [];
-    for (const n of pending) {
-      if (ready(n)) {
-        out.push(n);
-        for (const o of n.output ?? []) available.add(o);
-      } else still.push(n);
-    }
-    if (still.length === pending.length) throw new Error('the fused graph has a cycle');
-    pending = still;
-  }
-  return out;
 }

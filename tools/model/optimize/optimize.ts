@@ -2,7 +2,8 @@
  * `npm run model:optimize`: rewrites a GPT-2-family export into a faster
  * equivalent (linear layers and the LM head as `MatMulNBits`, see
  * `rewrite.ts`; each layer's attention as one `MultiHeadAttention`, see
- * `attention.ts`), measures it against the source (`fidelity.ts`) and writes
+ * `attention.ts`; residual adds into `SkipLayerNormalization`, see
+ * `layerNorm.ts`), measures it against the source (`fidelity.ts`) and writes
  * it only if it meets the bounds. The output directory is a complete model
  * in the transformers.js layout (Muse serves `onnx/model_quantized.onnx`);
  * its `config.json` records the optimisation and the source file's sha256,
@@ -29,6 +30,7 @@ import {
   measureFidelity,
   meetsBounds,
 } from './fidelity.ts';
+import { fuseSkipLayerNorm } from './layerNorm.ts';
 import { normaliseLogits, type RewrittenLayer, rewriteLinears } from './rewrite.ts';
 
 const { onnx } = onnxProto;
@@ -51,8 +53,8 @@ export interface OptimizeOptions {
   blockSize: BlockSize;
   /** MatMulNBits `accuracy_level` (default 4: int8 compute). */
   accuracyLevel?: number;
-  /** Fuse each layer's attention into one MultiHeadAttention node (default true). */
-  fuseAttention?: boolean;
+  /** Fuse attention and residual layer norms into onnxruntime contrib ops (default true). */
+  fuse?: boolean;
   /** The source weights file inside `inDir` (default: the first of {@link SOURCE_FILES} present). */
   file?: string;
   /** Bounds of the gate (default {@link DEFAULT_BOUNDS} for the bits). */
@@ -68,11 +70,19 @@ export interface OptimizeResult {
   /** The optimized weights (`onnx/model_quantized.onnx`); absent when the gate refused. */
   output?: { bytes: number; sha256: string };
   layers: RewrittenLayer[];
-  /** Transformer layers whose attention became one MultiHeadAttention node. */
-  attentionFused: number;
+  /** What became contrib ops: see {@link Fusions}. */
+  fused: Fusions;
   fidelity: Fidelity;
   bounds: FidelityBounds;
   passed: boolean;
+}
+
+/** Subgraphs the optimizer fused into onnxruntime contrib ops. */
+export interface Fusions {
+  /** Transformer layers whose attention is one `com.microsoft.MultiHeadAttention` node. */
+  attention: number;
+  /** `Add → LayerNormalization` pairs that are one `SkipLayerNormalization` node. */
+  skipLayerNorm: number;
 }
 
 /** The record `config.json` (and so the manifest) keeps of an optimisation. */
@@ -84,8 +94,8 @@ export interface OptimizationRecord {
   sourceFile: string;
   sourceSha256: string;
   layers: number;
-  /** Transformer layers whose attention is one `com.microsoft.MultiHeadAttention` node. */
-  attentionFused?: number;
+  /** What became contrib ops (absent when nothing was fused). */
+  fused?: Fusions;
   /** `log_softmax`: the `logits` output carries log-probabilities (see `normaliseLogits`). */
   logits?: 'log_softmax';
   fidelity: Fidelity;
@@ -136,10 +146,13 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
       `${file} has no linear layer with a constant weight to rewrite; is it a GPT-2 export?`,
     );
   }
-  const attentionFused =
-    options.fuseAttention === false
-      ? 0
-      : fuseAttention(model, { numHeads: Number(config.n_head) }).fused.length;
+  const fused: Fusions =
+    options.fuse === false
+      ? { attention: 0, skipLayerNorm: 0 }
+      : {
+          attention: fuseAttention(model, { numHeads: Number(config.n_head) }).fused.length,
+          skipLayerNorm: fuseSkipLayerNorm(model),
+        };
   const normalised = normaliseLogits(model);
   const optimizedBytes = onnx.ModelProto.encode(model).finish();
 
@@ -170,7 +183,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
   const result: OptimizeResult = {
     source: { file, bytes: sourceBytes.length, sha256: sha256(sourceBytes) },
     layers,
-    attentionFused,
+    fused,
     fidelity,
     bounds,
     passed,
@@ -187,7 +200,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
     sourceFile: file,
     sourceSha256: result.source.sha256,
     layers: layers.length,
-    ...(attentionFused > 0 ? { attentionFused } : {}),
+    ...(fused.attention + fused.skipLayerNorm > 0 ? { fused } : {}),
     ...(normalised ? { logits: 'log_softmax' as const } : {}),
     fidelity,
     bounds,

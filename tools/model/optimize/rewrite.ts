@@ -18,6 +18,7 @@
 import type { onnx as Onnx } from 'onnx-proto';
 import onnxProto from 'onnx-proto';
 import { type BlockSize, type NBits, quantizeBlocks } from './blocks.ts';
+import { importContribOps, intAttr, removeDead } from './graph.ts';
 
 const { onnx } = onnxProto;
 const T = onnx.TensorProto.DataType;
@@ -67,12 +68,6 @@ const tensorBytes = (t: Onnx.ITensorProto) =>
   (t.rawData?.length ?? 0) + 4 * ((t.floatData?.length ?? 0) + (t.int32Data?.length ?? 0));
 
 const dimsOf = (t: Onnx.ITensorProto) => (t.dims ?? []).map(Number);
-
-const intAttr = (name: string, i: number): Onnx.IAttributeProto => ({
-  name,
-  type: onnx.AttributeProto.AttributeType.INT,
-  i,
-});
 
 const attr = (node: Onnx.INodeProto, name: string) => node.attribute?.find((a) => a.name === name);
 
@@ -183,10 +178,7 @@ export function rewriteLinears(model: Onnx.IModelProto, options: RewriteOptions)
   graph.initializer = [...(graph.initializer ?? []), ...added];
   foldBiases(graph, new Map([...inits, ...added.map((t) => [t.name as string, t] as const)]));
   removeDead(graph);
-  const imports = model.opsetImport ?? [];
-  if (!imports.some((o) => o.domain === 'com.microsoft')) {
-    model.opsetImport = [...imports, { domain: 'com.microsoft', version: 1 }];
-  }
+  importContribOps(model);
   const after = (graph.initializer ?? []).reduce((s, t) => s + tensorBytes(t), 0);
   return { layers, initializerBytes: { before, after } };
 }
@@ -267,27 +259,6 @@ function foldBiases(graph: Onnx.IGraphProto, inits: Map<string, Onnx.ITensorProt
     }
   }
   graph.node = nodes.filter((n) => !folded.has(n));
-}
-
-/** Drops nodes no graph output depends on, then initializers no node reads. */
-export function removeDead(graph: Onnx.IGraphProto): void {
-  const producer = new Map<string, Onnx.INodeProto>();
-  for (const n of graph.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
-  const live = new Set<Onnx.INodeProto>();
-  const stack = (graph.output ?? []).map((o) => o.name as string);
-  const seen = new Set<string>();
-  while (stack.length > 0) {
-    const name = stack.pop() as string;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const node = producer.get(name);
-    if (!node || live.has(node)) continue;
-    live.add(node);
-    for (const i of node.input ?? []) if (i) stack.push(i);
-  }
-  graph.node = (graph.node ?? []).filter((n) => live.has(n));
-  const used = new Set((graph.node ?? []).flatMap((n) => n.input ?? []));
-  graph.initializer = (graph.initializer ?? []).filter((t) => used.has(t.name as string));
 }
 
 /** Name the raw scores get when {@link normaliseLogits} puts a LogSoftmax behind them. */

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { DType, GraphBuilder } from '#lib/model/onnxGraph.ts';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { tinyModelDir } from '#test/support/tinyModel.ts';
 import { fuseAttention } from '#tools/model/optimize/attention.ts';
+import { fuseSkipLayerNorm } from '#tools/model/optimize/layerNorm.ts';
 import { optimizeModelDir } from '#tools/model/optimize/optimize.ts';
 import { rewriteLinears } from '#tools/model/optimize/rewrite.ts';
 
@@ -168,8 +170,8 @@ describe('attention fusion (one MultiHeadAttention node per layer)', () => {
     expect(ops(source)).toEqual(before);
   });
 
-  it('is on in model:optimize (recorded) and off with fuseAttention: false', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'muse-opt-attn-'));
+  it('is on in model:optimize (recorded, with the layer norms) and off with fuse: false', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'muse-opt-fuse-'));
     const inDir = await tinyModelDir();
     const [on, off] = await Promise.all(
       [true, false].map((fuse) =>
@@ -179,18 +181,55 @@ describe('attention fusion (one MultiHeadAttention node per layer)', () => {
           bits: 8,
           blockSize: 32,
           tokensPerPrompt: 8,
-          fuseAttention: fuse,
+          fuse,
         }),
       ),
     );
 
-    expect([on?.attentionFused, off?.attentionFused]).toEqual([LAYERS, 0]);
+    expect([on?.fused, off?.fused]).toEqual([
+      { attention: LAYERS, skipLayerNorm: 2 * LAYERS + 1 },
+      { attention: 0, skipLayerNorm: 0 },
+    ]);
     expect([on?.passed, off?.passed]).toEqual([true, true]);
-    const config = (fuse: boolean) =>
+    const record = (fuse: boolean) =>
       readFile(join(dir, String(fuse), 'config.json'), 'utf8').then(
         (t) => JSON.parse(t).muse.optimization,
       );
-    expect((await config(true)).attentionFused).toBe(LAYERS);
-    expect((await config(false)).attentionFused).toBeUndefined();
+    expect((await record(true)).fused).toEqual({ attention: LAYERS, skipLayerNorm: 5 });
+    expect((await record(false)).fused).toBeUndefined();
   }, 120_000);
+});
+
+describe('residual fusion (Add → LayerNormalization as one SkipLayerNormalization)', () => {
+  it('fuses both norms of every layer and the final one, keeping the sum the next residual reads, with the same outputs', async () => {
+    const source = await decode('model.onnx');
+    const fused = await decode('model.onnx');
+    fuseAttention(fused, { numHeads: HEADS });
+
+    expect(fuseSkipLayerNorm(fused)).toBe(2 * LAYERS + 1);
+    expect(ops(fused)).not.toContain('LayerNormalization');
+    expect(ops(fused).filter((o) => o === 'SkipLayerNormalization')).toHaveLength(5);
+    const diffs = await compare(source, fused);
+    for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-4);
+  });
+
+  it('leaves a norm of a sum with a constant (a broadcast bias) alone', async () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', DType.float, [1, 2, 4]);
+    const sum = g.op1('Add', [x, g.float('bias', [1, 2, 3, 4], [4])]);
+    const y = g.op1(
+      'LayerNormalization',
+      [sum, g.float('gamma', [1, 1, 1, 1]), g.float('beta', [0, 0, 0, 0])],
+      {
+        axis: -1,
+        epsilon: 1e-5,
+      },
+    );
+    g.op('Identity', [y], {}, { outputs: ['y'] });
+    g.output('y', DType.float, [1, 2, 4]);
+    const model = onnx.ModelProto.decode(g.encode('norm', 17, 'test'));
+
+    expect(fuseSkipLayerNorm(model)).toBe(0);
+    expect(ops(model)).toEqual(['Add', 'LayerNormalization', 'Identity']);
+  });
 });
