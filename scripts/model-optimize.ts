@@ -79,7 +79,7 @@ try {
   console.log(
     `${result.layers.length} linear layers → MatMulNBits (${bits}-bit, block ${args.block}, accuracy_level 4): ` +
       `${(result.source.bytes / 1e6).toFixed(1)} MB → ${result.output ? (result.output.bytes / 1e6).toFixed(1) : '–'} MB; ` +
-      `fused: attention in ${result.fused.attention} layers (MultiHeadAttention), ${result.fused.skipLayerNorm} residual layer norms (SkipLayerNormalization)`,
+      `fused: attention in ${result.fused.attention} layers (MultiHeadAttention), ${result.fused.skipLayerNorm} residual layer norms (SkipLayerNormalization); new keys and values exposed in ${result.newKeyValues} layers`,
   );
   console.log(
     `fidelity over ${f.tokens} tokens: mean KL ${f.meanKl.toFixed(5)} nats/token (bound ${bounds.maxMeanKl}), ` +

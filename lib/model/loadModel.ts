@@ -29,6 +29,8 @@ export interface LoadOptions {
   cacheDir: string;
   /** Intra-op threads; default: the vCPUs this process can use. */
   threads?: number;
+  /** Keep the decode cache in Muse's buffers (default: when the graph allows; see `OrtGpt2Model`). */
+  stridedCache?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
       randomWeights: cached.manifest.random_weights,
       source: cached.manifest.source,
     },
+    options.stridedCache === undefined ? {} : { stridedCache: options.stridedCache },
   );
   return { model, cached, loadMs: performance.now() - started, fetchMs };
 }

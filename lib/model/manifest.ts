@@ -36,6 +36,8 @@ export const ManifestOptimization = z.strictObject({
   fused: z
     .strictObject({ attention: z.int().nonnegative(), skipLayerNorm: z.int().nonnegative() })
     .optional(),
+  /** Layers whose new keys and values are outputs `new.{i}.*` (Muse's decode loop keeps its own cache). */
+  newKeyValues: z.int().positive().optional(),
   /** `log_softmax`: the `logits` output carries log-probabilities (read off the row when sampling). */
   logits: z.literal('log_softmax').optional(),
   fidelity: z.looseObject({ tokens: z.int(), meanKl: z.number(), top1: z.number() }),

@@ -124,7 +124,8 @@ function attribute(name: string, value: AttrValue): Onnx.IAttributeProto {
   return { name, type: T.FLOAT, f: value };
 }
 
-function valueInfo(name: string, elemType: number, dims: Dim[]): Onnx.IValueInfoProto {
+/** A typed tensor declaration (a graph input or output). */
+export function valueInfo(name: string, elemType: number, dims: Dim[]): Onnx.IValueInfoProto {
   return {
     name,
     type: {

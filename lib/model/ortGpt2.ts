@@ -4,6 +4,7 @@ import { SeededRandom } from '../random.ts';
 import { type Language, type LanguageFit, languageFit } from './language.ts';
 import { logProbs } from './logProbHead.ts';
 import { sampleToken } from './sampler.ts';
+import { StridedKvCache } from './stridedCache.ts';
 import type {
   GeneratedSequence,
   GenerationResult,
@@ -90,23 +91,44 @@ export class OrtGpt2Model implements TextModel {
   /** Real exports differ slightly: some lack `position_ids`, merged decoders add `use_cache_branch`. */
   private readonly feedsPositions: boolean;
   private readonly feedsCacheBranch: boolean;
+  /** Whether `generate` keeps the cache in a {@link StridedKvCache} (else it carries `present.*`). */
+  readonly stridedCache: boolean;
 
+  /**
+   * @param options.stridedCache - keep the decode cache in Muse's buffers
+   *   (default: when the graph outputs `new.{i}.*` and takes `position_ids`,
+   *   which a strided cache needs because a masked gap would shift positions
+   *   a graph derives from the mask).
+   */
   constructor(
     private readonly session: InferenceSession,
     private readonly tokenizer: Tokenizer,
     private readonly dims: Gpt2Dims,
     readonly info: ModelInfo,
+    options: { stridedCache?: boolean } = {},
   ) {
     this.maxContext = dims.maxContext;
     this.eosTokenId = dims.eosTokenId;
     this.feedsPositions = session.inputNames.includes('position_ids');
     this.feedsCacheBranch = session.inputNames.includes('use_cache_branch');
+    const supported =
+      this.feedsPositions && !this.feedsCacheBranch && session.outputNames.includes('new.0.key');
+    if (options.stridedCache && !supported) {
+      throw new Error(
+        'A strided cache needs a graph with position_ids and new.{i}.* outputs (npm run model:optimize adds them).',
+      );
+    }
+    this.stridedCache = options.stridedCache ?? supported;
   }
 
-  private run(feeds: Feeds, cached: boolean): Promise<InferenceSession.ReturnType> {
+  private run(
+    feeds: Feeds,
+    cached: boolean,
+    fetches?: string[],
+  ): Promise<InferenceSession.ReturnType> {
     if (!this.feedsPositions) delete feeds.position_ids;
     if (this.feedsCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [cached], [1]);
-    return this.session.run(feeds);
+    return fetches ? this.session.run(feeds, fetches) : this.session.run(feeds);
   }
 
   dispose(): Promise<void> {
@@ -314,7 +336,8 @@ export class OrtGpt2Model implements TextModel {
     const promptLogits = (outputs.logits as ort.Tensor).data as Float32Array;
     let rowLogits = (_row: number) => promptLogits.subarray((P - 1) * V, P * V);
     let stepLogits: Float32Array | undefined;
-    this.tilePast(outputs, n, feeds);
+    const cache = this.stridedCache ? new StridedKvCache(this.dims, n, outputs, P) : undefined;
+    if (!cache) this.tilePast(outputs, n, feeds);
 
     let steps = 0;
     let truncated = false;
@@ -368,9 +391,15 @@ export class OrtGpt2Model implements TextModel {
       const position = P + step;
       feeds.input_ids = int64(next, [n, 1]);
       feeds.position_ids = int64(new Array(n).fill(position), [n, 1]);
-      feeds.attention_mask = int64(new Array(n * (position + 1)).fill(1), [n, position + 1]);
-      outputs = await this.run(feeds, true);
-      this.carryPast(outputs, feeds);
+      if (cache) {
+        cache.feed(feeds);
+        outputs = await this.run(feeds, true, cache.fetches());
+        cache.append(outputs);
+      } else {
+        feeds.attention_mask = int64(new Array(n * (position + 1)).fill(1), [n, position + 1]);
+        outputs = await this.run(feeds, true);
+        this.carryPast(outputs, feeds);
+      }
       const logits = (outputs.logits as ort.Tensor).data as Float32Array;
       stepLogits = logits;
       rowLogits = (r: number) => logits.subarray(r * V, (r + 1) * V);

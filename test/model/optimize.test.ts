@@ -6,6 +6,7 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DType, GraphBuilder } from '#lib/model/onnxGraph.ts';
+import type { OrtGpt2Model } from '#lib/model/ortGpt2.ts';
 import type { GeneratedSequence } from '#lib/model/textModel.ts';
 import { SeededRandom } from '#lib/random.ts';
 import { testClients } from '#test/support/clients.ts';
@@ -29,6 +30,10 @@ const ioNames = async (file: string) => {
     ops: (g.node ?? []).map((n) => n.opType),
   };
 };
+
+/** The outputs the optimizer adds after the source's: each layer's new keys and values (`newKeyValues.ts`). */
+const newKeyValueOutputs = (layers: number) =>
+  Array.from({ length: layers }, (_, i) => [`new.${i}.key`, `new.${i}.value`]).flat();
 
 let q8: OptimizeResult;
 let q8Out: string;
@@ -69,14 +74,15 @@ describe('block quantization for MatMulNBits', () => {
 });
 
 describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => {
-  it('rewrites all 9 linear layers (8 in the blocks, the LM head) and keeps every input and output name', async () => {
+  it('rewrites all 9 linear layers (8 in the blocks, the LM head) keeps every input and output name, and adds each layer’s new keys and values', async () => {
     const source = await ioNames(join(await tinyModelDir(), 'onnx', 'model_quantized.onnx'));
     const out = await ioNames(join(q8Out, 'onnx', 'model_quantized.onnx'));
 
     expect(q8.layers).toHaveLength(9);
     expect(q8.layers.every((l) => l.from === 'MatMulInteger')).toBe(true);
     expect(out.inputs).toEqual(source.inputs);
-    expect(out.outputs).toEqual(source.outputs);
+    expect(out.outputs).toEqual([...source.outputs, ...newKeyValueOutputs(2)]);
+    expect(q8.newKeyValues).toBe(2);
     expect(out.ops.filter((o) => o === 'MatMulNBits')).toHaveLength(9);
     expect(out.ops).not.toContain('MatMulInteger');
   });
@@ -125,6 +131,8 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
     });
 
     expect(out.sequences[0]?.tokens).toEqual(PINNED_GREEDY);
+    // The optimized graph's new.{i}.* outputs: the loop keeps its own cache.
+    expect((model as OrtGpt2Model).stridedCache).toBe(true);
     await model.dispose();
   });
 
@@ -275,7 +283,10 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       expect(out.ops).toContain('Gather');
       expect(out.ops).not.toContain('MatMulInteger');
       expect(out.ops.filter((o) => o === 'MatMulNBits')).toHaveLength(9);
-      expect([out.inputs, out.outputs]).toEqual([source.inputs, source.outputs]);
+      expect([out.inputs, out.outputs]).toEqual([
+        source.inputs,
+        [...source.outputs, ...newKeyValueOutputs(2)],
+      ]);
     },
     OPTIMIZE_TIMEOUT_MS,
   );
@@ -305,7 +316,10 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       expect(r.passed).toBe(true);
       expect(r.fused).toEqual({ attention: 2, skipLayerNorm: 5 });
       expect(out.ops).not.toContain('MatMulInteger');
-      expect([out.inputs, out.outputs]).toEqual([source.inputs, source.outputs]);
+      expect([out.inputs, out.outputs]).toEqual([
+        source.inputs,
+        [...source.outputs, ...newKeyValueOutputs(2)],
+      ]);
     },
     OPTIMIZE_TIMEOUT_MS,
   );

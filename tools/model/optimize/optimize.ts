@@ -3,7 +3,8 @@
  * equivalent (linear layers and the LM head as `MatMulNBits`, see
  * `rewrite.ts`; each layer's attention as one `MultiHeadAttention`, see
  * `attention.ts`; residual adds into `SkipLayerNormalization`, see
- * `layerNorm.ts`), measures it against the source (`fidelity.ts`) and writes
+ * `layerNorm.ts`; each layer's new keys and values as outputs, see
+ * `newKeyValues.ts`), measures it against the source (`fidelity.ts`) and writes
  * it only if it meets the bounds. The output directory is a complete model
  * in the transformers.js layout (Muse serves `onnx/model_quantized.onnx`);
  * its `config.json` records the optimisation and the source file's sha256,
@@ -31,6 +32,7 @@ import {
   meetsBounds,
 } from './fidelity.ts';
 import { fuseSkipLayerNorm } from './layerNorm.ts';
+import { exposeNewKeyValues } from './newKeyValues.ts';
 import { normaliseLogits, type RewrittenLayer, rewriteLinears } from './rewrite.ts';
 
 const { onnx } = onnxProto;
@@ -72,6 +74,8 @@ export interface OptimizeResult {
   layers: RewrittenLayer[];
   /** What became contrib ops: see {@link Fusions}. */
   fused: Fusions;
+  /** Layers with `new.{i}.key|value` outputs (0 when a layer's cache is written otherwise). */
+  newKeyValues: number;
   fidelity: Fidelity;
   bounds: FidelityBounds;
   passed: boolean;
@@ -96,6 +100,8 @@ export interface OptimizationRecord {
   layers: number;
   /** What became contrib ops (absent when nothing was fused). */
   fused?: Fusions;
+  /** Layers with `new.{i}.*` outputs (absent when none). */
+  newKeyValues?: number;
   /** `log_softmax`: the `logits` output carries log-probabilities (see `normaliseLogits`). */
   logits?: 'log_softmax';
   fidelity: Fidelity;
@@ -153,6 +159,10 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
           attention: fuseAttention(model, { numHeads: Number(config.n_head) }).fused.length,
           skipLayerNorm: fuseSkipLayerNorm(model),
         };
+  const newKeyValues = exposeNewKeyValues(model, {
+    numHeads: Number(config.n_head),
+    headDim: Number(config.n_embd) / Number(config.n_head),
+  });
   const normalised = normaliseLogits(model);
   const optimizedBytes = onnx.ModelProto.encode(model).finish();
 
@@ -184,6 +194,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
     source: { file, bytes: sourceBytes.length, sha256: sha256(sourceBytes) },
     layers,
     fused,
+    newKeyValues,
     fidelity,
     bounds,
     passed,
@@ -201,6 +212,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
     sourceSha256: result.source.sha256,
     layers: layers.length,
     ...(fused.attention + fused.skipLayerNorm > 0 ? { fused } : {}),
+    ...(newKeyValues > 0 ? { newKeyValues } : {}),
     ...(normalised ? { logits: 'log_softmax' as const } : {}),
     fidelity,
     bounds,
