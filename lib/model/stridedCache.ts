@@ -40,7 +40,7 @@ export type StepOutputs = Record<string, ort.OnnxValue>;
 export class StridedKvCache {
   private stride: number;
   private filled: number;
-  private buffers: Float32Array[];
+  private readonly buffers: Float32Array[];
   private readonly slots: CacheSlot[];
 
   /**
@@ -130,7 +130,9 @@ export class StridedKvCache {
   private grow(): void {
     const { nHead, headDim } = this.dims;
     const stride = this.stride + CACHE_CHUNK;
-    this.buffers = this.buffers.map((old) => {
+    // One tensor at a time, so at most one old buffer is held beside the new ones.
+    for (let j = 0; j < this.buffers.length; j++) {
+      const old = this.buffers[j] as Float32Array;
       const buffer = new Float32Array(this.rows * nHead * stride * headDim);
       for (let rh = 0; rh < this.rows * nHead; rh++) {
         buffer.set(
@@ -138,8 +140,8 @@ export class StridedKvCache {
           rh * stride * headDim,
         );
       }
-      return buffer;
-    });
+      this.buffers[j] = buffer;
+    }
     this.stride = stride;
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '#lib/recommend/service.ts';
 import { type Bridge, startBridge } from '#local/bridge.ts';
 import { testClients, testConfig } from '#test/support/clients.ts';
+import { ownAppTable, ownEventsTable } from '#test/support/ownTables.ts';
 import {
   fullSequenceLogprobs,
   loadTinyModel,
@@ -39,6 +40,10 @@ const CATALOG = [
 ].map((i) => ({ description: '', tags: [] as string[], available: true, ...i }));
 
 beforeAll(async () => {
+  // Its catalog, events and served day of its own: copy.test writes catalog items and events
+  // (p-lamp, p-mug) to the shared tables, which then came up as trending here (CI flake).
+  await ownAppTable('recommend');
+  await ownEventsTable('recommend');
   const manifest = await publishTinyModel('test/recommend');
   process.env.MUSE_MODEL_ID = manifest.id;
   process.env.MUSE_MODEL_CACHE_DIR = `${process.env.TMPDIR ?? '/tmp'}/muse-recommend-test-${Date.now()}`;
