@@ -56,7 +56,7 @@ export async function bareGreedy(
     length++;
     if (cache) {
       cache.feed(feeds);
-      out = await session.run(feeds, cache.fetches());
+      out = await session.run(feeds, cache.fetches);
       cache.append(out);
     } else {
       for (let i = 0; i < dims.nLayer; i++) {

@@ -4,7 +4,7 @@ import { SeededRandom } from '../random.ts';
 import { type Language, type LanguageFit, languageFit } from './language.ts';
 import { logProbs } from './logProbHead.ts';
 import { sampleToken } from './sampler.ts';
-import { StridedKvCache } from './stridedCache.ts';
+import { newKeyValueName, StridedKvCache } from './stridedCache.ts';
 import type {
   GeneratedSequence,
   GenerationResult,
@@ -112,7 +112,9 @@ export class OrtGpt2Model implements TextModel {
     this.feedsPositions = session.inputNames.includes('position_ids');
     this.feedsCacheBranch = session.inputNames.includes('use_cache_branch');
     const supported =
-      this.feedsPositions && !this.feedsCacheBranch && session.outputNames.includes('new.0.key');
+      this.feedsPositions &&
+      !this.feedsCacheBranch &&
+      session.outputNames.includes(newKeyValueName(0, 'key'));
     if (options.stridedCache && !supported) {
       throw new Error(
         'A strided cache needs a graph with position_ids and new.{i}.* outputs (npm run model:optimize adds them).',
@@ -124,7 +126,7 @@ export class OrtGpt2Model implements TextModel {
   private run(
     feeds: Feeds,
     cached: boolean,
-    fetches?: string[],
+    fetches?: readonly string[],
   ): Promise<InferenceSession.ReturnType> {
     if (!this.feedsPositions) delete feeds.position_ids;
     if (this.feedsCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [cached], [1]);
@@ -393,7 +395,7 @@ export class OrtGpt2Model implements TextModel {
       feeds.position_ids = int64(new Array(n).fill(position), [n, 1]);
       if (cache) {
         cache.feed(feeds);
-        outputs = await this.run(feeds, true, cache.fetches());
+        outputs = await this.run(feeds, true, cache.fetches);
         cache.append(outputs);
       } else {
         feeds.attention_mask = int64(new Array(n * (position + 1)).fill(1), [n, position + 1]);

@@ -3,6 +3,13 @@ import * as ort from 'onnxruntime-node';
 /** Positions a {@link StridedKvCache} grows by when full. */
 export const CACHE_CHUNK = 32;
 
+/**
+ * The graph output carrying layer `layer`'s new `kind` positions: the
+ * positions a run appended to `present.{layer}.{kind}` (`model:optimize`
+ * adds these outputs).
+ */
+export const newKeyValueName = (layer: number, kind: 'key' | 'value') => `new.${layer}.${kind}`;
+
 /** The cache tensors' names: what a step reads (`past`), and what it appended (`fresh`). */
 interface CacheSlot {
   past: string;
@@ -27,8 +34,8 @@ export type StepOutputs = Record<string, ort.OnnxValue>;
  * positions per row and head; a step feeds the whole buffer as the past and
  * masks the positions not yet written (`attention_mask` 0), then
  * {@link append} writes the step's new positions. The buffer grows by
- * {@link CACHE_CHUNK} positions when full, so the attention reads at most
- * that many masked positions per row.
+ * {@link CACHE_CHUNK} positions when full, so the attention reads fewer
+ * masked positions than that per row.
  *
  * Against carrying `present.*` back as the next past, a step no longer
  * copies the whole cache out of onnxruntime (which onnxruntime-node does
@@ -42,6 +49,8 @@ export class StridedKvCache {
   private filled: number;
   private readonly buffers: Float32Array[];
   private readonly slots: CacheSlot[];
+  /** The outputs a step fetches: the logits and the new positions, not `present.*`. */
+  readonly fetches: readonly string[];
 
   /**
    * Tiles the batch-1 prompt cache (`present.*` of a prefill of `promptLength`
@@ -57,11 +66,12 @@ export class StridedKvCache {
       (['key', 'value'] as const).map((kind) => ({
         past: `past_key_values.${i}.${kind}`,
         present: `present.${i}.${kind}`,
-        fresh: `new.${i}.${kind}`,
+        fresh: newKeyValueName(i, kind),
       })),
     ).flat();
+    this.fetches = ['logits', ...this.slots.map((s) => s.fresh)];
     this.filled = promptLength;
-    this.stride = roundUp(promptLength + 1);
+    this.stride = roundUp(promptLength);
     const { nHead, headDim } = dims;
     this.buffers = this.slots.map(({ present }) => {
       const data = (prompt[present] as ort.Tensor).data as Float32Array;
@@ -72,16 +82,6 @@ export class StridedKvCache {
       }
       return buffer;
     });
-  }
-
-  /** Positions written so far (the next token's position). */
-  get length(): number {
-    return this.filled;
-  }
-
-  /** The outputs a step fetches: the logits and the new positions, not `present.*`. */
-  fetches(): string[] {
-    return ['logits', ...this.slots.map((s) => s.fresh)];
   }
 
   /** Points `feeds` at the cache: the past tensors and an `attention_mask` masking unwritten positions. */

@@ -25,18 +25,16 @@ const session = (m: Model) =>
   ort.InferenceSession.create(onnx.ModelProto.encode(m).finish(), sessionOptions(1));
 
 const tokenizer = { encode: () => [], decode: () => '' };
+const INFO = { id: 'test', version: 'x', sha256: '', randomWeights: true, source: 'built:tiny' };
+const tinyDims = async () =>
+  gpt2Dims(JSON.parse(await readFile(join(await tinyModelDir(), 'config.json'), 'utf8')));
 
 /** The same graph decoded by Muse's loop with each cache: its own buffers, and `present.*` carried back. */
 async function bothCaches(m: Model) {
-  const config = JSON.parse(
-    await readFile(join(await tinyModelDir(), 'config.json'), 'utf8'),
-  ) as Record<string, number>;
-  const s = await session(m);
-  const info = { id: 'test', version: 'x', sha256: '', randomWeights: true, source: 'built:tiny' };
-  const dims = gpt2Dims(config);
+  const [s, dims] = await Promise.all([session(m), tinyDims()]);
   return {
-    strided: new OrtGpt2Model(s, tokenizer, dims, info),
-    carried: new OrtGpt2Model(s, tokenizer, dims, info, { stridedCache: false }),
+    strided: new OrtGpt2Model(s, tokenizer, dims, INFO),
+    carried: new OrtGpt2Model(s, tokenizer, dims, INFO, { stridedCache: false }),
     release: () => s.release(),
   };
 }
@@ -148,21 +146,28 @@ describe('new keys and values as outputs (model:optimize) and the strided cache 
     await release();
   });
 
+  it('adds nothing when a layer’s Concat does not append to that layer’s past, or its MultiHeadAttention is not fuseAttention’s', async () => {
+    const swapped = await fp32();
+    const concat = (swapped.graph?.node ?? []).find((n) =>
+      (n.output ?? []).includes('present.0.value'),
+    ) as onnxProto.onnx.INodeProto;
+    concat.input = [...(concat.input ?? [])].reverse();
+    expect(exposeNewKeyValues(swapped, { numHeads: HEADS, headDim: HEAD_DIM })).toBe(0);
+
+    const foreign = await fp32();
+    fuseAttention(foreign, { numHeads: HEADS });
+    const mha = (foreign.graph?.node ?? []).find(
+      (n) => n.opType === 'MultiHeadAttention',
+    ) as onnxProto.onnx.INodeProto;
+    mha.name = 'someone_elses_attention';
+    expect(exposeNewKeyValues(foreign, { numHeads: HEADS, headDim: HEAD_DIM })).toBe(0);
+  });
+
   it('refuses a strided cache on a graph without new.{i}.* outputs', async () => {
-    const config = JSON.parse(
-      await readFile(join(await tinyModelDir(), 'config.json'), 'utf8'),
-    ) as Record<string, number>;
-    const s = await session(await fp32());
-    const info = {
-      id: 'test',
-      version: 'x',
-      sha256: '',
-      randomWeights: true,
-      source: 'built:tiny',
-    };
-    expect(
-      () => new OrtGpt2Model(s, tokenizer, gpt2Dims(config), info, { stridedCache: true }),
-    ).toThrow(/new\.\{i\}\.\* outputs/);
+    const [s, dims] = await Promise.all([session(await fp32()), tinyDims()]);
+    expect(() => new OrtGpt2Model(s, tokenizer, dims, INFO, { stridedCache: true })).toThrow(
+      /new\.\{i\}\.\* outputs/,
+    );
     await s.release();
   });
 });

@@ -27,7 +27,7 @@
  */
 import type { onnx as Onnx } from 'onnx-proto';
 import onnxProto from 'onnx-proto';
-import { importContribOps, intAttr, removeDead, sortTopologically } from './graph.ts';
+import { cacheLayers, importContribOps, intAttr, removeDead, sortTopologically } from './graph.ts';
 
 const { onnx } = onnxProto;
 
@@ -80,6 +80,9 @@ export interface AttentionReport {
   skipped: number[];
 }
 
+/** The name of the MultiHeadAttention node {@link fuseAttention} writes for `layer`. */
+export const attentionNodeName = (layer: number) => `muse_attention_${layer}`;
+
 /**
  * Fuses the self-attention of every layer it recognises (see the module
  * comment) in place, with `numHeads` heads.
@@ -97,11 +100,7 @@ export function fuseAttention(
   const report: AttentionReport = { fused: [], skipped: [] };
   const inputs = new Set((graph.input ?? []).map((i) => i.name as string));
   if (!inputs.has('attention_mask')) return report;
-  const layers = (graph.output ?? [])
-    .map((o) => /^present\.(\d+)\.key$/.exec(o.name ?? '')?.[1])
-    .filter((i): i is string => i !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
+  const layers = cacheLayers(graph);
   const fusedNodes: Onnx.INodeProto[] = [];
   for (const layer of layers) {
     const region = matchLayer(graph, layer);
@@ -113,7 +112,7 @@ export function fuseAttention(
     fusedNodes.push({
       opType: 'MultiHeadAttention',
       domain: 'com.microsoft',
-      name: `muse_attention_${layer}`,
+      name: attentionNodeName(layer),
       input: [
         region.q,
         region.k,

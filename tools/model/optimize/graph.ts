@@ -22,6 +22,15 @@ export function importContribOps(model: Onnx.IModelProto): void {
   }
 }
 
+/** The layers whose cache the graph outputs (`present.{i}.key`), in order. */
+export function cacheLayers(graph: Onnx.IGraphProto): number[] {
+  return (graph.output ?? [])
+    .map((o) => /^present\.(\d+)\.key$/.exec(o.name ?? '')?.[1])
+    .filter((i): i is string => i !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
 /** Drops nodes no graph output depends on, then initializers no node reads. */
 export function removeDead(graph: Onnx.IGraphProto): void {
   const producer = new Map<string, Onnx.INodeProto>();

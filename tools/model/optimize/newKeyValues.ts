@@ -12,19 +12,19 @@
  * they were, for every other caller.
  *
  * Found per layer from what writes `present.{i}.key|value`: a `Concat(past,
- * new)` (the new tensor is already in the cache layout) or a fused
- * `MultiHeadAttention` (its `[batch, tokens, hidden]` key and value inputs,
- * reshaped to heads and transposed). All layers or none: a loop needs every
+ * new)` of that layer's past (the new tensor is already in the cache layout)
+ * or the `MultiHeadAttention` `fuseAttention` wrote (its `[batch, tokens,
+ * hidden]` key and value inputs, reshaped to heads and transposed). All layers or none: a loop needs every
  * layer's positions.
  */
 import type { onnx as Onnx } from 'onnx-proto';
 import onnxProto from 'onnx-proto';
 import { DType, valueInfo } from '#lib/model/onnxGraph.ts';
+import { newKeyValueName } from '#lib/model/stridedCache.ts';
+import { attentionNodeName } from './attention.ts';
+import { cacheLayers } from './graph.ts';
 
 const { onnx } = onnxProto;
-
-/** The output carrying layer `layer`'s new `kind` (`key` or `value`) positions. */
-export const newKeyValueName = (layer: number, kind: 'key' | 'value') => `new.${layer}.${kind}`;
 
 /**
  * Adds the `new.{i}.key|value` outputs (see the module comment). Returns how
@@ -43,11 +43,7 @@ export function exposeNewKeyValues(
   const graph = model.graph as Onnx.IGraphProto;
   const producer = new Map<string, Onnx.INodeProto>();
   for (const n of graph.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
-  const layers = (graph.output ?? [])
-    .map((o) => /^present\.(\d+)\.key$/.exec(o.name ?? '')?.[1])
-    .filter((i): i is string => i !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
+  const layers = cacheLayers(graph);
   if (layers.length === 0) return 0;
   const added: Onnx.INodeProto[] = [];
   const initializers: Onnx.ITensorProto[] = [];
@@ -62,7 +58,8 @@ export function exposeNewKeyValues(
       if (
         writer?.opType === 'Concat' &&
         (writer.domain ?? '') === '' &&
-        writer.input?.length === 2
+        writer.input?.length === 2 &&
+        writer.input[0] === `past_key_values.${layer}.${kind}`
       ) {
         added.push({
           opType: 'Identity',
@@ -71,8 +68,10 @@ export function exposeNewKeyValues(
           output: [name],
         });
       } else if (
+        // Only the nodes fuseAttention wrote: their key and value are [batch, tokens, hidden].
         writer?.opType === 'MultiHeadAttention' &&
         writer.domain === 'com.microsoft' &&
+        writer.name === attentionNodeName(layer) &&
         writer.input?.[index]
       ) {
         const shape = `muse_${name}_shape`;
