@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import type { InferenceSession } from 'onnxruntime-common';
 import { type CachedModel, cacheModel } from './cache.ts';
-import { gpt2Dims, logitsAreLogProbs, OrtGpt2Model } from './ortGpt2.ts';
+import { gpt2Dims, logitsAreLogProbs, OrtGpt2Model, presentOnDemand } from './ortGpt2.ts';
 import { sessionOptions } from './sessionOptions.ts';
 import type { TextModel } from './textModel.ts';
 import { adaptTokenizer, type HfTokenizer } from './tokenizerAdapter.ts';
@@ -70,7 +70,12 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
   const model = new OrtGpt2Model(
     session,
     facts.tokenizer,
-    { ...gpt2Dims(config), eosTokenId: facts.eosTokenId, logitsAreLogProbs: normalised },
+    {
+      ...gpt2Dims(config),
+      eosTokenId: facts.eosTokenId,
+      logitsAreLogProbs: normalised,
+      presentOnDemand: presentOnDemand(config as unknown as Record<string, unknown>),
+    },
     {
       id: cached.manifest.id,
       version: cached.manifest.version,

@@ -32,9 +32,16 @@ export const ManifestOptimization = z.strictObject({
   sourceFile: z.string().min(1),
   sourceSha256: Sha256,
   layers: z.int().positive(),
-  /** Fused contrib ops: layers with one `MultiHeadAttention`, `SkipLayerNormalization` nodes. */
+  /**
+   * Fused contrib ops: layers whose attention was replaced (`kernel`: one
+   * `MultiHeadAttention`, or `split` with `present.*` on demand), `SkipLayerNormalization` nodes.
+   */
   fused: z
-    .strictObject({ attention: z.int().nonnegative(), skipLayerNorm: z.int().nonnegative() })
+    .strictObject({
+      attention: z.int().nonnegative(),
+      kernel: z.enum(['mha', 'split']).optional(),
+      skipLayerNorm: z.int().nonnegative(),
+    })
     .optional(),
   /** Layers whose new keys and values are outputs `new.{i}.*` (Muse's decode loop keeps its own cache). */
   newKeyValues: z.int().positive().optional(),

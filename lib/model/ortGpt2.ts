@@ -28,12 +28,23 @@ export interface Gpt2Dims {
    * ignores a per-row shift).
    */
   logitsAreLogProbs?: boolean;
+  /** The graph builds `present.*` only on demand (see `CacheDims`). */
+  presentOnDemand?: boolean;
 }
 
 /** Whether a model's `config.json` says its `logits` output is log-softmaxed (see {@link Gpt2Dims}). */
 export function logitsAreLogProbs(config: Record<string, unknown>): boolean {
   const muse = config.muse as { optimization?: { logits?: unknown } } | undefined;
   return muse?.optimization?.logits === 'log_softmax';
+}
+
+/**
+ * Whether a model's `config.json` says its graph builds `present.*` only on
+ * demand (`model:optimize`'s split attention kernel; see `CacheDims`).
+ */
+export function presentOnDemand(config: Record<string, unknown>): boolean {
+  const muse = config.muse as { optimization?: { fused?: { kernel?: unknown } } } | undefined;
+  return muse?.optimization?.fused?.kernel === 'split';
 }
 
 /** The dimensions of a GPT-2 export, read from its `config.json`. */

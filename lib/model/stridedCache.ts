@@ -22,6 +22,12 @@ export interface CacheDims {
   nLayer: number;
   nHead: number;
   headDim: number;
+  /**
+   * The graph computes `present.*` only when asked (`model:optimize`'s split
+   * attention): a step then feeds a mask one column wider than past + new,
+   * and the graph skips concatenating the whole cache it would return.
+   */
+  presentOnDemand?: boolean;
 }
 
 /** What one step's run returns that the cache reads. */
@@ -95,8 +101,9 @@ export class StridedKvCache {
         headDim,
       ]);
     });
-    // Per row: the written positions, the room not yet written, then the new token.
-    const width = this.stride + 1;
+    // Per row: the written positions, the room not yet written, then the new token (and, on a
+    // present-on-demand graph, one ignored column asking it not to build present.*).
+    const width = this.stride + (this.dims.presentOnDemand ? 2 : 1);
     const mask = new BigInt64Array(this.rows * width);
     for (let r = 0; r < this.rows; r++) {
       mask.fill(1n, r * width, r * width + this.filled);

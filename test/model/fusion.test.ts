@@ -111,14 +111,14 @@ async function compare(a: onnxProto.onnx.IModelProto, b: onnxProto.onnx.IModelPr
   return diffs;
 }
 
-describe('attention fusion (one MultiHeadAttention node per layer)', () => {
-  it('fuses every layer of the fp32 export, keeps the input and output names, and computes the same logits and caches with left padding, prefill and decode', async () => {
+describe('attention fusion (one MultiHeadAttention node per layer, or split with present.* on demand)', () => {
+  it('fuses every layer of the fp32 export into MultiHeadAttention, keeps the input and output names, and computes the same logits and caches with left padding, prefill and decode', async () => {
     const source = await decode('model.onnx');
     const fused = await decode('model.onnx');
 
     const report = fuseAttention(fused, { numHeads: HEADS });
 
-    expect(report).toEqual({ fused: [0, 1], skipped: [] });
+    expect(report).toEqual({ fused: [0, 1], skipped: [], kernel: 'mha' });
     expect(ops(fused).filter((o) => o === 'MultiHeadAttention')).toHaveLength(LAYERS);
     for (const gone of ['Softmax', 'Concat', 'Transpose', 'Where'])
       expect(ops(fused)).not.toContain(gone);
@@ -131,14 +131,78 @@ describe('attention fusion (one MultiHeadAttention node per layer)', () => {
     for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-4);
   });
 
-  it('fuses the attention of the q8 export after its linears became MatMulNBits', async () => {
-    const rewritten = await decode('model_quantized.onnx');
-    rewriteLinears(rewritten, { bits: 8, blockSize: 32 });
-    const fused = onnx.ModelProto.decode(onnx.ModelProto.encode(rewritten).finish());
+  it('splits every layer of the fp32 export (no cache concatenation; present.* from one If), keeps the names, and computes the same logits and caches with left padding, prefill and decode', async () => {
+    const source = await decode('model.onnx');
+    const fused = await decode('model.onnx');
 
-    expect(fuseAttention(fused, { numHeads: HEADS }).fused).toEqual([0, 1]);
-    const diffs = await compare(rewritten, fused);
+    const report = fuseAttention(fused, { numHeads: HEADS, headDim: HEAD_DIM, kernel: 'split' });
+
+    expect(report).toEqual({ fused: [0, 1], skipped: [], kernel: 'split' });
+    expect(ops(fused)).not.toContain('MultiHeadAttention');
+    const ifs = (fused.graph?.node ?? []).filter((n) => n.opType === 'If');
+    expect(ifs).toHaveLength(1);
+    expect(ifs[0]?.output).toEqual(
+      Array.from({ length: LAYERS }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat(),
+    );
+    // One Softmax per layer, and no Concat onto a past in the main graph.
+    expect(ops(fused).filter((o) => o === 'Softmax')).toHaveLength(LAYERS);
+    const concats = (fused.graph?.node ?? []).filter((n) => n.opType === 'Concat');
+    for (const c of concats) expect(c.input?.[0]).not.toMatch(/^past_key_values\./);
+    expect(fused.graph?.input?.map((i) => i.name)).toEqual(source.graph?.input?.map((i) => i.name));
+    expect(fused.graph?.output?.map((o) => o.name)).toEqual(
+      source.graph?.output?.map((o) => o.name),
+    );
+    const diffs = await compare(source, fused);
+    expect(Object.keys(diffs)).toHaveLength(2 * (1 + 2 * LAYERS));
     for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-4);
+  });
+
+  it('split: a mask one column wider asks for present.* on demand: the same logits, and present.* holding only the new positions', async () => {
+    const fused = await decode('model.onnx');
+    fuseAttention(fused, { numHeads: HEADS, headDim: HEAD_DIM, kernel: 'split' });
+    const s = await session(fused);
+    const ids = [
+      [464, 3290, 318],
+      [1110, 5044, 389],
+    ];
+    const mask = [
+      [1, 1, 1],
+      [1, 1, 1],
+    ];
+    const prompt = await s.run(feeds(ids, mask));
+    expect(prompt['present.0.key']?.dims).toEqual([2, HEADS, 3, HEAD_DIM]);
+    // A step with a masked gap in the past (as Muse's strided cache feeds it).
+    const next = [[716], [2003]];
+    const gapMask = [
+      [1, 1, 0, 1],
+      [1, 1, 0, 1],
+    ];
+    const exact = await s.run(feeds(next, gapMask, prompt));
+    const wide = await s.run({
+      ...feeds(next, gapMask, prompt),
+      attention_mask: i64(gapMask.map((row) => [...row, 0])),
+    });
+    expect(Array.from(wide.logits?.data as Float32Array)).toEqual(
+      Array.from(exact.logits?.data as Float32Array),
+    );
+    expect(exact['present.1.value']?.dims).toEqual([2, HEADS, 4, HEAD_DIM]);
+    expect(wide['present.1.value']?.dims).toEqual([2, HEADS, 1, HEAD_DIM]);
+    expect(Array.from(wide['present.1.value']?.data as Float32Array)).toEqual(
+      Array.from(exact['present.1.value']?.data as Float32Array).filter(
+        (_, i) => Math.floor(i / HEAD_DIM) % 4 === 3,
+      ),
+    );
+    await s.release();
+  });
+
+  it('writes MultiHeadAttention where split is asked for but the graph’s opset is below 13', async () => {
+    const m = await decode('model.onnx');
+    m.opsetImport = (m.opsetImport ?? []).map((o) =>
+      (o.domain ?? '') === '' ? { ...o, version: 12 } : o,
+    );
+    const report = fuseAttention(m, { numHeads: HEADS, headDim: HEAD_DIM, kernel: 'split' });
+    expect(report.kernel).toBe('mha');
+    expect(ops(m).filter((o) => o === 'MultiHeadAttention')).toHaveLength(LAYERS);
   });
 
   it('leaves a layer whose attention feeds anything else as it was, and the graph still right', async () => {
@@ -153,11 +217,26 @@ describe('attention fusion (one MultiHeadAttention node per layer)', () => {
     ];
     const fused = onnx.ModelProto.decode(onnx.ModelProto.encode(source).finish());
 
-    expect(fuseAttention(fused, { numHeads: HEADS })).toEqual({ fused: [0], skipped: [1] });
+    expect(fuseAttention(fused, { numHeads: HEADS })).toEqual({
+      fused: [0],
+      skipped: [1],
+      kernel: 'mha',
+    });
     expect(ops(fused).filter((o) => o === 'MultiHeadAttention')).toHaveLength(1);
     expect(ops(fused).filter((o) => o === 'Softmax')).toHaveLength(1);
     const diffs = await compare(source, fused);
     for (const [name, d] of Object.entries(diffs)) expect(d, name).toBeLessThan(1e-4);
+
+    // Split: layer 0 only; layer 1 keeps its Concat, which the If (layer 0's present.*) leaves alone.
+    const split = onnx.ModelProto.decode(onnx.ModelProto.encode(source).finish());
+    expect(fuseAttention(split, { numHeads: HEADS, headDim: HEAD_DIM, kernel: 'split' })).toEqual({
+      fused: [0],
+      skipped: [1],
+      kernel: 'split',
+    });
+    const splitDiffs = await compare(source, split);
+    for (const [name, d] of Object.entries(splitDiffs))
+      expect(d, `split ${name}`).toBeLessThan(1e-4);
   });
 
   it('fuses nothing in a graph without the attention_mask input or present outputs', async () => {
@@ -166,7 +245,11 @@ describe('attention fusion (one MultiHeadAttention node per layer)', () => {
     graph.output = (graph.output ?? []).filter((o) => !o.name?.startsWith('present.'));
     const before = ops(source);
 
-    expect(fuseAttention(source, { numHeads: HEADS })).toEqual({ fused: [], skipped: [] });
+    expect(fuseAttention(source, { numHeads: HEADS })).toEqual({
+      fused: [],
+      skipped: [],
+      kernel: 'mha',
+    });
     expect(ops(source)).toEqual(before);
   });
 
@@ -187,7 +270,7 @@ describe('attention fusion (one MultiHeadAttention node per layer)', () => {
     );
 
     expect([on?.fused, off?.fused]).toEqual([
-      { attention: LAYERS, skipLayerNorm: 2 * LAYERS + 1 },
+      { attention: LAYERS, kernel: 'split', skipLayerNorm: 2 * LAYERS + 1 },
       { attention: 0, skipLayerNorm: 0 },
     ]);
     expect([on?.passed, off?.passed]).toEqual([true, true]);
@@ -195,7 +278,11 @@ describe('attention fusion (one MultiHeadAttention node per layer)', () => {
       readFile(join(dir, String(fuse), 'config.json'), 'utf8').then(
         (t) => JSON.parse(t).muse.optimization,
       );
-    expect((await record(true)).fused).toEqual({ attention: LAYERS, skipLayerNorm: 5 });
+    expect((await record(true)).fused).toEqual({
+      attention: LAYERS,
+      kernel: 'split',
+      skipLayerNorm: 5,
+    });
     expect((await record(false)).fused).toBeUndefined();
   }, 120_000);
 });

@@ -106,7 +106,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       sourceFile: 'onnx/model_quantized.onnx',
       sourceSha256: q8.source.sha256,
       layers: 9,
-      fused: { attention: 2, skipLayerNorm: 5 },
+      fused: { attention: 2, kernel: 'split', skipLayerNorm: 5 },
     });
   });
 
@@ -242,7 +242,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       expect(r.layers).toHaveLength(9);
       expect(r.layers.every((l) => l.from === 'MatMul')).toBe(true);
       expect(r.passed).toBe(true);
-      expect(r.fused).toEqual({ attention: 2, skipLayerNorm: 5 });
+      expect(r.fused).toEqual({ attention: 2, kernel: 'split', skipLayerNorm: 5 });
     },
     OPTIMIZE_TIMEOUT_MS,
   );
@@ -278,7 +278,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
         'MatMul(Transpose)',
       ]);
       expect(r.passed).toBe(true);
-      expect(r.fused).toEqual({ attention: 2, skipLayerNorm: 5 });
+      expect(r.fused).toEqual({ attention: 2, kernel: 'split', skipLayerNorm: 5 });
       // The lookup keeps the fp32 table; the head reads its own 8-bit copy.
       expect(out.ops).toContain('Gather');
       expect(out.ops).not.toContain('MatMulInteger');
@@ -314,7 +314,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
         'MatMul(Transpose)',
       ]);
       expect(r.passed).toBe(true);
-      expect(r.fused).toEqual({ attention: 2, skipLayerNorm: 5 });
+      expect(r.fused).toEqual({ attention: 2, kernel: 'split', skipLayerNorm: 5 });
       expect(out.ops).not.toContain('MatMulInteger');
       expect([out.inputs, out.outputs]).toEqual([
         source.inputs,

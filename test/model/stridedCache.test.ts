@@ -29,11 +29,15 @@ const INFO = { id: 'test', version: 'x', sha256: '', randomWeights: true, source
 const tinyDims = async () =>
   gpt2Dims(JSON.parse(await readFile(join(await tinyModelDir(), 'config.json'), 'utf8')));
 
-/** The same graph decoded by Muse's loop with each cache: its own buffers, and `present.*` carried back. */
-async function bothCaches(m: Model) {
+/**
+ * The same graph decoded by Muse's loop with each cache: its own buffers (asking for
+ * `present.*` on demand when `onDemand`), and `present.*` carried back.
+ */
+async function bothCaches(m: Model, onDemand = false) {
   const [s, dims] = await Promise.all([session(m), tinyDims()]);
   return {
-    strided: new OrtGpt2Model(s, tokenizer, dims, INFO),
+    session: s,
+    strided: new OrtGpt2Model(s, tokenizer, { ...dims, presentOnDemand: onDemand }, INFO),
     carried: new OrtGpt2Model(s, tokenizer, dims, INFO, { stridedCache: false }),
     release: () => s.release(),
   };
@@ -62,9 +66,18 @@ const SAMPLED: SamplingOptions = {
 const GREEDY: SamplingOptions = { ...SAMPLED, n: 1, temperature: 0 };
 
 describe('new keys and values as outputs (model:optimize) and the strided cache that reads them', () => {
-  for (const [name, prepare] of [
-    ['unfused export (Concat)', (_m: Model) => {}],
-    ['fused attention (MultiHeadAttention)', (m: Model) => fuseAttention(m, { numHeads: HEADS })],
+  for (const [name, prepare, onDemand] of [
+    ['unfused export (Concat)', (_m: Model) => {}, false],
+    [
+      'fused attention (MultiHeadAttention)',
+      (m: Model) => fuseAttention(m, { numHeads: HEADS }),
+      false,
+    ],
+    [
+      'split attention, present.* on demand',
+      (m: Model) => fuseAttention(m, { numHeads: HEADS, headDim: HEAD_DIM, kernel: 'split' }),
+      true,
+    ],
   ] as const) {
     it(`${name}: new.{i}.* are the positions a run appends to present.{i}.*`, async () => {
       const m = await fp32();
@@ -111,8 +124,16 @@ describe('new keys and values as outputs (model:optimize) and the strided cache 
       const m = await fp32();
       prepare(m);
       exposeNewKeyValues(m, { numHeads: HEADS, headDim: HEAD_DIM });
-      const { strided, carried, release } = await bothCaches(m);
+      const { session: s, strided, carried, release } = await bothCaches(m, onDemand);
       expect([strided.stridedCache, carried.stridedCache]).toEqual([true, false]);
+      // What the strided loop feeds: the mask's width beyond the past (1 new + 1 on demand).
+      const extra = new Set<number>();
+      const run = s.run.bind(s);
+      s.run = ((feeds: Record<string, ort.Tensor>, fetches?: string[]) => {
+        const past = feeds['past_key_values.0.key']?.dims[2] as number;
+        if (fetches) extra.add((feeds.attention_mask?.dims[1] as number) - past);
+        return run(feeds, fetches as string[]);
+      }) as typeof s.run;
 
       for (const options of [GREEDY, SAMPLED]) {
         const [a, b] = [
@@ -122,6 +143,7 @@ describe('new keys and values as outputs (model:optimize) and the strided cache 
         expect(a.steps).toBe(NEW_TOKENS);
         expectSame(a, b);
       }
+      expect([...extra]).toEqual([onDemand ? 2 : 1]);
       await release();
     });
   }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 
 const spins = (threads: number, cores: number) =>
-  sessionOptions(threads, cores).extra?.session?.intra_op?.allow_spinning !== '0';
+  (sessionOptions(threads, cores).extra as { session?: { intra_op?: { allow_spinning?: string } } })
+    ?.session?.intra_op?.allow_spinning !== '0';
 
 describe('sessionOptions', () => {
   it('sets the thread counts and full graph optimisation', () => {

@@ -28,6 +28,7 @@
 import type { onnx as Onnx } from 'onnx-proto';
 import onnxProto from 'onnx-proto';
 import { cacheLayers, importContribOps, intAttr, removeDead, sortTopologically } from './graph.ts';
+import { type AttentionEdges, splitAttention } from './splitAttention.ts';
 
 const { onnx } = onnxProto;
 
@@ -72,12 +73,21 @@ const perm = (n: Onnx.INodeProto) =>
     ?.ints?.map(Number)
     .join() ?? '';
 
+/**
+ * How a fused layer computes attention: `mha`, one `com.microsoft.MultiHeadAttention`
+ * node; `split`, the past and the new positions side by side with `present.*` on
+ * demand (`splitAttention.ts`).
+ */
+export type AttentionKernel = 'mha' | 'split';
+
 /** What {@link fuseAttention} did. */
 export interface AttentionReport {
-  /** Layers (by index) fused into one MultiHeadAttention node. */
+  /** Layers (by index) whose attention region was replaced. */
   fused: number[];
   /** Layers with a `present.{i}.key` output whose subgraph did not match (left as they were). */
   skipped: number[];
+  /** The kernel written (`mha` where `split` was asked for but the graph's opset is below 13). */
+  kernel: AttentionKernel;
 }
 
 /** The name of the MultiHeadAttention node {@link fuseAttention} writes for `layer`. */
@@ -85,7 +95,8 @@ export const attentionNodeName = (layer: number) => `muse_attention_${layer}`;
 
 /**
  * Fuses the self-attention of every layer it recognises (see the module
- * comment) in place, with `numHeads` heads.
+ * comment) in place, with `numHeads` heads of `headDim` (needed by the
+ * `split` kernel), as `kernel` (default `mha`).
  *
  * @example
  * ```ts
@@ -94,14 +105,25 @@ export const attentionNodeName = (layer: number) => `muse_attention_${layer}`;
  */
 export function fuseAttention(
   model: Onnx.IModelProto,
-  { numHeads }: { numHeads: number },
+  {
+    numHeads,
+    headDim,
+    kernel = 'mha',
+  }: { numHeads: number; headDim?: number; kernel?: AttentionKernel },
 ): AttentionReport {
   const graph = model.graph as Onnx.IGraphProto;
-  const report: AttentionReport = { fused: [], skipped: [] };
+  const report: AttentionReport = { fused: [], skipped: [], kernel };
   const inputs = new Set((graph.input ?? []).map((i) => i.name as string));
   if (!inputs.has('attention_mask')) return report;
+  if (kernel === 'split') {
+    if (!headDim) throw new RangeError('The split attention kernel needs headDim.');
+    const opset = (model.opsetImport ?? []).find((o) => (o.domain ?? '') === '')?.version;
+    // Split, Squeeze and Unsqueeze take their sizes and axes as inputs from opset 13.
+    if (Number(opset ?? 0) < 13 || !inputs.has('input_ids')) report.kernel = 'mha';
+  }
   const layers = cacheLayers(graph);
   const fusedNodes: Onnx.INodeProto[] = [];
+  const split: AttentionEdges[] = [];
   for (const layer of layers) {
     const region = matchLayer(graph, layer);
     if (!region) {
@@ -109,6 +131,11 @@ export function fuseAttention(
       continue;
     }
     graph.node = (graph.node ?? []).filter((n) => !region.nodes.has(n));
+    report.fused.push(layer);
+    if (report.kernel === 'split') {
+      split.push({ layer, q: region.q, k: region.k, v: region.v, context: region.context });
+      continue;
+    }
     fusedNodes.push({
       opType: 'MultiHeadAttention',
       domain: 'com.microsoft',
@@ -126,9 +153,16 @@ export function fuseAttention(
       output: [region.context, `present.${layer}.key`, `present.${layer}.value`],
       attribute: [intAttr('num_heads', numHeads), intAttr('unidirectional', 1)],
     });
-    report.fused.push(layer);
   }
-  if (fusedNodes.length === 0) return report;
+  if (report.fused.length === 0) return report;
+  if (report.kernel === 'split') {
+    const { nodes, initializers } = splitAttention(split, { numHeads, headDim: headDim as number });
+    graph.node = sortTopologically(graph, [...(graph.node ?? []), ...nodes]);
+    graph.initializer = [...(graph.initializer ?? []), ...initializers];
+    removeDead(graph);
+    importContribOps(model);
+    return report;
+  }
   graph.node = sortTopologically(graph, [
     {
       opType: 'Cast',

@@ -31,6 +31,28 @@ export function cacheLayers(graph: Onnx.IGraphProto): number[] {
     .sort((a, b) => a - b);
 }
 
+/**
+ * What a node reads: its inputs, and the outer-scope tensors its subgraphs
+ * (an `If`'s branches, a `Loop`'s body) read without producing them.
+ */
+export function nodeInputs(node: Onnx.INodeProto): string[] {
+  const own = (node.input ?? []).filter((x) => x !== '');
+  const graphs = (node.attribute ?? []).flatMap((a) => [
+    ...(a.g ? [a.g] : []),
+    ...(a.graphs ?? []),
+  ]);
+  if (graphs.length === 0) return own;
+  const outer = graphs.flatMap((g) => {
+    const local = new Set([
+      ...(g.input ?? []).map((i) => i.name as string),
+      ...(g.initializer ?? []).map((t) => t.name as string),
+      ...(g.node ?? []).flatMap((n) => n.output ?? []),
+    ]);
+    return (g.node ?? []).flatMap(nodeInputs).filter((x) => !local.has(x));
+  });
+  return [...new Set([...own, ...outer])];
+}
+
 /** Drops nodes no graph output depends on, then initializers no node reads. */
 export function removeDead(graph: Onnx.IGraphProto): void {
   const producer = new Map<string, Onnx.INodeProto>();
@@ -45,10 +67,10 @@ export function removeDead(graph: Onnx.IGraphProto): void {
     const node = producer.get(name);
     if (!node || live.has(node)) continue;
     live.add(node);
-    for (const i of node.input ?? []) if (i) stack.push(i);
+    stack.push(...nodeInputs(node));
   }
   graph.node = (graph.node ?? []).filter((n) => live.has(n));
-  const used = new Set((graph.node ?? []).flatMap((n) => n.input ?? []));
+  const used = new Set((graph.node ?? []).flatMap(nodeInputs));
   graph.initializer = (graph.initializer ?? []).filter((t) => used.has(t.name as string));
 }
 
@@ -67,7 +89,7 @@ export function sortTopologically(
   ]);
   const producers = new Set(nodes.flatMap((n) => n.output ?? []));
   const ready = (n: Onnx.INodeProto) =>
-    (n.input ?? []).every((x) => available.has(x) || !producers.has(x));
+    nodeInputs(n).every((x) => available.has(x) || !producers.has(x));
   const out: Onnx.INodeProto[] = [];
   let pending = nodes;
   while (pending.length > 0) {

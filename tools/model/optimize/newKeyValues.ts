@@ -14,7 +14,9 @@
  * Found per layer from what writes `present.{i}.key|value`: a `Concat(past,
  * new)` of that layer's past (the new tensor is already in the cache layout)
  * or the `MultiHeadAttention` `fuseAttention` wrote (its `[batch, tokens,
- * hidden]` key and value inputs, reshaped to heads and transposed). All layers or none: a loop needs every
+ * hidden]` key and value inputs, reshaped to heads and transposed); the
+ * split attention kernel names them so itself (`splitAttention.ts`), and
+ * only the outputs are declared. All layers or none: a loop needs every
  * layer's positions.
  */
 import type { onnx as Onnx } from 'onnx-proto';
@@ -55,7 +57,9 @@ export function exposeNewKeyValues(
       const present = `present.${layer}.${kind}`;
       const name = newKeyValueName(layer, kind);
       const writer = producer.get(present);
-      if (
+      if (producer.has(name)) {
+        // The split attention kernel computes the new positions under this name already.
+      } else if (
         writer?.opType === 'Concat' &&
         (writer.domain ?? '') === '' &&
         writer.input?.length === 2 &&

@@ -21,7 +21,7 @@ import { RUNTIME_FILES, WEIGHTS_FILE } from '#lib/model/manifest.ts';
 import { gpt2Dims, OrtGpt2Model } from '#lib/model/ortGpt2.ts';
 import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { adaptTokenizer, type HfTokenizer } from '#lib/model/tokenizerAdapter.ts';
-import { fuseAttention } from './attention.ts';
+import { type AttentionKernel, fuseAttention } from './attention.ts';
 import type { BlockSize, NBits } from './blocks.ts';
 import {
   DEFAULT_BOUNDS,
@@ -57,6 +57,8 @@ export interface OptimizeOptions {
   accuracyLevel?: number;
   /** Fuse attention and residual layer norms into onnxruntime contrib ops (default true). */
   fuse?: boolean;
+  /** How fused attention is computed (default `split`: see `splitAttention.ts`). */
+  attention?: AttentionKernel;
   /** The source weights file inside `inDir` (default: the first of {@link SOURCE_FILES} present). */
   file?: string;
   /** Bounds of the gate (default {@link DEFAULT_BOUNDS} for the bits). */
@@ -83,8 +85,10 @@ export interface OptimizeResult {
 
 /** Subgraphs the optimizer fused into onnxruntime contrib ops. */
 export interface Fusions {
-  /** Transformer layers whose attention is one `com.microsoft.MultiHeadAttention` node. */
+  /** Transformer layers whose attention region was replaced (by `kernel`). */
   attention: number;
+  /** How those layers compute attention (absent when none was fused). */
+  kernel?: AttentionKernel;
   /** `Add → LayerNormalization` pairs that are one `SkipLayerNormalization` node. */
   skipLayerNorm: number;
 }
@@ -152,17 +156,18 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
       `${file} has no linear layer with a constant weight to rewrite; is it a GPT-2 export?`,
     );
   }
-  const fused: Fusions =
-    options.fuse === false
-      ? { attention: 0, skipLayerNorm: 0 }
-      : {
-          attention: fuseAttention(model, { numHeads: Number(config.n_head) }).fused.length,
-          skipLayerNorm: fuseSkipLayerNorm(model),
-        };
-  const newKeyValues = exposeNewKeyValues(model, {
+  const heads = {
     numHeads: Number(config.n_head),
     headDim: Number(config.n_embd) / Number(config.n_head),
-  });
+  };
+  const fused: Fusions = { attention: 0, skipLayerNorm: 0 };
+  if (options.fuse !== false) {
+    const attention = fuseAttention(model, { ...heads, kernel: options.attention ?? 'split' });
+    fused.attention = attention.fused.length;
+    if (fused.attention > 0) fused.kernel = attention.kernel;
+    fused.skipLayerNorm = fuseSkipLayerNorm(model);
+  }
+  const newKeyValues = exposeNewKeyValues(model, heads);
   const normalised = normaliseLogits(model);
   const optimizedBytes = onnx.ModelProto.encode(model).finish();
 
