@@ -4,14 +4,21 @@ import { StridedKvCache } from '#lib/model/stridedCache.ts';
 /**
  * A bare onnxruntime-node greedy loop with KV cache: the runtime's limit.
  * With `strided`, the cache stays in a `StridedKvCache` and each step
- * fetches only the logits and `new.{i}.*` (what Muse's loop does on an
+ * fetches only the logits and `new.{i}.*`, asking for `present.*` on demand
+ * where `dims` says the graph allows it (what Muse's loop does on an
  * optimized graph); else `present.*` is carried back as the next past.
  */
 export async function bareGreedy(
   session: ort.InferenceSession,
   prompt: number[],
   newTokens: number,
-  dims: { nLayer: number; nHead: number; headDim: number; vocab: number },
+  dims: {
+    nLayer: number;
+    nHead: number;
+    headDim: number;
+    vocab: number;
+    presentOnDemand?: boolean;
+  },
   options: { strided?: boolean } = {},
 ) {
   const feeds: Record<string, ort.Tensor> = {

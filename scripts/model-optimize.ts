@@ -1,5 +1,5 @@
 /**
- * `npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/…] [--max-kl N] [--min-top1 N] [--no-fuse]`
+ * `npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/…] [--max-kl N] [--min-top1 N] [--attention split|mha] [--no-fuse]`
  * Rewrites a GPT-2-family export for decode speed (MatMulNBits linear
  * layers and LM head, attention and residual layer norms as fused contrib ops) and writes it to `--out` only if its next-token
  * log-probs match the source's within the bounds, printing what it measured.
@@ -16,7 +16,7 @@ import {
 import { optimizeModelDir } from '#tools/model/optimize/optimize.ts';
 
 const USAGE =
-  'Usage: npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/model.onnx] [--max-kl 0.02] [--min-top1 0.98] [--no-fuse]';
+  'Usage: npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/model.onnx] [--max-kl 0.02] [--min-top1 0.98] [--attention split|mha] [--no-fuse]';
 
 const Args = z.object({
   in: z.string({ error: '--in is required (a model directory)' }).min(1),
@@ -35,6 +35,9 @@ const Args = z.object({
   file: z.string().optional(),
   'max-kl': z.coerce.number({ error: '--max-kl must be a number' }).positive().optional(),
   'min-top1': z.coerce.number({ error: '--min-top1 must be a number' }).min(0).max(1).optional(),
+  attention: z
+    .enum(['split', 'mha'], { error: '--attention must be split or mha' })
+    .default('split'),
   'no-fuse': z.boolean().default(false),
 });
 
@@ -47,6 +50,7 @@ const { values } = parseArgs({
     file: { type: 'string' },
     'max-kl': { type: 'string' },
     'min-top1': { type: 'string' },
+    attention: { type: 'string' },
     'no-fuse': { type: 'boolean' },
   },
 });
@@ -63,6 +67,10 @@ const bounds = {
   maxMeanKl: args['max-kl'] ?? defaults.maxMeanKl,
   minTop1: args['min-top1'] ?? defaults.minTop1,
 };
+const KERNELS = {
+  mha: 'MultiHeadAttention',
+  split: 'split: past and new side by side, present.* on demand',
+} as const;
 const started = Date.now();
 try {
   const result = await optimizeModelDir({
@@ -72,6 +80,7 @@ try {
     blockSize: args.block as 32 | 128,
     ...(args.file ? { file: args.file } : {}),
     fuse: !args['no-fuse'],
+    attention: args.attention,
     bounds,
     onProgress: (step) => console.log(`  ${step} …`),
   });
@@ -79,7 +88,7 @@ try {
   console.log(
     `${result.layers.length} linear layers → MatMulNBits (${bits}-bit, block ${args.block}, accuracy_level 4): ` +
       `${(result.source.bytes / 1e6).toFixed(1)} MB → ${result.output ? (result.output.bytes / 1e6).toFixed(1) : '–'} MB; ` +
-      `fused: attention in ${result.fused.attention} layers (MultiHeadAttention), ${result.fused.skipLayerNorm} residual layer norms (SkipLayerNormalization); new keys and values exposed in ${result.newKeyValues} layers`,
+      `fused: attention in ${result.fused.attention} layers (${KERNELS[result.fused.kernel ?? 'mha']}), ${result.fused.skipLayerNorm} residual layer norms (SkipLayerNormalization); new keys and values exposed in ${result.newKeyValues} layers`,
   );
   console.log(
     `fidelity over ${f.tokens} tokens: mean KL ${f.meanKl.toFixed(5)} nats/token (bound ${bounds.maxMeanKl}), ` +

@@ -205,6 +205,22 @@ describe('attention fusion (one MultiHeadAttention node per layer, or split with
     expect(ops(m).filter((o) => o === 'MultiHeadAttention')).toHaveLength(LAYERS);
   });
 
+  it('fuses the attention of the q8 export after its linears became MatMulNBits, with either kernel', async () => {
+    const rewritten = await decode('model_quantized.onnx');
+    rewriteLinears(rewritten, { bits: 8, blockSize: 32 });
+    for (const kernel of ['mha', 'split'] as const) {
+      const fused = onnx.ModelProto.decode(onnx.ModelProto.encode(rewritten).finish());
+      expect(fuseAttention(fused, { numHeads: HEADS, headDim: HEAD_DIM, kernel })).toEqual({
+        fused: [0, 1],
+        skipped: [],
+        kernel,
+      });
+      const diffs = await compare(rewritten, fused);
+      for (const [name, d] of Object.entries(diffs))
+        expect(d, `${kernel} ${name}`).toBeLessThan(1e-4);
+    }
+  });
+
   it('leaves a layer whose attention feeds anything else as it was, and the graph still right', async () => {
     const source = await decode('model.onnx');
     const graph = source.graph as onnxProto.onnx.IGraphProto;
