@@ -1,5 +1,5 @@
 /**
- * `npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/…] [--max-kl N] [--min-top1 N] [--attention split|mha] [--no-fuse]`
+ * `npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/…] [--max-kl N] [--min-top1 N] [--attention mha|split] [--no-fuse]`
  * Rewrites a GPT-2-family export for decode speed (MatMulNBits linear
  * layers and LM head, attention and residual layer norms as fused contrib ops) and writes it to `--out` only if its next-token
  * log-probs match the source's within the bounds, printing what it measured.
@@ -16,7 +16,7 @@ import {
 import { optimizeModelDir } from '#tools/model/optimize/optimize.ts';
 
 const USAGE =
-  'Usage: npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/model.onnx] [--max-kl 0.02] [--min-top1 0.98] [--attention split|mha] [--no-fuse]';
+  'Usage: npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/model.onnx] [--max-kl 0.02] [--min-top1 0.98] [--attention mha|split] [--no-fuse]';
 
 const Args = z.object({
   in: z.string({ error: '--in is required (a model directory)' }).min(1),
@@ -35,9 +35,7 @@ const Args = z.object({
   file: z.string().optional(),
   'max-kl': z.coerce.number({ error: '--max-kl must be a number' }).positive().optional(),
   'min-top1': z.coerce.number({ error: '--min-top1 must be a number' }).min(0).max(1).optional(),
-  attention: z
-    .enum(['split', 'mha'], { error: '--attention must be split or mha' })
-    .default('split'),
+  attention: z.enum(['mha', 'split'], { error: '--attention must be mha or split' }).default('mha'),
   'no-fuse': z.boolean().default(false),
 });
 

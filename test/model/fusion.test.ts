@@ -286,7 +286,7 @@ describe('attention fusion (one MultiHeadAttention node per layer, or split with
     );
 
     expect([on?.fused, off?.fused]).toEqual([
-      { attention: LAYERS, kernel: 'split', skipLayerNorm: 2 * LAYERS + 1 },
+      { attention: LAYERS, kernel: 'mha', skipLayerNorm: 2 * LAYERS + 1 },
       { attention: 0, skipLayerNorm: 0 },
     ]);
     expect([on?.passed, off?.passed]).toEqual([true, true]);
@@ -296,7 +296,7 @@ describe('attention fusion (one MultiHeadAttention node per layer, or split with
       );
     expect((await record(true)).fused).toEqual({
       attention: LAYERS,
-      kernel: 'split',
+      kernel: 'mha',
       skipLayerNorm: 5,
     });
     expect((await record(false)).fused).toBeUndefined();

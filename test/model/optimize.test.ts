@@ -106,7 +106,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       sourceFile: 'onnx/model_quantized.onnx',
       sourceSha256: q8.source.sha256,
       layers: 9,
-      fused: { attention: 2, kernel: 'split', skipLayerNorm: 5 },
+      fused: { attention: 2, kernel: 'mha', skipLayerNorm: 5 },
     });
   });
 
@@ -135,6 +135,62 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
     expect((model as OrtGpt2Model).stridedCache).toBe(true);
     await model.dispose();
   });
+
+  it(
+    'with --attention split: recorded, served by Muse’s loader asking for present.* on demand, and the pinned greedy tokens',
+    async () => {
+      const dir = join(await mkdtemp(join(tmpdir(), 'muse-opt-split-')), 'nbits8');
+      const r = await optimizeModelDir({
+        inDir: await tinyModelDir(),
+        outDir: dir,
+        bits: 8,
+        blockSize: 32,
+        tokensPerPrompt: TOKENS_PER_PROMPT,
+        attention: 'split',
+      });
+      expect(r.passed).toBe(true);
+      expect(r.fused).toEqual({ attention: 2, kernel: 'split', skipLayerNorm: 5 });
+      const { inputs, outputs } = await ioNames(join(dir, 'onnx', 'model_quantized.onnx'));
+      const source = await ioNames(join(await tinyModelDir(), 'onnx', 'model_quantized.onnx'));
+      expect(inputs).toEqual(source.inputs);
+      expect(outputs).toEqual([...source.outputs, ...newKeyValueOutputs(2)]);
+      const { s3, cfg } = testClients();
+      const manifest = await publishModel({
+        s3,
+        bucket: cfg.modelBucket,
+        dir,
+        id: `test/opt-split-${Date.now()}`,
+        source: 'built:tiny',
+        randomWeights: true,
+      });
+      expect(manifest.optimization?.fused?.kernel).toBe('split');
+      const model = (await loadTinyModel(manifest, 'muse-opt-split-load')) as OrtGpt2Model;
+      const session = (model as unknown as { session: ort.InferenceSession }).session;
+      const widths = new Set<number>();
+      const run = session.run.bind(session);
+      session.run = ((feeds: Record<string, ort.Tensor>, fetches?: string[]) => {
+        if (fetches) {
+          const past = feeds['past_key_values.0.key']?.dims[2] as number;
+          widths.add((feeds.attention_mask?.dims[1] as number) - past);
+        }
+        return run(feeds, fetches as string[]);
+      }) as typeof session.run;
+      const out = await model.generate(model.encode('Spring sale on trail shoes'), {
+        n: 1,
+        maxNewTokens: 8,
+        temperature: 0,
+        topK: 0,
+        topP: 1,
+        seed: 1,
+      });
+      expect(out.sequences[0]?.tokens).toEqual(PINNED_GREEDY);
+      expect(model.stridedCache).toBe(true);
+      // Each step's mask: past + the new token + the column that asks for present.* on demand.
+      expect([...widths]).toEqual([2]);
+      await model.dispose();
+    },
+    OPTIMIZE_TIMEOUT_MS,
+  );
 
   it('ends the graph in a LogSoftmax that keeps the logits name (recorded), so Muse reads sampled log-probs off the row: the source’s, within 8-bit error', async () => {
     const file = join(q8Out, 'onnx', 'model_quantized.onnx');
@@ -242,7 +298,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       expect(r.layers).toHaveLength(9);
       expect(r.layers.every((l) => l.from === 'MatMul')).toBe(true);
       expect(r.passed).toBe(true);
-      expect(r.fused).toEqual({ attention: 2, kernel: 'split', skipLayerNorm: 5 });
+      expect(r.fused).toEqual({ attention: 2, kernel: 'mha', skipLayerNorm: 5 });
     },
     OPTIMIZE_TIMEOUT_MS,
   );
@@ -278,7 +334,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
         'MatMul(Transpose)',
       ]);
       expect(r.passed).toBe(true);
-      expect(r.fused).toEqual({ attention: 2, kernel: 'split', skipLayerNorm: 5 });
+      expect(r.fused).toEqual({ attention: 2, kernel: 'mha', skipLayerNorm: 5 });
       // The lookup keeps the fp32 table; the head reads its own 8-bit copy.
       expect(out.ops).toContain('Gather');
       expect(out.ops).not.toContain('MatMulInteger');
@@ -314,7 +370,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
         'MatMul(Transpose)',
       ]);
       expect(r.passed).toBe(true);
-      expect(r.fused).toEqual({ attention: 2, kernel: 'split', skipLayerNorm: 5 });
+      expect(r.fused).toEqual({ attention: 2, kernel: 'mha', skipLayerNorm: 5 });
       expect(out.ops).not.toContain('MatMulInteger');
       expect([out.inputs, out.outputs]).toEqual([
         source.inputs,

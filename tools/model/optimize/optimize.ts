@@ -57,7 +57,10 @@ export interface OptimizeOptions {
   accuracyLevel?: number;
   /** Fuse attention and residual layer norms into onnxruntime contrib ops (default true). */
   fuse?: boolean;
-  /** How fused attention is computed (default `split`: see `splitAttention.ts`). */
+  /**
+   * How fused attention is computed (default `mha`; `split` builds `present.*`
+   * only on demand, see `splitAttention.ts` and the README for when it pays).
+   */
   attention?: AttentionKernel;
   /** The source weights file inside `inDir` (default: the first of {@link SOURCE_FILES} present). */
   file?: string;
@@ -162,7 +165,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
   };
   const fused: Fusions = { attention: 0, skipLayerNorm: 0 };
   if (options.fuse !== false) {
-    const attention = fuseAttention(model, { ...heads, kernel: options.attention ?? 'split' });
+    const attention = fuseAttention(model, { ...heads, kernel: options.attention ?? 'mha' });
     fused.attention = attention.fused.length;
     if (fused.attention > 0) fused.kernel = attention.kernel;
     fused.skipLayerNorm = fuseSkipLayerNorm(model);
