@@ -10,7 +10,10 @@
  * Measured on 12 gpt2-sized layers at batch 8 and 64 past positions, 2
  * threads: 4.6–6.5 ms a step with `MultiHeadAttention` (which concatenates
  * into its `present` outputs), 5.9–6.7 ms split with the concatenation
- * kept, 2.6–3.9 ms split without it.
+ * kept, 2.6–3.9 ms split without it. The price is about 20 small nodes per
+ * layer where `MultiHeadAttention` is one: at batch 1 their overhead is
+ * more than the copy saves, so `model:optimize` writes `mha` unless asked
+ * (`--attention split`; the README has the end-to-end numbers).
  *
  * Per layer, with q, k, v the new positions as heads (`[B, H, T, D]`), K and
  * V the past (`[B, H, S, D]`):
