@@ -187,6 +187,12 @@ describe('attention fusion (one MultiHeadAttention node per layer, or split with
     );
     expect(exact['present.1.value']?.dims).toEqual([2, HEADS, 4, HEAD_DIM]);
     expect(wide['present.1.value']?.dims).toEqual([2, HEADS, 1, HEAD_DIM]);
+    // Only exactly one extra column asks: two build present.* in full.
+    const wider = await s.run({
+      ...feeds(next, gapMask, prompt),
+      attention_mask: i64(gapMask.map((row) => [...row, 0, 0])),
+    });
+    expect(wider['present.1.value']?.dims).toEqual([2, HEADS, 4, HEAD_DIM]);
     expect(Array.from(wide['present.1.value']?.data as Float32Array)).toEqual(
       Array.from(exact['present.1.value']?.data as Float32Array).filter(
         (_, i) => Math.floor(i / HEAD_DIM) % 4 === 3,

@@ -27,8 +27,8 @@
  * positions.
  *
  * `present.{i}.*` come from one `If` over all layers: `Concat(past, new)`
- * when `attention_mask` is exactly S + T wide (every standard caller), and
- * only the new positions when it is one column wider: the "present on
+ * unless `attention_mask` is exactly one column wider than S + T (every
+ * standard caller feeds S + T), and only the new positions then: the "present on
  * demand" protocol, which a standard caller never meets (the source graph
  * rejects such a mask) and Muse's strided loop uses to skip the copy. The
  * extra column is ignored.
@@ -135,7 +135,10 @@ export function splitAttention(
     [e.op('Shape', ['attention_mask'], [n('mask_shape')]), one],
     [n('W')],
   );
-  const wantPresent = e.op('Equal', [width, total], [n('want_present')]);
+  // Only a mask exactly one column wider asks; any other width builds present.* as the source
+  // graph would (and fails or broadcasts in the attention as the source graph does).
+  const onDemand = e.op('Equal', [width, e.op('Add', [total, one], [n('ST1')])], [n('on_demand')]);
+  const wantPresent = e.op('Not', [onDemand], [n('want_present')]);
   // Padding bias [B, 1, 1, S+T] from the first S + T columns of the mask.
   const mask = e.op('Slice', ['attention_mask', zero, total, one], [n('mask')]);
   const maskF = e.op('Cast', [mask], [n('mask_f')], { to: DType.float });
