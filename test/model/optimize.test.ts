@@ -35,6 +35,47 @@ const ioNames = async (file: string) => {
 const newKeyValueOutputs = (layers: number) =>
   Array.from({ length: layers }, (_, i) => [`new.${i}.key`, `new.${i}.value`]).flat();
 
+/**
+ * Publishes `dir`, loads it with Muse's loader and decodes 8 greedy tokens of the pinned prompt;
+ * also how many columns each decode step's mask has beyond the past it feeds.
+ */
+async function serveGreedy(dir: string, name: string) {
+  const { s3, cfg } = testClients();
+  const manifest = await publishModel({
+    s3,
+    bucket: cfg.modelBucket,
+    dir,
+    id: `test/${name}-${Date.now()}`,
+    source: 'built:tiny',
+    randomWeights: true,
+  });
+  const model = (await loadTinyModel(manifest, `muse-${name}-load`)) as OrtGpt2Model;
+  const session = (model as unknown as { session: ort.InferenceSession }).session;
+  const extra = new Set<number>();
+  const run = session.run.bind(session);
+  session.run = ((feeds: Record<string, ort.Tensor>, fetches?: string[]) => {
+    const past = feeds['past_key_values.0.key']?.dims[2] as number;
+    if (fetches && past > 0) extra.add((feeds.attention_mask?.dims[1] as number) - past);
+    return run(feeds, fetches as string[]);
+  }) as typeof session.run;
+  const out = await model.generate(model.encode('Spring sale on trail shoes'), {
+    n: 1,
+    maxNewTokens: 8,
+    temperature: 0,
+    topK: 0,
+    topP: 1,
+    seed: 1,
+  });
+  const stridedCache = model.stridedCache;
+  await model.dispose();
+  return {
+    tokens: out.sequences[0]?.tokens,
+    stridedCache,
+    maskExtra: [...extra],
+    kernel: manifest.optimization?.fused?.kernel,
+  };
+}
+
 let q8: OptimizeResult;
 let q8Out: string;
 
@@ -111,29 +152,12 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
   });
 
   it('is served by Muse’s loader, and greedy decoding gives the pinned tokens (the source’s)', async () => {
-    const { s3, cfg } = testClients();
-    const manifest = await publishModel({
-      s3,
-      bucket: cfg.modelBucket,
-      dir: q8Out,
-      id: `test/opt-${Date.now()}`,
-      source: 'built:tiny',
-      randomWeights: true,
-    });
-    const model = await loadTinyModel(manifest, 'muse-opt-load');
-    const out = await model.generate(model.encode('Spring sale on trail shoes'), {
-      n: 1,
-      maxNewTokens: 8,
-      temperature: 0,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-    });
+    const served = await serveGreedy(q8Out, 'opt');
 
-    expect(out.sequences[0]?.tokens).toEqual(PINNED_GREEDY);
-    // The optimized graph's new.{i}.* outputs: the loop keeps its own cache.
-    expect((model as OrtGpt2Model).stridedCache).toBe(true);
-    await model.dispose();
+    expect(served.tokens).toEqual(PINNED_GREEDY);
+    // The optimized graph's new.{i}.* outputs: the loop keeps its own cache (mask: past + the new token).
+    expect(served.stridedCache).toBe(true);
+    expect(served.maskExtra).toEqual([1]);
   });
 
   it(
@@ -154,40 +178,13 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       const source = await ioNames(join(await tinyModelDir(), 'onnx', 'model_quantized.onnx'));
       expect(inputs).toEqual(source.inputs);
       expect(outputs).toEqual([...source.outputs, ...newKeyValueOutputs(2)]);
-      const { s3, cfg } = testClients();
-      const manifest = await publishModel({
-        s3,
-        bucket: cfg.modelBucket,
-        dir,
-        id: `test/opt-split-${Date.now()}`,
-        source: 'built:tiny',
-        randomWeights: true,
-      });
-      expect(manifest.optimization?.fused?.kernel).toBe('split');
-      const model = (await loadTinyModel(manifest, 'muse-opt-split-load')) as OrtGpt2Model;
-      const session = (model as unknown as { session: ort.InferenceSession }).session;
-      const widths = new Set<number>();
-      const run = session.run.bind(session);
-      session.run = ((feeds: Record<string, ort.Tensor>, fetches?: string[]) => {
-        if (fetches) {
-          const past = feeds['past_key_values.0.key']?.dims[2] as number;
-          widths.add((feeds.attention_mask?.dims[1] as number) - past);
-        }
-        return run(feeds, fetches as string[]);
-      }) as typeof session.run;
-      const out = await model.generate(model.encode('Spring sale on trail shoes'), {
-        n: 1,
-        maxNewTokens: 8,
-        temperature: 0,
-        topK: 0,
-        topP: 1,
-        seed: 1,
-      });
-      expect(out.sequences[0]?.tokens).toEqual(PINNED_GREEDY);
-      expect(model.stridedCache).toBe(true);
+
+      const served = await serveGreedy(dir, 'opt-split');
+      expect(served.kernel).toBe('split');
+      expect(served.tokens).toEqual(PINNED_GREEDY);
+      expect(served.stridedCache).toBe(true);
       // Each step's mask: past + the new token + the column that asks for present.* on demand.
-      expect([...widths]).toEqual([2]);
-      await model.dispose();
+      expect(served.maskExtra).toEqual([2]);
     },
     OPTIMIZE_TIMEOUT_MS,
   );
