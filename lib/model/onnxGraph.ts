@@ -13,7 +13,7 @@ export const DType = {
   bool: onnx.TensorProto.DataType.BOOL,
 } as const;
 
-type AttrValue = number | string | number[];
+type AttrValue = number | string | number[] | Onnx.IGraphProto;
 
 /** A dimension: a fixed size or a named dynamic axis. */
 export type Dim = number | string;
@@ -30,12 +30,12 @@ export class GraphBuilder {
   readonly outputs: Onnx.IValueInfoProto[] = [];
   private counter = 0;
 
-  /** Adds a node; returns its output names (fresh unless `outputs` is given). */
+  /** Adds a node (named `name`, else `{opType}_{n}`); returns its output names (fresh unless `outputs` is given). */
   op(
     opType: string,
     inputs: string[],
     attributes: Record<string, AttrValue> = {},
-    options: { outputs?: string[] | number; domain?: string } = {},
+    options: { outputs?: string[] | number; domain?: string; name?: string } = {},
   ): string[] {
     const id = this.counter++;
     const outputs =
@@ -44,7 +44,7 @@ export class GraphBuilder {
         : Array.from({ length: options.outputs ?? 1 }, (_, i) => `${opType}_${id}_${i}`);
     this.nodes.push({
       opType,
-      name: `${opType}_${id}`,
+      name: options.name ?? `${opType}_${id}`,
       input: inputs,
       output: outputs,
       ...(options.domain ? { domain: options.domain } : {}),
@@ -120,6 +120,7 @@ function attribute(name: string, value: AttrValue): Onnx.IAttributeProto {
   if (typeof value === 'string')
     return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
+  if (typeof value === 'object') return { name, type: T.GRAPH, g: value };
   if (Number.isInteger(value)) return { name, type: T.INT, i: value };
   return { name, type: T.FLOAT, f: value };
 }

@@ -37,12 +37,8 @@
  * `exposeNewKeyValues` declares.
  */
 import type { onnx as Onnx } from 'onnx-proto';
-import onnxProto from 'onnx-proto';
-import { DType, valueInfo } from '#lib/model/onnxGraph.ts';
+import { DType, GraphBuilder } from '#lib/model/onnxGraph.ts';
 import { newKeyValueName } from '#lib/model/stridedCache.ts';
-
-const { onnx } = onnxProto;
-const T = onnx.AttributeProto.AttributeType;
 
 /** Penalty of a masked position (what `MultiHeadAttention` adds by default). */
 const MASKED = -10000;
@@ -66,22 +62,14 @@ export interface Emitted {
 
 type Attr = number | number[] | Onnx.IGraphProto;
 
-function attribute(name: string, value: Attr): Onnx.IAttributeProto {
-  if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
-  if (typeof value === 'number') {
-    return Number.isInteger(value)
-      ? { name, type: T.INT, i: value }
-      : { name, type: T.FLOAT, f: value };
-  }
-  return { name, type: T.GRAPH, g: value };
-}
+/**
+ * The rewrite's nodes, in a {@link GraphBuilder} whose nodes are named after
+ * their first output (`muse_attn_…` or `new.{i}.*`: no clash with an export's names).
+ */
+class Emitter {
+  readonly g = new GraphBuilder();
 
-/** Collects the nodes and constants of the rewrite (their names start with `muse_attn_`, or are `new.{i}.*`). */
-class Emitter implements Emitted {
-  readonly nodes: Onnx.INodeProto[] = [];
-  readonly initializers: Onnx.ITensorProto[] = [];
-
-  /** Adds a node (named after its first output) writing `outputs`; returns the first. */
+  /** Adds a node writing `outputs`; returns the first. */
   op(
     opType: string,
     inputs: string[],
@@ -89,25 +77,22 @@ class Emitter implements Emitted {
     attrs: Record<string, Attr> = {},
     domain = '',
   ) {
-    this.nodes.push({
-      opType,
-      name: outputs[0] as string,
-      input: inputs,
-      output: outputs,
+    const name = outputs[0] as string;
+    return this.g.op(opType, inputs, attrs, {
+      outputs,
+      name,
       ...(domain ? { domain } : {}),
-      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
-    });
-    return outputs[0] as string;
+    })[0] as string;
   }
 
+  /** An int64 constant (1-D unless `dims` says otherwise). */
   int64(name: string, values: number[], dims: number[] = [values.length]): string {
-    this.initializers.push({ name, dataType: DType.int64, dims, int64Data: values });
-    return name;
+    return this.g.int64(name, values, dims);
   }
 
+  /** A float scalar constant. */
   float(name: string, value: number): string {
-    this.initializers.push({ name, dataType: DType.float, dims: [], floatData: [value] });
-    return name;
+    return this.g.float(name, [value], []);
   }
 }
 
@@ -231,35 +216,27 @@ export function splitAttention(
     );
   }
 
-  // present.{i}.*: the whole cache when asked for (mask S + T wide), else the new positions.
+  // present.{i}.*: the whole cache, unless the mask asks for them on demand (then the new positions).
   const branch = (name: string, full: boolean): Onnx.IGraphProto => {
-    const nodes: Onnx.INodeProto[] = [];
-    const output: Onnx.IValueInfoProto[] = [];
+    const b = new GraphBuilder();
     for (const { layer } of layers) {
       for (const kind of ['key', 'value'] as const) {
         const out = n(`${name}_${layer}_${kind}`);
-        nodes.push(
-          full
-            ? {
-                opType: 'Concat',
-                name: out,
-                input: [`past_key_values.${layer}.${kind}`, newKeyValueName(layer, kind)],
-                output: [out],
-                attribute: [attribute('axis', 2)],
-              }
-            : {
-                opType: 'Identity',
-                name: out,
-                input: [newKeyValueName(layer, kind)],
-                output: [out],
-              },
-        );
-        output.push(
-          valueInfo(out, DType.float, ['batch_size', numHeads, `${name}_length`, headDim]),
-        );
+        const fresh = newKeyValueName(layer, kind);
+        if (full) {
+          b.op(
+            'Concat',
+            [`past_key_values.${layer}.${kind}`, fresh],
+            { axis: 2 },
+            { outputs: [out], name: out },
+          );
+        } else {
+          b.op('Identity', [fresh], {}, { outputs: [out], name: out });
+        }
+        b.output(out, DType.float, ['batch_size', numHeads, `${name}_length`, headDim]);
       }
     }
-    return { name: n(name), node: nodes, output };
+    return { name: n(name), node: b.nodes, output: b.outputs };
   };
   e.op(
     'If',
@@ -267,5 +244,5 @@ export function splitAttention(
     layers.flatMap(({ layer }) => [`present.${layer}.key`, `present.${layer}.value`]),
     { then_branch: branch('present_full', true), else_branch: branch('present_new', false) },
   );
-  return e;
+  return { nodes: e.g.nodes, initializers: e.g.initializers };
 }
