@@ -1,9 +1,11 @@
 /**
- * `npm run model:build -- --shape tiny|distilgpt2|gpt2 [--tokenizer gpt2|zh] [--layout muse|v3] [--out DIR] [--seed N]`
+ * `npm run model:build -- --shape tiny|distilgpt2|gpt2 [--tokenizer gpt2|zh] [--layout muse|v3|v3-uint8] [--merged] [--out DIR] [--seed N]`
  * Builds a GPT-2-architecture model with seeded random weights, in the
  * transformers.js layout: with the real GPT-2 tokenizer (default), or with
  * `--tokenizer zh` a generated Chinese WordPiece vocabulary laid out like
- * `uer/gpt2-chinese-cluecorpussmall`'s.
+ * `uer/gpt2-chinese-cluecorpussmall`'s. `--merged` writes the legacy merged
+ * decoders (`onnx/decoder_model_merged[_quantized].onnx`, one `If` on
+ * `use_cache_branch`): a source for `npm run model:optimize`.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: String(DEFAULT_MODEL_SEED) },
     tokenizer: { type: 'string', default: 'gpt2' },
     layout: { type: 'string', default: 'muse' },
+    merged: { type: 'boolean', default: false },
   },
 });
 if (!(QUANTIZED_LAYOUTS as readonly string[]).includes(values.layout ?? '')) {
@@ -52,7 +55,8 @@ if (!Number.isInteger(seed) || seed < 0) {
   process.exit(2);
 }
 const outDir =
-  values.out ?? `.data/models/muse/gpt2-${shape}${tokenizer === 'zh' ? '-zh' : ''}-random`;
+  values.out ??
+  `.data/models/muse/gpt2-${shape}${tokenizer === 'zh' ? '-zh' : ''}${values.merged ? '-merged' : ''}-random`;
 const started = Date.now();
 console.log(
   `Building a ${shape} GPT-2 with RANDOM weights (seed ${seed}, ${tokenizer} tokenizer) into ${outDir} …`,
@@ -63,8 +67,9 @@ const files = await buildModel({
   seed,
   tokenizer,
   layout: values.layout as QuantizedLayout,
+  merged: values.merged,
   onProgress: (file, bytes) =>
-    console.log(`  wrote ${file.padEnd(28)} ${(bytes / 1e6).toFixed(1).padStart(8)} MB`),
+    console.log(`  wrote ${file.padEnd(40)} ${(bytes / 1e6).toFixed(1).padStart(8)} MB`),
 });
 const total = files.reduce((s, f) => s + f.bytes, 0);
 console.log(

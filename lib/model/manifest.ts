@@ -32,6 +32,8 @@ export const ManifestOptimization = z.strictObject({
   sourceFile: z.string().min(1),
   sourceSha256: Sha256,
   layers: z.int().positive(),
+  /** `with_past`: the source was a merged decoder (`use_cache_branch`); the graph is its with-past branch. */
+  mergedDecoder: z.literal('with_past').optional(),
   /**
    * Fused contrib ops: layers whose attention was replaced (`kernel`: one
    * `MultiHeadAttention`, or `split` with `present.*` on demand), `SkipLayerNormalization` nodes.

@@ -122,10 +122,9 @@ export class OrtGpt2Model implements TextModel {
     this.eosTokenId = dims.eosTokenId;
     this.feedsPositions = session.inputNames.includes('position_ids');
     this.feedsCacheBranch = session.inputNames.includes('use_cache_branch');
+    // A lifted merged decoder (model:optimize) still takes use_cache_branch, and ignores it.
     const supported =
-      this.feedsPositions &&
-      !this.feedsCacheBranch &&
-      session.outputNames.includes(newKeyValueName(0, 'key'));
+      this.feedsPositions && session.outputNames.includes(newKeyValueName(0, 'key'));
     if (options.stridedCache && !supported) {
       throw new Error(
         'A strided cache needs a graph with position_ids and new.{i}.* outputs (npm run model:optimize adds them).',

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -37,7 +37,8 @@ const newKeyValueOutputs = (layers: number) =>
 
 /**
  * Publishes `dir`, loads it with Muse's loader and decodes 8 greedy tokens of the pinned prompt;
- * also how many columns each decode step's mask has beyond the past it feeds.
+ * also how many columns each decode step's mask has beyond the past it feeds, and what
+ * `use_cache_branch` each run was fed.
  */
 async function serveGreedy(dir: string, name: string) {
   const { s3, cfg } = testClients();
@@ -52,10 +53,12 @@ async function serveGreedy(dir: string, name: string) {
   const model = (await loadTinyModel(manifest, `muse-${name}-load`)) as OrtGpt2Model;
   const session = (model as unknown as { session: ort.InferenceSession }).session;
   const extra = new Set<number>();
+  const cacheBranch: boolean[] = [];
   const run = session.run.bind(session);
   session.run = ((feeds: Record<string, ort.Tensor>, fetches?: string[]) => {
     const past = feeds['past_key_values.0.key']?.dims[2] as number;
     if (fetches && past > 0) extra.add((feeds.attention_mask?.dims[1] as number) - past);
+    if (feeds.use_cache_branch) cacheBranch.push(Boolean(feeds.use_cache_branch.data[0]));
     return run(feeds, fetches as string[]);
   }) as typeof session.run;
   const out = await model.generate(model.encode('Spring sale on trail shoes'), {
@@ -72,6 +75,8 @@ async function serveGreedy(dir: string, name: string) {
     tokens: out.sequences[0]?.tokens,
     stridedCache,
     maskExtra: [...extra],
+    /** `use_cache_branch` as each run fed it (merged decoders). */
+    cacheBranch,
     kernel: manifest.optimization?.fused?.kernel,
   };
 }
@@ -376,6 +381,78 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
     },
     OPTIMIZE_TIMEOUT_MS,
   );
+
+  describe('a merged decoder (the legacy decoder_model_merged_quantized.onnx: one If on use_cache_branch)', () => {
+    let inDir: string;
+    let outDir: string;
+    let r: OptimizeResult;
+    const MERGED_FILE = join('onnx', 'decoder_model_merged_quantized.onnx');
+    beforeAll(async () => {
+      inDir = join(await mkdtemp(join(tmpdir(), 'muse-opt-merged-')), 'model');
+      await buildModel({ shape: 'tiny', outDir: inDir, merged: true });
+      outDir = join(inDir, '..', 'nbits8');
+      r = await optimizeModelDir({
+        inDir,
+        outDir,
+        bits: 8,
+        blockSize: 32,
+        tokensPerPrompt: TOKENS_PER_PROMPT,
+      });
+    }, OPTIMIZE_TIMEOUT_MS);
+
+    it('is served as published by Muse’s loader, which feeds use_cache_branch false then true, with the pinned greedy tokens', async () => {
+      const asPublished = join(inDir, '..', 'as-published');
+      await mkdir(join(asPublished, 'onnx'), { recursive: true });
+      for (const f of [
+        'config.json',
+        'generation_config.json',
+        'tokenizer.json',
+        'tokenizer_config.json',
+      ])
+        await copyFile(join(inDir, f), join(asPublished, f));
+      await copyFile(join(inDir, MERGED_FILE), join(asPublished, 'onnx', 'model_quantized.onnx'));
+
+      const served = await serveGreedy(asPublished, 'merged-src');
+
+      expect(served.tokens).toEqual(PINNED_GREEDY);
+      expect(served.stridedCache).toBe(false);
+      expect(served.cacheBranch).toEqual([false, ...Array(7).fill(true)]);
+    });
+
+    it('lifts the with-past branch, rewrites its 9 linear layers, meets the 8-bit bound and keeps every input name (use_cache_branch too)', async () => {
+      const source = await ioNames(join(inDir, MERGED_FILE));
+      const out = await ioNames(join(outDir, 'onnx', 'model_quantized.onnx'));
+
+      expect(r.source.file).toBe(MERGED_FILE);
+      expect(r.mergedDecoder).toBe(true);
+      expect(r.layers.map((l) => l.from)).toEqual(Array(9).fill('MatMulInteger'));
+      expect(r.passed).toBe(true);
+      expect(r.fused).toEqual({ attention: 2, kernel: 'mha', skipLayerNorm: 5 });
+      expect(source.ops).toEqual(['If']);
+      expect(out.ops).not.toContain('If');
+      expect(out.ops.filter((o) => o === 'MatMulNBits')).toHaveLength(9);
+      expect([out.inputs, out.outputs]).toEqual([
+        source.inputs,
+        [...source.outputs, ...newKeyValueOutputs(2)],
+      ]);
+      expect(
+        describeModelDir({
+          dir: outDir,
+          id: 'test/merged',
+          source: 'built:tiny',
+          randomWeights: true,
+        }).optimization,
+      ).toMatchObject({ sourceFile: MERGED_FILE, mergedDecoder: 'with_past', layers: 9 });
+    });
+
+    it('is served by Muse’s loader with its own strided cache and gives the pinned greedy tokens', async () => {
+      const served = await serveGreedy(outDir, 'opt-merged');
+
+      expect(served.tokens).toEqual(PINNED_GREEDY);
+      expect(served.stridedCache).toBe(true);
+      expect(served.maskExtra).toEqual([1]);
+    });
+  });
 
   it(
     'refuses, writing nothing, when the optimized model is outside the bounds',

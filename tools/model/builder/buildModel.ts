@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildGpt2Onnx,
+  buildMergedGpt2Onnx,
   GPT2_EOS_TOKEN_ID,
   type Gpt2Shape,
   type QuantizedLayout,
@@ -29,6 +30,14 @@ export interface BuildModelOptions {
   tokenizer?: TokenizerName;
   /** Layout of `onnx/model_quantized.onnx`: `muse` (default) or transformers.js v3's `v3` (fp32 head and embeddings). */
   layout?: QuantizedLayout;
+  /**
+   * Write the legacy merged decoders instead (`onnx/decoder_model_merged.onnx`
+   * and, in `layout`, `onnx/decoder_model_merged_quantized.onnx`: see
+   * {@link buildMergedGpt2Onnx}), as older transformers.js exports such as
+   * `Xenova/gpt2`'s ship them. Muse serves `onnx/model_quantized.onnx`, so
+   * such a directory is a source for `npm run model:optimize`, not a model to publish as is.
+   */
+  merged?: boolean;
   /** Called as each file is written. */
   onProgress?: (file: string, bytes: number) => void;
 }
@@ -81,7 +90,8 @@ export function gpt2Config(
  * export: config, generation config, tokenizer (real GPT-2 BPE, or with
  * `tokenizer: 'zh'` a generated Chinese WordPiece vocabulary laid out like
  * `uer/gpt2-chinese-cluecorpussmall`'s) and
- * `onnx/model.onnx` (fp32) plus `onnx/model_quantized.onnx` (int8 dynamic).
+ * `onnx/model.onnx` (fp32) plus `onnx/model_quantized.onnx` (int8 dynamic),
+ * or with `merged` the legacy merged decoders.
  * Weights are seeded random: the output is a correct, reproducible stand-in
  * for benchmarks and tests, not a trained model.
  *
@@ -128,10 +138,16 @@ export async function buildModel(options: BuildModelOptions): Promise<BuiltFile[
   await write('tokenizer.json', JSON.stringify(tokenizer));
   await write('tokenizer_config.json', json(tokenizerConfig));
   const weights = randomWeights(shape, seed);
-  await write('onnx/model.onnx', buildGpt2Onnx(shape, weights, false));
-  await write(
-    'onnx/model_quantized.onnx',
-    buildGpt2Onnx(shape, weights, true, options.layout ?? 'muse'),
-  );
+  const layout = options.layout ?? 'muse';
+  if (options.merged) {
+    await write('onnx/decoder_model_merged.onnx', buildMergedGpt2Onnx(shape, weights, false));
+    await write(
+      'onnx/decoder_model_merged_quantized.onnx',
+      buildMergedGpt2Onnx(shape, weights, true, layout),
+    );
+  } else {
+    await write('onnx/model.onnx', buildGpt2Onnx(shape, weights, false));
+    await write('onnx/model_quantized.onnx', buildGpt2Onnx(shape, weights, true, layout));
+  }
   return files;
 }

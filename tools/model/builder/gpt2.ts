@@ -171,6 +171,29 @@ export function buildGpt2Onnx(
   quantized: boolean,
   layout: QuantizedLayout = 'muse',
 ): Uint8Array {
+  return gpt2Graph(shape, weights, quantized, layout, true).encode(
+    `muse-gpt2-${shape.name}`,
+    GPT2_OPSET,
+    BUILDER_PRODUCER,
+  );
+}
+
+/** The opset the builder writes. */
+const GPT2_OPSET = 20;
+const BUILDER_PRODUCER = 'muse-model-builder';
+
+/**
+ * The graph of {@link buildGpt2Onnx}; with `withPast` false, the decoder
+ * without a cache (optimum's `decoder_model.onnx`): no `past_key_values.*`
+ * inputs, `present.*` hold the new positions only.
+ */
+function gpt2Graph(
+  shape: Gpt2Shape,
+  weights: Gpt2Weights,
+  quantized: boolean,
+  layout: QuantizedLayout,
+  withPast: boolean,
+): GraphBuilder {
   // transformers.js v3's int8 exports quantize the linear layers only: the tied LM head
   // (a transposed fp32 copy of the embedding) and the embedding table stay fp32.
   const fp32HeadAndEmbedding = layout !== 'muse';
@@ -186,7 +209,7 @@ export function buildGpt2Onnx(
     'past_sequence_length + sequence_length',
   ]);
   const positionIds = g.input('position_ids', DType.int64, ['batch_size', 'sequence_length']);
-  const pastNames = Array.from({ length: shape.nLayer }, (_, i) => ({
+  const pastNames = Array.from({ length: withPast ? shape.nLayer : 0 }, (_, i) => ({
     key: g.input(`past_key_values.${i}.key`, DType.float, [
       'batch_size',
       H,
@@ -279,8 +302,11 @@ export function buildGpt2Onnx(
   const zero = g.int64('const_0', [0], []);
   const one = g.int64('const_1', [1], []);
   const seqLen = g.op1('Gather', [g.op1('Shape', [inputIds]), one], { axis: 0 });
-  const two = g.int64('const_2', [2], []);
-  const pastLen = g.op1('Gather', [g.op1('Shape', [pastNames[0]?.key ?? '']), two], { axis: 0 });
+  const pastLen = withPast
+    ? g.op1('Gather', [g.op1('Shape', [pastNames[0]?.key ?? '']), g.int64('const_2', [2], [])], {
+        axis: 0,
+      })
+    : g.int64('past_length', [0], []);
   const totalLen = g.op1('Add', [pastLen, seqLen]);
   const rows = g.op1('Range', [pastLen, totalLen, one]);
   const cols = g.op1('Range', [zero, totalLen, one]);
@@ -314,21 +340,26 @@ export function buildGpt2Onnx(
       string,
       string,
     ];
-    const heads = (t: string) =>
-      g.op1('Transpose', [g.op1('Reshape', [t, headShape])], { perm: [0, 2, 1, 3] });
-    const past = pastNames[i] as { key: string; value: string };
-    const presentKey = g.op(
-      'Concat',
-      [past.key, heads(k)],
-      { axis: 2 },
-      { outputs: [`present.${i}.key`] },
-    )[0] as string;
-    const presentValue = g.op(
-      'Concat',
-      [past.value, heads(v)],
-      { axis: 2 },
-      { outputs: [`present.${i}.value`] },
-    )[0] as string;
+    const heads = (t: string, outputs?: string[]) =>
+      g.op(
+        'Transpose',
+        [g.op1('Reshape', [t, headShape])],
+        { perm: [0, 2, 1, 3] },
+        { outputs },
+      )[0] as string;
+    const past = pastNames[i];
+    // With a cache, present = Concat(past, new); without one, the new positions themselves.
+    const present = (kind: 'key' | 'value', t: string) =>
+      past
+        ? (g.op(
+            'Concat',
+            [past[kind], heads(t)],
+            { axis: 2 },
+            { outputs: [`present.${i}.${kind}`] },
+          )[0] as string)
+        : heads(t, [`present.${i}.${kind}`]);
+    const presentKey = present('key', k);
+    const presentValue = present('value', v);
     const scores = g.op1('Mul', [
       g.op1('MatMul', [heads(q), g.op1('Transpose', [presentKey], { perm: [0, 1, 3, 2] })]),
       invSqrtD,
@@ -376,5 +407,64 @@ export function buildGpt2Onnx(
       },
     },
   });
-  return g.encode(`muse-gpt2-${shape.name}`, 20, 'muse-model-builder');
+  return g;
+}
+
+/**
+ * A merged decoder, as optimum's `merge_decoders` writes
+ * `decoder_model_merged[_quantized].onnx` (the legacy transformers.js
+ * layout): one top-level `If` named `optimum::if` on a new input
+ * `use_cache_branch` (bool `[1]`), whose `then_branch` is the decoder with a
+ * cache and whose `else_branch` is the decoder without one (it reads no
+ * `past_key_values.*`, which the first step still feeds, empty). Both
+ * branches name their outputs like the graph's (`logits`, `present.*`).
+ * The weights are top-level initializers both branches read from the outer
+ * scope; scalars and 1-D int64 constants stay inside each branch, as
+ * optimum keeps them. The `attention_mask` axis is renamed
+ * `attention_mask_sequence_length`, as optimum renames it.
+ */
+export function buildMergedGpt2Onnx(
+  shape: Gpt2Shape,
+  weights: Gpt2Weights,
+  quantized: boolean,
+  layout: QuantizedLayout = 'muse',
+): Uint8Array {
+  const withPast = gpt2Graph(shape, weights, quantized, layout, true);
+  const noPast = gpt2Graph(shape, weights, quantized, layout, false);
+  const staysInBranch = (t: { dims?: unknown[] | null; dataType?: number | null }) =>
+    (t.dims ?? []).length === 0 || ((t.dims ?? []).length === 1 && t.dataType === DType.int64);
+  const shared = new Map<string, (typeof withPast.initializers)[number]>();
+  for (const t of [...withPast.initializers, ...noPast.initializers]) {
+    if (!staysInBranch(t)) shared.set(t.name as string, t);
+  }
+  const branch = (name: string, b: GraphBuilder) => ({
+    name,
+    node: b.nodes,
+    initializer: b.initializers.filter(staysInBranch),
+    input: [],
+    output: b.outputs,
+  });
+  const g = new GraphBuilder();
+  g.op(
+    'If',
+    ['use_cache_branch'],
+    { then_branch: branch('with_past', withPast), else_branch: branch('no_past', noPast) },
+    { outputs: noPast.outputs.map((o) => o.name as string), name: 'optimum::if' },
+  );
+  g.initializers.push(...shared.values());
+  for (const input of withPast.inputs) {
+    const dims = input.type?.tensorType?.shape?.dim ?? [];
+    g.input(
+      input.name as string,
+      input.type?.tensorType?.elemType as number,
+      dims.map((d, axis) =>
+        input.name === 'attention_mask' && axis === 1
+          ? 'attention_mask_sequence_length'
+          : (d.dimParam ?? Number(d.dimValue)),
+      ),
+    );
+  }
+  g.input('use_cache_branch', DType.bool, [1]);
+  g.outputs.push(...withPast.outputs);
+  return g.encode('merged', GPT2_OPSET, BUILDER_PRODUCER);
 }

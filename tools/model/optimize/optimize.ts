@@ -4,7 +4,8 @@
  * `rewrite.ts`; each layer's attention as one `MultiHeadAttention`, see
  * `attention.ts`; residual adds into `SkipLayerNormalization`, see
  * `layerNorm.ts`; each layer's new keys and values as outputs, see
- * `newKeyValues.ts`), measures it against the source (`fidelity.ts`) and writes
+ * `newKeyValues.ts`; a merged decoder's with-past branch lifted to the top
+ * level first, see `unmerge.ts`), measures it against the source (`fidelity.ts`) and writes
  * it only if it meets the bounds. The output directory is a complete model
  * in the transformers.js layout (Muse serves `onnx/model_quantized.onnx`);
  * its `config.json` records the optimisation and the source file's sha256,
@@ -34,6 +35,7 @@ import {
 import { fuseSkipLayerNorm } from './layerNorm.ts';
 import { exposeNewKeyValues } from './newKeyValues.ts';
 import { normaliseLogits, type RewrittenLayer, rewriteLinears } from './rewrite.ts';
+import { liftCacheBranch } from './unmerge.ts';
 
 const { onnx } = onnxProto;
 
@@ -77,6 +79,8 @@ export interface OptimizeResult {
   /** The optimized weights (`onnx/model_quantized.onnx`); absent when the gate refused. */
   output?: { bytes: number; sha256: string };
   layers: RewrittenLayer[];
+  /** The source was a merged decoder whose with-past branch the graph now is (`unmerge.ts`). */
+  mergedDecoder: boolean;
   /** What became contrib ops: see {@link Fusions}. */
   fused: Fusions;
   /** Layers with `new.{i}.key|value` outputs (0 when a layer's cache is written otherwise). */
@@ -105,6 +109,8 @@ export interface OptimizationRecord {
   sourceFile: string;
   sourceSha256: string;
   layers: number;
+  /** `with_past`: the source was a merged decoder; the graph is its lifted with-past branch. */
+  mergedDecoder?: 'with_past';
   /** What became contrib ops (absent when nothing was fused). */
   fused?: Fusions;
   /** Layers with `new.{i}.*` outputs (absent when none). */
@@ -149,6 +155,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
   >;
   options.onProgress?.(`rewriting ${file} (${(sourceBytes.length / 1e6).toFixed(1)} MB)`);
   const model = onnx.ModelProto.decode(sourceBytes);
+  const mergedDecoder = liftCacheBranch(model);
   const { layers } = rewriteLinears(model, {
     bits: options.bits,
     blockSize: options.blockSize,
@@ -201,6 +208,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
   const result: OptimizeResult = {
     source: { file, bytes: sourceBytes.length, sha256: sha256(sourceBytes) },
     layers,
+    mergedDecoder,
     fused,
     newKeyValues,
     fidelity,
@@ -219,6 +227,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
     sourceFile: file,
     sourceSha256: result.source.sha256,
     layers: layers.length,
+    ...(mergedDecoder ? { mergedDecoder: 'with_past' as const } : {}),
     ...(fused.attention + fused.skipLayerNorm > 0 ? { fused } : {}),
     ...(newKeyValues > 0 ? { newKeyValues } : {}),
     ...(normalised ? { logits: 'log_softmax' as const } : {}),
