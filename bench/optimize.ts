@@ -4,7 +4,7 @@
  * decode tok/s through Muse's loader and loop at 1, 2 and 4 intra-op
  * threads, a bare onnxruntime loop on the optimized file, the share of the
  * memory-bandwidth ceiling (bytes the graph reads per token ÷ this
- * machine's measured read bandwidth), best-of-8 against one generation,
+ * machine's read bandwidth, probed among the decode runs), best-of-8 against one generation,
  * cold start against GetObject + session create, and peak RSS.
  */
 import { createHash } from 'node:crypto';
@@ -120,8 +120,15 @@ async function bytesPerToken(file: string): Promise<number> {
   return bytes;
 }
 
-/** This machine's read bandwidth at `threads`: onnxruntime ReduceSum over 512 MB of floats. */
-async function readBandwidthGBps(threads: number): Promise<number> {
+/**
+ * This machine's read bandwidth at `threads`: onnxruntime ReduceSum over
+ * 512 MB of floats. `measure()` is one timed pass, in GB/s; the bench runs it
+ * between the decode runs it is compared with (this shared machine's
+ * bandwidth drifts by half between minutes), and `release()` frees the 512 MB.
+ */
+async function bandwidthProbe(
+  threads: number,
+): Promise<{ measure(): Promise<number>; release(): Promise<void> }> {
   const floats = 128 * 1024 * 1024;
   const graph = {
     name: 'probe',
@@ -143,13 +150,13 @@ async function readBandwidthGBps(threads: number): Promise<number> {
   ).finish();
   const session = await ort.InferenceSession.create(bytes, sessionOptions(threads));
   const x = new ort.Tensor('float32', new Float32Array(floats).fill(1), [floats]);
-  const runs = await repeat(5, 1, async () => {
+  const measure = async () => {
     const t0 = performance.now();
     await session.run({ x });
     return (floats * 4) / ((performance.now() - t0) / 1000) / 1e9;
-  });
-  await session.release();
-  return median(runs);
+  };
+  await measure();
+  return { measure, release: () => session.release() };
 }
 
 async function publishAs(s3: S3Client, dir: string, id: string) {
@@ -193,7 +200,6 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
   const rows: Array<Record<string, string | number>> = [];
   const summary: Array<Record<string, string | number>> = [];
   const bandwidth: Record<number, number> = {};
-  for (const t of THREADS) bandwidth[t] = await readBandwidthGBps(t);
   const headlines: string[] = [];
   try {
     for (const shape of shapes) {
@@ -270,6 +276,8 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
         };
         const runs = variants.map(() => [] as number[]);
         const bareRuns = { carried: [] as number[], strided: [] as number[] };
+        const probe = await bandwidthProbe(threads);
+        const probeRuns: number[] = [];
         for (const l of loaded) await tokPerSec(l.model, prompt);
         await bareRun(false);
         await bareRun(true);
@@ -280,11 +288,15 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
           ),
           async () => bareRuns.carried.push(await bareRun(false)),
           async () => bareRuns.strided.push(await bareRun(true)),
+          // The bandwidth the decode runs are held against, measured among them.
+          async () => probeRuns.push(await probe.measure()),
         ];
         for (let rep = 0; rep < REPS; rep++) {
           for (let j = 0; j < jobs.length; j++)
             await (jobs[(j + rep) % jobs.length] as () => Promise<number>)();
         }
+        await probe.release();
+        bandwidth[threads] = median(probeRuns);
         const tok = runs.map(median);
         if (threads === 2) at2.push(...tok);
         for (const [i, v] of variants.entries()) {
@@ -422,7 +434,7 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
       headlines.push(
         `decode speedup (optimized/published q8, ${shape}): ${((at2[2] as number) / (at2[0] as number)).toFixed(2)}× (8-bit, gate ${opt8.passed ? 'passed' : 'refused'}); ${((at2[3] as number) / (at2[0] as number)).toFixed(2)}× (4-bit, gate ${opt4.passed ? 'passed' : 'refused on these random weights'})`,
         `decode speedup (optimized/v3 fp32 head, ${shape}): ${((at2[2] as number) / (at2[1] as number)).toFixed(2)}× (8-bit); ${((at2[4] as number) / (at2[1] as number)).toFixed(2)}× (4-bit from v3)`,
-        `bandwidth use (optimized, ${shape}): ${Math.round((100 * (at2[2] as number)) / ceiling8)} %`,
+        `bandwidth use (optimized, ${shape}): ${Math.round((100 * (at2[2] as number)) / ceiling8)} % (of ${(bandwidth[2] as number).toFixed(1)} GB/s read by the probe among the 2-thread runs; ${((perToken[2] as number) / 1e6).toFixed(1)} MB a token)`,
         `contrib-op fusion (optimized 8-bit, ${shape}, 2 threads): ${((at2[2] as number) / (at2[5] as number)).toFixed(2)}× the same model unfused`,
         `strided cache (optimized 8-bit, ${shape}, 2 threads): ${((at2[2] as number) / (at2[6] as number)).toFixed(2)}× carrying present.* back`,
         `split attention (optimized 8-bit, ${shape}, 2 threads): ${((at2[7] as number) / (at2[2] as number)).toFixed(2)}× MultiHeadAttention (greedy tok/s)`,

@@ -1,5 +1,5 @@
 /**
- * `npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/…] [--max-kl N] [--min-top1 N] [--attention mha|split] [--no-fuse]`
+ * `npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--head-bits 8|4] [--block 128|32] [--file onnx/…] [--max-kl N] [--min-top1 N] [--attention mha|split] [--no-fuse]`
  * Rewrites a GPT-2-family export for decode speed (MatMulNBits linear
  * layers and LM head, attention and residual layer norms as fused contrib ops) and writes it to `--out` only if its next-token
  * log-probs match the source's within the bounds, printing what it measured.
@@ -16,7 +16,7 @@ import {
 import { optimizeModelDir } from '#tools/model/optimize/optimize.ts';
 
 const USAGE =
-  'Usage: npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--block 128|32] [--file onnx/model.onnx] [--max-kl 0.02] [--min-top1 0.98] [--attention mha|split] [--no-fuse]';
+  'Usage: npm run model:optimize -- --in DIR --out DIR [--bits 8|4] [--head-bits 8|4] [--block 128|32] [--file onnx/model.onnx] [--max-kl 0.02] [--min-top1 0.98] [--attention mha|split] [--no-fuse]';
 
 const Args = z.object({
   in: z.string({ error: '--in is required (a model directory)' }).min(1),
@@ -25,6 +25,12 @@ const Args = z.object({
     .number()
     .refine((b) => (NBITS as readonly number[]).includes(b), { error: '--bits must be 8 or 4' })
     .default(8),
+  'head-bits': z.coerce
+    .number()
+    .refine((b) => (NBITS as readonly number[]).includes(b), {
+      error: '--head-bits must be 8 or 4',
+    })
+    .optional(),
   block: z.coerce
     .number()
     .refine((b) => (BLOCK_SIZES as readonly number[]).includes(b), {
@@ -44,6 +50,7 @@ const { values } = parseArgs({
     in: { type: 'string' },
     out: { type: 'string' },
     bits: { type: 'string' },
+    'head-bits': { type: 'string' },
     block: { type: 'string' },
     file: { type: 'string' },
     'max-kl': { type: 'string' },
@@ -75,6 +82,7 @@ try {
     inDir: args.in,
     outDir: args.out,
     bits,
+    ...(args['head-bits'] ? { headBits: args['head-bits'] as 4 | 8 } : {}),
     blockSize: args.block as 32 | 128,
     ...(args.file ? { file: args.file } : {}),
     fuse: !args['no-fuse'],
@@ -84,7 +92,7 @@ try {
   });
   const f = result.fidelity;
   console.log(
-    `${result.layers.length} linear layers → MatMulNBits (${bits}-bit, block ${args.block}, accuracy_level 4): ` +
+    `${result.layers.length} linear layers → MatMulNBits (${bits}-bit${args['head-bits'] && args['head-bits'] !== bits ? `, LM head ${args['head-bits']}-bit` : ''}, block ${args.block}, accuracy_level 4): ` +
       `${(result.source.bytes / 1e6).toFixed(1)} MB → ${result.output ? (result.output.bytes / 1e6).toFixed(1) : '–'} MB; ` +
       `fused: attention in ${result.fused.attention} layers (${KERNELS[result.fused.kernel ?? 'mha']}), ${result.fused.skipLayerNorm} residual layer norms (SkipLayerNormalization); new keys and values exposed in ${result.newKeyValues} layers`,
   );

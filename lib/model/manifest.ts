@@ -26,6 +26,8 @@ export const ManifestFile = z.strictObject({
 export const ManifestOptimization = z.strictObject({
   method: z.literal('MatMulNBits'),
   bits: z.union([z.literal(4), z.literal(8)]),
+  /** The LM head's bits, when other than `bits`. */
+  headBits: z.union([z.literal(4), z.literal(8)]).optional(),
   blockSize: z.int().positive(),
   accuracyLevel: z.int().min(0).max(4),
   /** The weights file it was made from, and that file's sha256. */

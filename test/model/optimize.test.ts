@@ -455,6 +455,38 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
   });
 
   it(
+    'with --head-bits 8: 4-bit blocks and an 8-bit LM head (the layer that writes logits), recorded',
+    async () => {
+      const outDir = join(await mkdtemp(join(tmpdir(), 'muse-opt-')), 'nbits4-head8');
+      const r = await optimizeModelDir({
+        inDir: await tinyModelDir(),
+        outDir,
+        bits: 4,
+        headBits: 8,
+        blockSize: 32,
+        // Written whatever the gate says: this test is about the layout, not the 4-bit bound.
+        bounds: { maxMeanKl: 1e9, minTop1: 0 },
+        tokensPerPrompt: TOKENS_PER_PROMPT,
+      });
+      const graph = onnx.ModelProto.decode(
+        await readFile(join(outDir, 'onnx', 'model_quantized.onnx')),
+      ).graph;
+      const bitsOf = (graph?.node ?? [])
+        .filter((n) => n.opType === 'MatMulNBits')
+        .map((n) => Number(n.attribute?.find((a) => a.name === 'bits')?.i));
+
+      expect(r.layers.map((l) => l.bits)).toEqual([...Array(8).fill(4), 8]);
+      expect(r.layers.at(-1)?.N).toBe(50257);
+      expect(bitsOf.sort()).toEqual([...Array(8).fill(4), 8]);
+      expect(
+        describeModelDir({ dir: outDir, id: 'test/h8', source: 'built:tiny', randomWeights: true })
+          .optimization,
+      ).toMatchObject({ bits: 4, headBits: 8 });
+    },
+    OPTIMIZE_TIMEOUT_MS,
+  );
+
+  it(
     'refuses, writing nothing, when the optimized model is outside the bounds',
     async () => {
       const outDir = join(await mkdtemp(join(tmpdir(), 'muse-opt-')), 'refused');
@@ -508,7 +540,9 @@ describe('the rewrite of a tied head (MatMul of a transposed embedding table)', 
       }),
     );
 
-    expect(report.layers).toEqual([{ output: 'logits', from: 'MatMul(Transpose)', K: E, N: V }]);
+    expect(report.layers).toEqual([
+      { output: 'logits', from: 'MatMul(Transpose)', K: E, N: V, bits: 8 },
+    ]);
     expect(model.graph?.node?.map((n) => n.opType)).toEqual(['Gather', 'MatMulNBits']);
     const scale = Math.max(...[...(a as Float32Array)].map(Math.abs));
     for (let i = 0; i < (a as Float32Array).length; i++) {

@@ -54,6 +54,8 @@ export interface OptimizeOptions {
   inDir: string;
   outDir: string;
   bits: NBits;
+  /** Bits of the LM head when other than `bits` (see `RewriteOptions.headBits`); the gate's bounds stay those of `bits`. */
+  headBits?: NBits;
   blockSize: BlockSize;
   /** MatMulNBits `accuracy_level` (default 4: int8 compute). */
   accuracyLevel?: number;
@@ -104,6 +106,8 @@ export interface Fusions {
 export interface OptimizationRecord {
   method: 'MatMulNBits';
   bits: NBits;
+  /** The LM head's bits, when other than `bits`. */
+  headBits?: NBits;
   blockSize: BlockSize;
   accuracyLevel: number;
   sourceFile: string;
@@ -158,6 +162,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
   const mergedDecoder = liftCacheBranch(model);
   const { layers } = rewriteLinears(model, {
     bits: options.bits,
+    ...(options.headBits ? { headBits: options.headBits } : {}),
     blockSize: options.blockSize,
     accuracyLevel: options.accuracyLevel ?? 4,
   });
@@ -222,6 +227,9 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
   const record: OptimizationRecord = {
     method: 'MatMulNBits',
     bits: options.bits,
+    ...(options.headBits && options.headBits !== options.bits
+      ? { headBits: options.headBits }
+      : {}),
     blockSize: options.blockSize,
     accuracyLevel: options.accuracyLevel ?? 4,
     sourceFile: file,

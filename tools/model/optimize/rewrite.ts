@@ -26,6 +26,13 @@ const T = onnx.TensorProto.DataType;
 /** How to rewrite. */
 export interface RewriteOptions {
   bits: NBits;
+  /**
+   * Bits of the LM head (the layer that writes `logits`), when other than
+   * `bits`: 4-bit blocks with an 8-bit head, as llama.cpp's Q4_K_M keeps its
+   * output matrix at 6 bits. The head turns every weight error straight into
+   * logit error, and it is a third of GPT-2's weights.
+   */
+  headBits?: NBits;
   blockSize: BlockSize;
   /** MatMulNBits `accuracy_level`: 4 computes with int8 activations (default), 0 in fp32. */
   accuracyLevel?: number;
@@ -39,6 +46,7 @@ export interface RewrittenLayer {
   from: 'MatMul' | 'MatMul(Transpose)' | 'MatMulInteger';
   K: number;
   N: number;
+  bits: NBits;
 }
 
 /** What a rewrite did. */
@@ -91,6 +99,7 @@ export function rewriteLinears(model: Onnx.IModelProto, options: RewriteOptions)
   const layers: RewrittenLayer[] = [];
   const added: Onnx.ITensorProto[] = [];
   let counter = 0;
+  const head = logitsProducer(graph);
 
   const nbits = (
     node: Onnx.INodeProto,
@@ -101,8 +110,9 @@ export function rewriteLinears(model: Onnx.IModelProto, options: RewriteOptions)
     transposed: boolean,
     from: RewrittenLayer['from'],
   ) => {
+    const bits = node === head ? (options.headBits ?? options.bits) : options.bits;
     const q = quantizeBlocks(w, K, N, {
-      bits: options.bits,
+      bits,
       blockSize: options.blockSize,
       transposed,
     });
@@ -128,11 +138,11 @@ export function rewriteLinears(model: Onnx.IModelProto, options: RewriteOptions)
     node.attribute = [
       intAttr('K', K),
       intAttr('N', N),
-      intAttr('bits', options.bits),
+      intAttr('bits', bits),
       intAttr('block_size', options.blockSize),
       intAttr('accuracy_level', options.accuracyLevel ?? 4),
     ];
-    layers.push({ output, from, K, N });
+    layers.push({ output, from, K, N, bits });
   };
 
   for (const node of nodes) {
@@ -181,6 +191,15 @@ export function rewriteLinears(model: Onnx.IModelProto, options: RewriteOptions)
   importContribOps(model);
   const after = (graph.initializer ?? []).reduce((s, t) => s + tensorBytes(t), 0);
   return { layers, initializerBytes: { before, after } };
+}
+
+/** The node that writes the graph's `logits` output, looking through `Identity` nodes. */
+function logitsProducer(graph: Onnx.IGraphProto): Onnx.INodeProto | undefined {
+  const producer = new Map<string, Onnx.INodeProto>();
+  for (const n of graph.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  let node = producer.get('logits');
+  while (node?.opType === 'Identity') node = producer.get((node.input ?? [])[0] as string);
+  return node;
 }
 
 /** The `quantize_dynamic` chain ending in `mul`, with its constant weight, or undefined. */
