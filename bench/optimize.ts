@@ -8,7 +8,7 @@
  * cold start against GetObject + session create, and peak RSS.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -36,18 +36,34 @@ const REPS = 6;
 const THREADS = [1, 2, 4] as const;
 const PROMPT = 'Subject: Your spring trail gear is here. Hi Sam, the new Trail Runner 2 is';
 
-/** The source layouts compared: what Muse publishes, and transformers.js v3's (fp32 head and embeddings). */
-const LAYOUTS = ['muse', 'v3'] as const;
+/**
+ * The source layouts compared: what Muse publishes, transformers.js v3's
+ * (fp32 head and embeddings), and the legacy merged decoder (one `If` on
+ * `use_cache_branch`).
+ */
+const LAYOUTS = ['muse', 'v3', 'merged'] as const;
 
-/** A bench model in `layout` (built once, cached under .data/bench-models). */
+/**
+ * A bench model in `layout` (built once, cached under .data/bench-models).
+ * The merged build's quantized file is also copied to
+ * `onnx/model_quantized.onnx`, the name Muse publishes and serves, so the
+ * bench can time it as it is as well as optimized.
+ */
 async function layoutDir(shape: ShapeName, layout: (typeof LAYOUTS)[number]): Promise<string> {
   if (layout === 'muse') return benchModelDir(shape);
-  const dir = join('.data', 'bench-models', `${shape}-v3`);
+  const dir = join('.data', 'bench-models', `${shape}-${layout}`);
   try {
     await access(join(dir, 'onnx', 'model_quantized.onnx'));
   } catch {
-    console.error(`building ${shape} in the v3 layout (random weights) …`);
-    await buildModel({ shape, outDir: dir, layout: 'v3' });
+    console.error(`building ${shape} in the ${layout} layout (random weights) …`);
+    if (layout === 'v3') await buildModel({ shape, outDir: dir, layout: 'v3' });
+    else {
+      await buildModel({ shape, outDir: dir, merged: true });
+      await copyFile(
+        join(dir, 'onnx', 'decoder_model_merged_quantized.onnx'),
+        join(dir, 'onnx', 'model_quantized.onnx'),
+      );
+    }
   }
   return dir;
 }
@@ -105,9 +121,14 @@ async function bytesPerToken(file: string): Promise<number> {
   const model = onnx.ModelProto.decode(await readFile(file));
   const graph = model.graph as onnxProto.onnx.IGraphProto;
   const readers = new Map<string, string[]>();
-  for (const n of graph.node ?? []) {
-    for (const i of n.input ?? []) readers.set(i, [...(readers.get(i) ?? []), n.opType ?? '']);
-  }
+  // Subgraphs too: a merged decoder's branches read the top-level weights.
+  const visit = (nodes: onnxProto.onnx.INodeProto[]) => {
+    for (const n of nodes) {
+      for (const i of n.input ?? []) readers.set(i, [...(readers.get(i) ?? []), n.opType ?? '']);
+      for (const a of n.attribute ?? []) if (a.g) visit(a.g.node ?? []);
+    }
+  };
+  visit(graph.node ?? []);
   const gathered = new Set(
     [...readers].filter(([, ops]) => ops.every((op) => op === 'Gather')).map(([name]) => name),
   );
@@ -205,11 +226,13 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
     for (const shape of shapes) {
       const museDir = await layoutDir(shape, 'muse');
       const v3Dir = await layoutDir(shape, 'v3');
+      const mergedDir = await layoutDir(shape, 'merged');
       const opt8 = await optimizedDir(museDir, 8);
       const opt4 = await optimizedDir(museDir, 4);
       const v3opt4 = await optimizedDir(v3Dir, 4);
       const opt8unfused = await optimizedDir(museDir, 8, { fuse: false });
       const opt8split = await optimizedDir(museDir, 8, { attention: 'split' });
+      const mergedOpt8 = await optimizedDir(mergedDir, 8);
       const variants: Array<{ name: string; dir: string; gate: string; stridedCache?: boolean }> = [
         { name: 'published q8', dir: museDir, gate: '' },
         { name: 'v3 (fp32 head)', dir: v3Dir, gate: '' },
@@ -233,6 +256,13 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
           name: 'optimized 8-bit, split attention',
           dir: opt8split.dir,
           gate: opt8split.passed ? 'passed' : 'refused',
+        },
+        // The legacy merged decoder, served as it is (use_cache_branch) and optimized (its with-past branch lifted).
+        { name: 'legacy merged q8', dir: mergedDir, gate: '' },
+        {
+          name: 'merged → 8-bit',
+          dir: mergedOpt8.dir,
+          gate: mergedOpt8.passed ? 'passed' : 'refused',
         },
       ];
       const published = [];
@@ -438,6 +468,7 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
         `contrib-op fusion (optimized 8-bit, ${shape}, 2 threads): ${((at2[2] as number) / (at2[5] as number)).toFixed(2)}× the same model unfused`,
         `strided cache (optimized 8-bit, ${shape}, 2 threads): ${((at2[2] as number) / (at2[6] as number)).toFixed(2)}× carrying present.* back`,
         `split attention (optimized 8-bit, ${shape}, 2 threads): ${((at2[7] as number) / (at2[2] as number)).toFixed(2)}× MultiHeadAttention (greedy tok/s)`,
+        `merged decoder (${shape}, 2 threads): optimized 8-bit ${((at2[9] as number) / (at2[8] as number)).toFixed(2)}× the legacy merged q8 served as it is; ${((at2[9] as number) / (at2[2] as number)).toFixed(2)}× the optimized 8-bit from Muse's q8`,
       );
     }
   } finally {
