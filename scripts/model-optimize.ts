@@ -76,6 +76,12 @@ const KERNELS = {
   mha: 'MultiHeadAttention',
   split: 'split: past and new side by side, present.* on demand',
 } as const;
+const EMBEDDING = {
+  'head-shared':
+    "rows looked up in the LM head's quantized weights (GatherBlockQuantized), table dropped",
+  quantized: 'its own block-quantized table (GatherBlockQuantized)',
+  kept: 'table kept as it was',
+} as const;
 const started = Date.now();
 try {
   const result = await optimizeModelDir({
@@ -94,7 +100,7 @@ try {
   console.log(
     `${result.layers.length} linear layers → MatMulNBits (${bits}-bit${args['head-bits'] && args['head-bits'] !== bits ? `, LM head ${args['head-bits']}-bit` : ''}, block ${args.block}, accuracy_level 4): ` +
       `${(result.source.bytes / 1e6).toFixed(1)} MB → ${result.output ? (result.output.bytes / 1e6).toFixed(1) : '–'} MB; ` +
-      `fused: attention in ${result.fused.attention} layers (${KERNELS[result.fused.kernel ?? 'mha']}), ${result.fused.skipLayerNorm} residual layer norms (SkipLayerNormalization); new keys and values exposed in ${result.newKeyValues} layers`,
+      `fused: attention in ${result.fused.attention} layers (${KERNELS[result.fused.kernel ?? 'mha']}), ${result.fused.skipLayerNorm} residual layer norms (SkipLayerNormalization); new keys and values exposed in ${result.newKeyValues} layers; token embedding: ${EMBEDDING[result.embedding ?? 'kept']}`,
   );
   console.log(
     `fidelity over ${f.tokens} tokens: mean KL ${f.meanKl.toFixed(5)} nats/token (bound ${bounds.maxMeanKl}), ` +

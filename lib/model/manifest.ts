@@ -34,6 +34,8 @@ export const ManifestOptimization = z.strictObject({
   sourceFile: z.string().min(1),
   sourceSha256: Sha256,
   layers: z.int().positive(),
+  /** `head-shared`: the token embedding looks rows up in the LM head's quantized weights; `quantized`: in its own. */
+  embedding: z.enum(['head-shared', 'quantized']).optional(),
   /** `with_past`: the source was a merged decoder (`use_cache_branch`); the graph is its with-past branch. */
   mergedDecoder: z.literal('with_past').optional(),
   /**

@@ -133,6 +133,23 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
     expect(out.ops).not.toContain('MatMulInteger');
   });
 
+  it('looks the token embedding up in the LM head’s 8-bit weights, so the int8 table leaves the file', async () => {
+    const graph = onnx.ModelProto.decode(
+      await readFile(join(q8Out, 'onnx', 'model_quantized.onnx')),
+    ).graph as onnxProto.onnx.IGraphProto;
+    const lookup = graph.node?.find((n) => n.opType === 'GatherBlockQuantized');
+    const head = graph.node?.find(
+      (n) =>
+        n.opType === 'MatMulNBits' && Number(n.attribute?.find((a) => a.name === 'N')?.i) === 50257,
+    );
+
+    expect(q8.embedding).toBe('head-shared');
+    expect(lookup?.input?.[0]).toBe(head?.input?.[1]);
+    expect((graph.initializer ?? []).map((t) => t.name)).not.toContain('wte_quantized');
+    // The 8-bit head replaces the int8 table and the int8 head: one V × E table, not two.
+    expect(q8.output?.bytes).toBeLessThan(0.7 * q8.source.bytes);
+  });
+
   it('meets the 8-bit bound and records the optimisation and the source sha256 in config.json and the manifest', async () => {
     expect(q8.passed).toBe(true);
     expect(q8.fidelity.meanKl).toBeLessThan(q8.bounds.maxMeanKl);
@@ -152,6 +169,7 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       sourceFile: 'onnx/model_quantized.onnx',
       sourceSha256: q8.source.sha256,
       layers: 9,
+      embedding: 'head-shared',
       fused: { attention: 2, kernel: 'mha', skipLayerNorm: 5 },
     });
   });
@@ -337,8 +355,11 @@ describe('npm run model:optimize on the tiny model (Muse’s q8 layout)', () => 
       ]);
       expect(r.passed).toBe(true);
       expect(r.fused).toEqual({ attention: 2, kernel: 'mha', skipLayerNorm: 5 });
-      // The lookup keeps the fp32 table; the head reads its own 8-bit copy.
-      expect(out.ops).toContain('Gather');
+      // The lookup reads the head's 8-bit weights: the fp32 table (tied to the head) is gone.
+      expect(r.embedding).toBe('head-shared');
+      expect(out.ops).toContain('GatherBlockQuantized');
+      // The fp32 table was 4 bytes a weight; the shared 8-bit rows are 2 here (block 128 pads tiny's 64).
+      expect(r.output?.bytes).toBeLessThan(0.6 * r.source.bytes);
       expect(out.ops).not.toContain('MatMulInteger');
       expect(out.ops.filter((o) => o === 'MatMulNBits')).toHaveLength(9);
       expect([out.inputs, out.outputs]).toEqual([

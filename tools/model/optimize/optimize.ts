@@ -4,7 +4,8 @@
  * `rewrite.ts`; each layer's attention as one `MultiHeadAttention`, see
  * `attention.ts`; residual adds into `SkipLayerNormalization`, see
  * `layerNorm.ts`; each layer's new keys and values as outputs, see
- * `newKeyValues.ts`; a merged decoder's with-past branch lifted to the top
+ * `newKeyValues.ts`; the token embedding read from the head's quantized
+ * weights, see `embedding.ts`; a merged decoder's with-past branch lifted to the top
  * level first, see `unmerge.ts`), measures it against the source (`fidelity.ts`) and writes
  * it only if it meets the bounds. The output directory is a complete model
  * in the transformers.js layout (Muse serves `onnx/model_quantized.onnx`);
@@ -24,6 +25,11 @@ import { sessionOptions } from '#lib/model/sessionOptions.ts';
 import { adaptTokenizer, type HfTokenizer } from '#lib/model/tokenizerAdapter.ts';
 import { type AttentionKernel, fuseAttention } from './attention.ts';
 import type { BlockSize, NBits } from './blocks.ts';
+import {
+  type EmbeddingRewrite,
+  quantizeEmbedding,
+  supportsGatherBlockQuantized,
+} from './embedding.ts';
 import {
   DEFAULT_BOUNDS,
   FIDELITY_PROMPTS,
@@ -81,6 +87,8 @@ export interface OptimizeResult {
   /** The optimized weights (`onnx/model_quantized.onnx`); absent when the gate refused. */
   output?: { bytes: number; sha256: string };
   layers: RewrittenLayer[];
+  /** How the token embedding reads its table now (`embedding.ts`); absent when left as it was. */
+  embedding?: EmbeddingRewrite;
   /** The source was a merged decoder whose with-past branch the graph now is (`unmerge.ts`). */
   mergedDecoder: boolean;
   /** What became contrib ops: see {@link Fusions}. */
@@ -113,6 +121,8 @@ export interface OptimizationRecord {
   sourceFile: string;
   sourceSha256: string;
   layers: number;
+  /** `head-shared`: the embedding looks rows up in the LM head's quantized weights; `quantized`: in its own. */
+  embedding?: EmbeddingRewrite;
   /** `with_past`: the source was a merged decoder; the graph is its lifted with-past branch. */
   mergedDecoder?: 'with_past';
   /** What became contrib ops (absent when nothing was fused). */
@@ -171,6 +181,9 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
       `${file} has no linear layer with a constant weight to rewrite; is it a GPT-2 export?`,
     );
   }
+  const embedding = (await supportsGatherBlockQuantized())
+    ? quantizeEmbedding(model, { bits: options.bits, blockSize: options.blockSize })
+    : undefined;
   const heads = {
     numHeads: Number(config.n_head),
     headDim: Number(config.n_embd) / Number(config.n_head),
@@ -213,6 +226,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
   const result: OptimizeResult = {
     source: { file, bytes: sourceBytes.length, sha256: sha256(sourceBytes) },
     layers,
+    ...(embedding ? { embedding } : {}),
     mergedDecoder,
     fused,
     newKeyValues,
@@ -235,6 +249,7 @@ export async function optimizeModelDir(options: OptimizeOptions): Promise<Optimi
     sourceFile: file,
     sourceSha256: result.source.sha256,
     layers: layers.length,
+    ...(embedding ? { embedding } : {}),
     ...(mergedDecoder ? { mergedDecoder: 'with_past' as const } : {}),
     ...(fused.attention + fused.skipLayerNorm > 0 ? { fused } : {}),
     ...(newKeyValues > 0 ? { newKeyValues } : {}),
