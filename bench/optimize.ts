@@ -8,7 +8,16 @@
  * cold start against GetObject + session create, and peak RSS.
  */
 import { createHash } from 'node:crypto';
-import { access, copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  access,
+  copyFile,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -271,6 +280,10 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
       const perToken = await Promise.all(
         variants.map((v) => bytesPerToken(join(v.dir, 'onnx', 'model_quantized.onnx'))),
       );
+      // What a cold start downloads and a process holds: the weights file.
+      const fileBytes = await Promise.all(
+        variants.map(async (v) => (await stat(join(v.dir, 'onnx', 'model_quantized.onnx'))).size),
+      );
       const config = JSON.parse(await readFile(join(museDir, 'config.json'), 'utf8')) as Record<
         string,
         number
@@ -336,6 +349,7 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
             threads,
             model: v.name,
             gate: v.gate,
+            'file MB': (fileBytes[i] as number) / 1e6,
             'MB/token': (perToken[i] as number) / 1e6,
             'tok/s': tok[i] as number,
             '× published q8': (tok[i] as number) / (tok[0] as number),
@@ -353,6 +367,7 @@ export async function runOptimizedBench(shapes: ShapeName[]): Promise<Record<str
             threads,
             model: label,
             gate: `muse/bare ${((tok[museIndex] as number) / bareTok).toFixed(2)}`,
+            'file MB': (fileBytes[2] as number) / 1e6,
             'MB/token': (perToken[2] as number) / 1e6,
             'tok/s': bareTok,
             '× published q8': bareTok / (tok[0] as number),
