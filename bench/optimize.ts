@@ -123,8 +123,9 @@ export async function optimizedDir(
 
 /**
  * Bytes one decode step reads from the weights: every initializer, except
- * that a table only Gather nodes read is read one row per token (a table
- * the LM head also reads, as v3's tied head does, is read whole).
+ * that a table only lookups (Gather, GatherBlockQuantized) read is read one
+ * row per token (a table the LM head also reads, as v3's tied head does, or
+ * the head's blocks the optimized lookup shares, is read whole).
  */
 async function bytesPerToken(file: string): Promise<number> {
   const model = onnx.ModelProto.decode(await readFile(file));
@@ -138,14 +139,15 @@ async function bytesPerToken(file: string): Promise<number> {
     }
   };
   visit(graph.node ?? []);
+  const lookups = new Set(['Gather', 'GatherBlockQuantized']);
   const gathered = new Set(
-    [...readers].filter(([, ops]) => ops.every((op) => op === 'Gather')).map(([name]) => name),
+    [...readers].filter(([, ops]) => ops.every((op) => lookups.has(op))).map(([name]) => name),
   );
   let bytes = 0;
   for (const t of graph.initializer ?? []) {
     const size = t.rawData?.length ?? 0;
     const dims = (t.dims ?? []).map(Number);
-    bytes += gathered.has(t.name ?? '') && dims.length === 2 ? size / (dims[0] as number) : size;
+    bytes += gathered.has(t.name ?? '') && dims.length >= 2 ? size / (dims[0] as number) : size;
   }
   return bytes;
 }
