@@ -63,6 +63,8 @@ function findLookup(
     const scale = inits.get((dql?.input ?? [])[1] ?? '');
     const zp = inits.get((dql?.input ?? [])[2] ?? '');
     if (!dql || !scale || tensorFloats(scale).length !== 1) continue;
+    // The int8 rows must feed the DequantizeLinear alone, since both nodes are replaced.
+    if (nodes.some((n) => n !== dql && (n.input ?? []).includes(out as string))) continue;
     if (zp && tensorFloats(zp).length !== 1) continue;
     const s = tensorFloats(scale)[0] as number;
     const z = zp ? (tensorFloats(zp)[0] as number) : 0;
