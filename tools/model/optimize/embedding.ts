@@ -17,8 +17,9 @@
 import type { onnx as Onnx } from 'onnx-proto';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
+import { DType, GraphBuilder } from '#lib/model/onnxGraph.ts';
 import { type BlockSize, type NBits, quantizeBlocks } from './blocks.ts';
-import { importContribOps, intAttr, removeDead } from './graph.ts';
+import { dimsOf, importContribOps, intAttr, intAttrOf, removeDead } from './graph.ts';
 import { tensorFloats } from './rewrite.ts';
 
 const { onnx } = onnxProto;
@@ -27,9 +28,6 @@ const T = onnx.TensorProto.DataType;
 /** How the embedding now reads its table (see the module comment). */
 export type EmbeddingRewrite = 'head-shared' | 'quantized';
 
-const dimsOf = (t: Onnx.ITensorProto) => (t.dims ?? []).map(Number);
-const attrInt = (node: Onnx.INodeProto, name: string) =>
-  Number(node.attribute?.find((a) => a.name === name)?.i ?? Number.NaN);
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
 /** The lookup of `input_ids` in a `[V, E]` table: the Gather, the node whose output is the embedding, and the table as floats. */
@@ -50,7 +48,8 @@ function findLookup(
   for (const gather of nodes) {
     const [data, ids] = (gather.input ?? []) as [string, string];
     if (gather.opType !== 'Gather' || ids !== 'input_ids') continue;
-    if (attrInt(gather, 'axis') !== 0 && gather.attribute?.some((a) => a.name === 'axis')) continue;
+    if (intAttrOf(gather, 'axis') !== 0 && gather.attribute?.some((a) => a.name === 'axis'))
+      continue;
     const t = inits.get(data);
     if (!t || dimsOf(t).length !== 2) continue;
     const [V, E] = dimsOf(t) as [number, number];
@@ -99,8 +98,8 @@ export function quantizeEmbedding(
   const heads = (graph.node ?? []).filter(
     (n) =>
       n.opType === 'MatMulNBits' &&
-      attrInt(n, 'N') === V &&
-      attrInt(n, 'K') === E &&
+      intAttrOf(n, 'N') === V &&
+      intAttrOf(n, 'K') === E &&
       inits.has((n.input ?? [])[1] ?? ''),
   );
   let data: string | undefined;
@@ -108,8 +107,8 @@ export function quantizeEmbedding(
   let bits: NBits = options.bits;
   let blockSize: BlockSize = options.blockSize;
   for (const head of heads) {
-    const headBits = attrInt(head, 'bits') as NBits;
-    const headBlock = attrInt(head, 'block_size') as BlockSize;
+    const headBits = intAttrOf(head, 'bits') as NBits;
+    const headBlock = intAttrOf(head, 'block_size') as BlockSize;
     const b = inits.get((head.input ?? [])[1] as string) as Onnx.ITensorProto;
     const s = inits.get((head.input ?? [])[2] as string);
     const q = quantizeBlocks(lookup.table, E, V, {
@@ -251,47 +250,22 @@ let probe: Promise<boolean> | undefined;
  */
 export function supportsGatherBlockQuantized(): Promise<boolean> {
   probe ??= (async () => {
-    const graph: Onnx.IGraphProto = {
-      name: 'probe',
-      node: [
-        {
-          opType: 'GatherBlockQuantized',
-          domain: 'com.microsoft',
-          input: ['data', 'ids', 'scales'],
-          output: ['rows'],
-          attribute: [
-            intAttr('gather_axis', 0),
-            intAttr('quantize_axis', 1),
-            intAttr('block_size', 16),
-            intAttr('bits', 8),
-          ],
-        },
+    const g = new GraphBuilder();
+    g.input('ids', DType.int64, [1]);
+    g.op(
+      'GatherBlockQuantized',
+      [
+        g.tensor('data', DType.uint8, [1, 16], new Uint8Array(16).fill(129)),
+        'ids',
+        g.float('scales', [2], [1, 1]),
       ],
-      initializer: [
-        { name: 'data', dataType: T.UINT8, dims: [1, 16], rawData: new Uint8Array(16).fill(129) },
-        {
-          name: 'scales',
-          dataType: T.FLOAT,
-          dims: [1, 1],
-          rawData: new Uint8Array(Float32Array.of(2).buffer),
-        },
-      ],
-      input: [
-        {
-          name: 'ids',
-          type: { tensorType: { elemType: T.INT64, shape: { dim: [{ dimValue: 1 }] } } },
-        },
-      ],
-      output: [{ name: 'rows', type: { tensorType: { elemType: T.FLOAT } } }],
-    };
-    const bytes = onnx.ModelProto.encode({
-      irVersion: 9,
-      opsetImport: [
-        { domain: '', version: 17 },
-        { domain: 'com.microsoft', version: 1 },
-      ],
-      graph,
-    }).finish();
+      { gather_axis: 0, quantize_axis: 1, block_size: 16, bits: 8 },
+      { outputs: ['rows'], domain: 'com.microsoft' },
+    );
+    g.output('rows', DType.float, [1, 16]);
+    const model = onnx.ModelProto.decode(g.encode('probe', 17, 'muse-optimizer'));
+    importContribOps(model);
+    const bytes = onnx.ModelProto.encode(model).finish();
     try {
       const session = await ort.InferenceSession.create(bytes);
       const out = await session.run({ ids: new ort.Tensor('int64', BigInt64Array.of(0n), [1]) });

@@ -14,6 +14,13 @@ export const intAttr = (name: string, i: number): Onnx.IAttributeProto => ({
   i,
 });
 
+/** A tensor's dimensions as numbers. */
+export const dimsOf = (t: Onnx.ITensorProto): number[] => (t.dims ?? []).map(Number);
+
+/** A node's INT attribute, or NaN when it has none. */
+export const intAttrOf = (node: Onnx.INodeProto, name: string): number =>
+  Number(node.attribute?.find((a) => a.name === name)?.i ?? Number.NaN);
+
 /** Imports the `com.microsoft` opset (contrib ops) if the model does not yet. */
 export function importContribOps(model: Onnx.IModelProto): void {
   const imports = model.opsetImport ?? [];

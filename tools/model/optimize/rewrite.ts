@@ -18,7 +18,7 @@
 import type { onnx as Onnx } from 'onnx-proto';
 import onnxProto from 'onnx-proto';
 import { type BlockSize, type NBits, quantizeBlocks } from './blocks.ts';
-import { importContribOps, intAttr, removeDead } from './graph.ts';
+import { dimsOf, importContribOps, intAttr, removeDead } from './graph.ts';
 
 const { onnx } = onnxProto;
 const T = onnx.TensorProto.DataType;
@@ -74,8 +74,6 @@ export function tensorFloats(t: Onnx.ITensorProto): Float32Array {
 
 const tensorBytes = (t: Onnx.ITensorProto) =>
   (t.rawData?.length ?? 0) + 4 * ((t.floatData?.length ?? 0) + (t.int32Data?.length ?? 0));
-
-const dimsOf = (t: Onnx.ITensorProto) => (t.dims ?? []).map(Number);
 
 const attr = (node: Onnx.INodeProto, name: string) => node.attribute?.find((a) => a.name === name);
 
